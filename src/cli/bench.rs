@@ -1,0 +1,6 @@
+//! (being written)
+#[derive(clap::Args)]
+pub struct Args {}
+pub fn run(_args: Args) -> fa_lab::Result<()> {
+    Err(fa_lab::Error::InvalidParam("not implemented yet".into()))
+}

@@ -1,0 +1,24 @@
+//! FA Lab: feedback alignment (BP-TRW) as a numerical core that runs natively
+//! and in the browser.
+//!
+//! Everything except [`web`] is plain Rust with no web dependency, so `cargo test`
+//! exercises it natively and the same code compiles unchanged to wasm32 + simd128.
+//! `../shared/SPEC.md` (copied into the README's references) is the authority on
+//! the math; module docs cite its sections.
+
+pub mod align;
+pub mod codes;
+pub mod data;
+pub mod error;
+pub mod kernels;
+pub mod metrics;
+pub mod net;
+pub mod pca;
+pub mod plot;
+pub mod rng;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::{Error, Result};
