@@ -1,6 +1,213 @@
-//! (being written)
+//! `fa-lab bench`: times an FA epoch of the paper net (225-50-50-50-50-50,
+//! batch 1000, 60 steps), single thread, with the crate's kernels — the same
+//! step as `../shared/bench/numpy_step.py` (synthetic data with a fixed seed,
+//! η = 1e-3, FA updates folded into the weights) — and optionally runs that
+//! numpy script in the same command for the ratio.
+//!
+//! wasm: the same kernels compile to simd128 (`cargo build --release --lib
+//! --target wasm32-unknown-unknown`); timing them needs a JS host (the web
+//! harness), which calls the same step in a loop.
+
+use std::process::Command;
+use std::time::Instant;
+
+use fa_lab::kernels::{self, Path};
+use fa_lab::{Error, Result};
+
+const SIZES: [usize; 6] = [225, 50, 50, 50, 50, 50];
+const BATCH: usize = 1000;
+const STEPS: usize = 60;
+const ETA: f32 = 1e-3;
+
 #[derive(clap::Args)]
-pub struct Args {}
-pub fn run(_args: Args) -> fa_lab::Result<()> {
-    Err(fa_lab::Error::InvalidParam("not implemented yet".into()))
+pub struct Args {
+    /// Number of timed epochs (the median is reported), 1..=1000.
+    #[arg(long, default_value_t = 5)]
+    epochs: usize,
+    /// Also run the numpy yardstick (needs python3 + numpy) and print the ratio.
+    #[arg(long)]
+    numpy: bool,
+    /// The numpy script to run with --numpy.
+    #[arg(long, default_value = "../shared/bench/numpy_step.py")]
+    numpy_script: String,
+    /// Kernel path: scalar, sse2, avx2, avx512 (default: the fastest available).
+    #[arg(long)]
+    path: Option<String>,
+}
+
+/// Multiply–add FLOPs of one FA step, counted as numpy_step.py does.
+fn step_flops() -> f64 {
+    SIZES
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| 2.0 * (BATCH * w[0] * w[1]) as f64 * if i == 0 { 2.0 } else { 3.0 })
+        .sum()
+}
+
+/// Deterministic uniform [0, 1) generator (synthetic data only).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 40) as f32 / (1u64 << 24) as f32
+    }
+    /// Roughly N(0, 0.1²) (sum of 4 uniforms, rescaled).
+    fn normal01(&mut self) -> f32 {
+        let s: f32 = (0..4).map(|_| self.next()).sum::<f32>() - 2.0;
+        s * 0.1 * 3.0f32.sqrt()
+    }
+}
+
+/// The paper net with FA feedback, and buffers reused across steps.
+struct FaNet {
+    w: Vec<Vec<f32>>,
+    b: Vec<Vec<f32>>,
+    fb: Vec<Vec<f32>>,
+    acts: Vec<Vec<f32>>,
+    delta: Vec<f32>,
+    back: Vec<f32>,
+    bias_upd: Vec<f32>,
+}
+
+impl FaNet {
+    fn new(rng: &mut Lcg) -> FaNet {
+        let mut draw = |len: usize| (0..len).map(|_| rng.normal01()).collect::<Vec<f32>>();
+        let pairs: Vec<(usize, usize)> = SIZES.windows(2).map(|w| (w[0], w[1])).collect();
+        FaNet {
+            w: pairs.iter().map(|&(a, c)| draw(a * c)).collect(),
+            b: pairs.iter().map(|&(_, c)| draw(c)).collect(),
+            fb: pairs.iter().map(|&(a, c)| draw(c * a)).collect(),
+            acts: SIZES[1..].iter().map(|&n| vec![0.0; BATCH * n]).collect(),
+            delta: vec![0.0; BATCH * 50],
+            back: vec![0.0; BATCH * 50],
+            bias_upd: vec![0.0; 50],
+        }
+    }
+
+    /// One FA step on x (BATCH×225), y (BATCH×50); `acts[l]` holds L_{l+1}.
+    fn step(&mut self, x: &[f32], y: &[f32]) {
+        let d = SIZES.len() - 1;
+        for l in 0..d {
+            let (lower, upper) = self.acts.split_at_mut(l);
+            let input: &[f32] = if l == 0 { x } else { &lower[l - 1] };
+            let z = &mut upper[0];
+            kernels::gemm_nn(BATCH, SIZES[l], SIZES[l + 1], input, &self.w[l], z);
+            kernels::bias_tanh_relu(z, &self.b[l]);
+        }
+        // δ_d = −E ⊙ f'(Z_d) = (Y* − Y) ⊙ f'
+        let out = &self.acts[d - 1];
+        let n_out = SIZES[d];
+        self.delta.resize(BATCH * n_out, 0.0);
+        for ((dv, &o), &t) in self.delta.iter_mut().zip(out).zip(y) {
+            *dv = t - o;
+        }
+        kernels::mul_tanh_relu_deriv(&mut self.delta, out);
+        for l in (0..d).rev() {
+            let (n_in, n_next) = (SIZES[l], SIZES[l + 1]);
+            let input: &[f32] = if l == 0 { x } else { &self.acts[l - 1] };
+            if l > 0 {
+                self.back.resize(BATCH * n_in, 0.0);
+                kernels::gemm_nn(BATCH, n_next, n_in, &self.delta, &self.fb[l], &mut self.back);
+                kernels::mul_tanh_relu_deriv(&mut self.back, input);
+            }
+            kernels::gemm_tn_acc(n_in, BATCH, n_next, ETA, input, &self.delta, &mut self.w[l]);
+            self.bias_upd.resize(n_next, 0.0);
+            kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
+            for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
+                *b = *b + u;
+            }
+            std::mem::swap(&mut self.delta, &mut self.back);
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Runs the numpy yardstick; Ok(None) when python3 or numpy is missing.
+fn numpy_epoch(script: &str, epochs: usize) -> Result<Option<(f64, String)>> {
+    if !std::path::Path::new(script).is_file() {
+        return Err(Error::InvalidParam(format!("--numpy-script {script:?} is not a file")));
+    }
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(epochs.to_string())
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("OMP_NUM_THREADS", "1")
+        .output();
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!("numpy: skipped ({})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("failed"));
+            return Ok(None);
+        }
+        Err(e) => {
+            eprintln!("numpy: skipped (python3: {e})");
+            return Ok(None);
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // "numpy X FA epoch: 0.2000 s (median of 5), ..."
+    let secs = text
+        .split("epoch:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|s| s.parse::<f64>().ok())
+        .ok_or_else(|| Error::Io(format!("cannot read the numpy script's output: {text:?}")))?;
+    Ok(Some((secs, text)))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if !(1..=1000).contains(&args.epochs) {
+        return Err(Error::InvalidParam(format!("--epochs must be in 1..=1000, got {}", args.epochs)));
+    }
+    if let Some(name) = &args.path {
+        kernels::set_path(Path::from_name(name)?)?;
+    }
+    let path = kernels::active_path();
+    let mut rng = Lcg(0x5EED);
+    let n_train = BATCH * STEPS;
+    let x: Vec<f32> = (0..n_train * SIZES[0]).map(|_| rng.next()).collect();
+    let mut y = vec![0.0f32; n_train * SIZES[5]];
+    for r in 0..n_train {
+        let j = (rng.next() * SIZES[5] as f32) as usize % SIZES[5];
+        y[r * SIZES[5] + j] = 1.0;
+    }
+    let mut net = FaNet::new(&mut rng);
+    let batch = |s: usize| {
+        (
+            &x[s * BATCH * SIZES[0]..(s + 1) * BATCH * SIZES[0]],
+            &y[s * BATCH * SIZES[5]..(s + 1) * BATCH * SIZES[5]],
+        )
+    };
+    let (x0, y0) = batch(0);
+    net.step(x0, y0); // warm-up
+    let mut times = Vec::with_capacity(args.epochs);
+    for _ in 0..args.epochs {
+        let t0 = Instant::now();
+        for s in 0..STEPS {
+            let (xb, yb) = batch(s);
+            net.step(xb, yb);
+        }
+        times.push(t0.elapsed().as_secs_f64());
+    }
+    let med = median(times);
+    let gflops = STEPS as f64 * step_flops() / med / 1e9;
+    let finite = net.w.iter().flatten().all(|v| v.is_finite());
+    println!(
+        "fa-lab FA epoch (kernels only, paper net 225-50-50-50-50-50, batch {BATCH}, {STEPS} steps, kernel path {}): {med:.4} s (median of {}), {gflops:.1} GFLOP/s, {:.2} ms/step{}",
+        path.name(),
+        args.epochs,
+        med / STEPS as f64 * 1e3,
+        if finite { "" } else { " [weights not finite!]" }
+    );
+    if args.numpy {
+        if let Some((np, text)) = numpy_epoch(&args.numpy_script, args.epochs)? {
+            println!("{text}");
+            println!("ratio fa-lab / numpy: {:.3}", med / np);
+        }
+    }
+    Ok(())
 }
