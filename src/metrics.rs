@@ -1,1 +1,124 @@
-//! (being written)
+//! Angles, cosines and norms between matrices (SPEC §4), and the metrics read
+//! from a network after each step.
+//!
+//! Everything accumulates in f64 in a fixed order and uses `libm::acos`, so a
+//! metric has the same bits on every target (the run fingerprint hashes them).
+//! An angle or cosine involving a zero matrix is undefined and returned as NaN.
+//! An angle between a matrix and itself is exactly 0: the dot product and both
+//! squared norms are the same sum, and `√(a·a) = a` in IEEE arithmetic.
+
+use serde::Serialize;
+
+use crate::net::{Network, Rule};
+
+/// `⟨p, q⟩_F`, accumulated in f64.
+pub fn dot(p: &[f32], q: &[f32]) -> f64 {
+    debug_assert_eq!(p.len(), q.len());
+    p.iter().zip(q).map(|(&a, &b)| a as f64 * b as f64).sum()
+}
+
+/// `‖p‖_F`.
+pub fn fro_norm(p: &[f32]) -> f64 {
+    dot(p, p).sqrt()
+}
+
+/// Cosine similarity `⟨p, q⟩ / (‖p‖ ‖q‖)` of two same-shape matrices; NaN if either is zero.
+pub fn cosine(p: &[f32], q: &[f32]) -> f64 {
+    cosine_from_sums(dot(p, q), dot(p, p), dot(q, q))
+}
+
+/// The angle between two same-shape matrices in degrees, `0..=180`; NaN if either is zero.
+pub fn angle_deg(p: &[f32], q: &[f32]) -> f64 {
+    degrees(cosine(p, q))
+}
+
+/// Cosine between `p` (`rows × cols`) and `q_tᵀ`, where `q_t` is stored `cols × rows`,
+/// without forming the transpose.
+pub fn cosine_transposed(p: &[f32], q_t: &[f32], rows: usize, cols: usize) -> f64 {
+    debug_assert_eq!(p.len(), rows * cols);
+    debug_assert_eq!(q_t.len(), rows * cols);
+    let (mut pq, mut pp, mut qq) = (0.0, 0.0, 0.0);
+    for i in 0..rows {
+        for j in 0..cols {
+            let (a, b) = (p[i * cols + j] as f64, q_t[j * rows + i] as f64);
+            pq += a * b;
+            pp += a * a;
+            qq += b * b;
+        }
+    }
+    cosine_from_sums(pq, pp, qq)
+}
+
+/// The angle between `p` (`rows × cols`) and `q_tᵀ` (`q_t` stored `cols × rows`), in degrees.
+pub fn angle_transposed_deg(p: &[f32], q_t: &[f32], rows: usize, cols: usize) -> f64 {
+    degrees(cosine_transposed(p, q_t, rows, cols))
+}
+
+fn cosine_from_sums(pq: f64, pp: f64, qq: f64) -> f64 {
+    if pp == 0.0 || qq == 0.0 {
+        return f64::NAN;
+    }
+    (pq / (pp * qq).sqrt()).clamp(-1.0, 1.0)
+}
+
+fn degrees(cos: f64) -> f64 {
+    libm::acos(cos) * (180.0 / std::f64::consts::PI)
+}
+
+/// What is recorded after every step. Vectors are indexed by the weight layer
+/// `l = 0..d` (`W_l`); entries that do not exist for a layer or rule are NaN.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IterMetrics {
+    /// `½ Σ E²` of the step's batch before its update.
+    pub loss: f64,
+    /// `∠(W_l, B_lᵀ)` after the update (SPEC §4, Fig. 6b). NaN at `l = 0` and for DFA,
+    /// whose `D_l` has another shape; 0 for BP, whose feedback is `W_l` itself.
+    pub weight_alignment_deg: Vec<f64>,
+    /// `‖W_l‖_F` after the update (Fig. 6a).
+    pub weight_norm: Vec<f64>,
+    /// `∠(B_lᵀ, ΔW_l)` with the step's own update (Fig. 6d); NaN where the weight alignment is.
+    pub feedback_update_angle_deg: Vec<f64>,
+    /// `∠(ΔW_l^rule, ΔW_l^BP)` from the same state and batch (Fig. 6c), when the
+    /// network tracks BP updates ([`Network::set_track_bp_updates`]).
+    pub update_angle_deg: Option<Vec<f64>>,
+}
+
+/// The cheap metrics of the network's last step (plus update angles if tracked).
+pub fn iter_metrics(net: &Network, loss: f64) -> IterMetrics {
+    let d = net.depth();
+    IterMetrics {
+        loss,
+        weight_alignment_deg: (0..d).map(|l| weight_alignment_deg(net, l)).collect(),
+        weight_norm: (0..d).map(|l| fro_norm(net.weights(l))).collect(),
+        feedback_update_angle_deg: (0..d).map(|l| feedback_update_angle_deg(net, l)).collect(),
+        update_angle_deg: update_angles_deg(net),
+    }
+}
+
+/// Angle in degrees between `m` (shape of `W_l`) and the transpose of the matrix
+/// that sends `δ` back through layer `l`; NaN where there is none of `W_l`'s shape.
+fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
+    let (rows, cols) = (net.sizes()[l], net.sizes()[l + 1]);
+    match (net.rule(), net.feedback(l)) {
+        (_, _) if l == 0 => f64::NAN,
+        (Rule::Backprop, _) => angle_deg(m, net.weights(l)),
+        (Rule::Direct, _) | (_, None) => f64::NAN,
+        (_, Some(b)) => angle_transposed_deg(m, b, rows, cols),
+    }
+}
+
+/// `∠(W_l, B_lᵀ)` in degrees for `l = 1..d` (see [`IterMetrics::weight_alignment_deg`]).
+pub fn weight_alignment_deg(net: &Network, l: usize) -> f64 {
+    angle_with_feedback_t(net, l, net.weights(l))
+}
+
+/// `∠(B_lᵀ, ΔW_l)` in degrees for the last step (see [`IterMetrics::feedback_update_angle_deg`]).
+pub fn feedback_update_angle_deg(net: &Network, l: usize) -> f64 {
+    angle_with_feedback_t(net, l, net.last_update(l))
+}
+
+/// `∠(ΔW_l^rule, ΔW_l^BP)` for `l = 0..d`, if the network tracks BP updates. For FA the
+/// last layer's angle is exactly 0: both rules use the same `δ_d` (SPEC §4's built-in check).
+pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
+    (0..net.depth()).map(|l| net.bp_update(l).map(|bp| angle_deg(net.last_update(l), bp))).collect()
+}

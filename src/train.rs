@@ -1,1 +1,354 @@
-//! (being written)
+//! The training loop on 15×15 MNIST (SPEC §6): minibatches in a fixed or
+//! per-epoch shuffled order, optional label shuffling, per-iteration metrics,
+//! per-epoch test accuracy and a fingerprint of the whole run.
+//!
+//! [`Trainer::step`] does one minibatch, so a caller (the CLI's loop, the web
+//! page's animation frame) decides how many to run at a time:
+//!
+//! ```no_run
+//! # fn demo(data: &fa_lab::data::Mnist15) -> fa_lab::Result<()> {
+//! use fa_lab::{net::Rule, train::{TrainConfig, Trainer}};
+//! let mut trainer = Trainer::new(TrainConfig::paper(Rule::Feedback, 0), data)?;
+//! while !trainer.is_done() {
+//!     let record = trainer.step()?;
+//!     if trainer.is_epoch_boundary() {
+//!         println!("epoch {}: loss {} test accuracy {}", record.epoch, record.metrics.loss, trainer.epoch_end()?);
+//!     }
+//! }
+//! println!("{:016x}", trainer.fingerprint());
+//! # Ok(()) }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::NHotCodes;
+use crate::data::{Mnist15, N_CLASSES, N_PIXELS};
+use crate::metrics::{IterMetrics, iter_metrics};
+use crate::net::{NetConfig, Network, Rule, pixels_to_inputs};
+use crate::rng::{Purpose, Rng};
+use crate::{Error, Result};
+
+/// Largest accepted number of epochs.
+pub const MAX_EPOCHS: usize = 100_000;
+
+/// One training run, fully: the seed fixes everything else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub net: NetConfig,
+    pub epochs: usize,
+    /// Minibatch rows (the paper: 1000, so 60 steps an epoch).
+    pub batch: usize,
+    /// Permute the sample order at the start of every epoch (SPEC §6, Fig. 3c).
+    pub shuffle: bool,
+    /// Fraction `p ∈ [0, 1]` of the training labels permuted among themselves once, at the start (Fig. 5).
+    pub label_shuffle: f64,
+    /// Also compute true backprop's update each step for `∠(ΔW^rule, ΔW^BP)` (a second backward pass).
+    pub update_angles: bool,
+    pub seed: u64,
+    /// Train on the first `n` training images only (quick runs); `None` for all.
+    pub n_train: Option<usize>,
+}
+
+impl TrainConfig {
+    /// The paper's setting: its net with the rule's default `η`, 20 epochs of
+    /// batch 1000 in a fixed order, no label shuffling, no update angles.
+    pub fn paper(rule: Rule, seed: u64) -> TrainConfig {
+        TrainConfig {
+            net: NetConfig::paper(rule),
+            epochs: 20,
+            batch: 1000,
+            shuffle: false,
+            label_shuffle: 0.0,
+            update_angles: false,
+            seed,
+            n_train: None,
+        }
+    }
+
+    /// Checks every field once (the network's too).
+    pub fn validate(&self) -> Result<()> {
+        self.net.validate()?;
+        let bad = |m: String| Err(Error::InvalidParam(m));
+        let sizes = &self.net.sizes;
+        if sizes[0] != N_PIXELS {
+            return bad(format!("the input layer must have {N_PIXELS} units (15×15 pixels), got {}", sizes[0]));
+        }
+        if sizes[sizes.len() - 1] < N_CLASSES {
+            return bad(format!(
+                "the output layer needs at least {N_CLASSES} units for N-hot codes, got {}",
+                sizes[sizes.len() - 1]
+            ));
+        }
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+            return bad(format!("epochs must be in 1..={MAX_EPOCHS}, got {}", self.epochs));
+        }
+        if self.batch == 0 {
+            return bad("batch size must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.label_shuffle) {
+            return bad(format!("label-shuffle fraction must be in [0, 1], got {}", self.label_shuffle));
+        }
+        if self.n_train == Some(0) {
+            return bad("n_train must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// What one step reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IterRecord {
+    /// Step index from 0.
+    pub iteration: u64,
+    /// Epoch the step belongs to, from 0.
+    pub epoch: usize,
+    pub metrics: IterMetrics,
+}
+
+/// A training run in progress.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    cfg: TrainConfig,
+    net: Network,
+    codes: NHotCodes,
+    /// Training images in use (`n × N_PIXELS` bytes) and their labels after label shuffling.
+    train_pixels: Vec<u8>,
+    train_labels: Vec<u8>,
+    test_inputs: Vec<f32>,
+    test_labels: Vec<u8>,
+    /// Sample order of the current epoch.
+    order: Vec<usize>,
+    order_rng: Rng,
+    epoch: usize,
+    step_in_epoch: usize,
+    batch_inputs: Vec<f32>,
+    batch_targets: Vec<f32>,
+    test_accuracy: Vec<f64>,
+    hash: Fnv1a,
+}
+
+impl Trainer {
+    /// Sets up a run: the network, the N-hot codes, the label shuffle and the sample order.
+    pub fn new(cfg: TrainConfig, data: &Mnist15) -> Result<Trainer> {
+        cfg.validate()?;
+        let n_available = data.train.len();
+        let n = cfg.n_train.unwrap_or(n_available);
+        if n > n_available {
+            return Err(Error::InvalidParam(format!("n_train = {n} but the data has {n_available} training images")));
+        }
+        if data.test.is_empty() {
+            return Err(Error::InvalidParam("the data has no test images".into()));
+        }
+        let mut net = Network::new(cfg.net.clone(), cfg.seed)?;
+        net.set_track_bp_updates(cfg.update_angles);
+        let n_out = cfg.net.sizes[cfg.net.sizes.len() - 1];
+        let codes = NHotCodes::new(N_CLASSES, n_out, &mut Rng::new(cfg.seed, Purpose::Codes))?;
+        let mut train_labels = data.train.labels[..n].to_vec();
+        shuffle_fraction(&mut train_labels, cfg.label_shuffle, &mut Rng::new(cfg.seed, Purpose::LabelShuffle));
+        Ok(Trainer {
+            net,
+            codes,
+            train_pixels: data.train.pixels[..n * N_PIXELS].to_vec(),
+            train_labels,
+            test_inputs: pixels_to_inputs(&data.test.pixels),
+            test_labels: data.test.labels.clone(),
+            order: (0..n).collect(),
+            order_rng: Rng::new(cfg.seed, Purpose::BatchOrder),
+            epoch: 0,
+            step_in_epoch: 0,
+            batch_inputs: Vec::with_capacity(cfg.batch.min(n) * N_PIXELS),
+            batch_targets: Vec::with_capacity(cfg.batch.min(n) * n_out),
+            test_accuracy: Vec::new(),
+            hash: Fnv1a::new(),
+            cfg,
+        })
+    }
+
+    /// One minibatch: forward, the rule's update, the metrics.
+    pub fn step(&mut self) -> Result<IterRecord> {
+        if self.step_in_epoch == 0 && self.cfg.shuffle {
+            self.order_rng.shuffle(&mut self.order);
+        }
+        let n = self.order.len();
+        let start = self.step_in_epoch * self.cfg.batch;
+        let rows = self.cfg.batch.min(n - start);
+        let n_out = self.codes.n_outputs();
+        self.batch_inputs.resize(rows * N_PIXELS, 0.0);
+        self.batch_targets.resize(rows * n_out, 0.0);
+        for (r, &sample) in self.order[start..start + rows].iter().enumerate() {
+            let pixels = &self.train_pixels[sample * N_PIXELS..(sample + 1) * N_PIXELS];
+            for (x, &p) in self.batch_inputs[r * N_PIXELS..(r + 1) * N_PIXELS].iter_mut().zip(pixels) {
+                *x = p as f32 / 255.0;
+            }
+            let code = self.codes.code(self.train_labels[sample] as usize);
+            self.batch_targets[r * n_out..(r + 1) * n_out].copy_from_slice(code);
+        }
+        let stats = self.net.step(&self.batch_inputs, &self.batch_targets, rows)?;
+        let record = IterRecord {
+            iteration: stats.iteration,
+            epoch: self.epoch,
+            metrics: iter_metrics(&self.net, stats.loss),
+        };
+        self.hash_metrics(&record.metrics);
+        self.step_in_epoch += 1;
+        if self.step_in_epoch == self.steps_per_epoch() {
+            self.step_in_epoch = 0;
+            self.epoch += 1;
+        }
+        Ok(record)
+    }
+
+    fn hash_metrics(&mut self, m: &IterMetrics) {
+        self.hash.f64(m.loss);
+        let vectors = [&m.weight_alignment_deg, &m.weight_norm, &m.feedback_update_angle_deg];
+        for v in vectors.into_iter().chain(&m.update_angle_deg) {
+            v.iter().for_each(|&x| self.hash.f64(x));
+        }
+    }
+
+    /// Test accuracy now; recorded as the accuracy of the epoch just finished.
+    pub fn epoch_end(&mut self) -> Result<f64> {
+        let acc = self.test_accuracy()?;
+        self.hash.f64(acc);
+        self.test_accuracy.push(acc);
+        Ok(acc)
+    }
+
+    /// Test accuracy of the current network, without recording it.
+    pub fn test_accuracy(&self) -> Result<f64> {
+        self.net.accuracy_on(&self.test_inputs, &self.test_labels, &self.codes)
+    }
+
+    /// True right after the last step of an epoch.
+    pub fn is_epoch_boundary(&self) -> bool {
+        self.step_in_epoch == 0 && self.net.iteration() > 0
+    }
+
+    /// True once `epochs` epochs have been run.
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.cfg.epochs
+    }
+
+    /// Steps in one epoch (the last batch of an epoch may be smaller).
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.cfg.batch)
+    }
+
+    /// Completed epochs.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Steps taken.
+    pub fn iteration(&self) -> u64 {
+        self.net.iteration()
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The network, e.g. to switch the rule mid-run (SPEC §7 `fig7`).
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
+    pub fn codes(&self) -> &NHotCodes {
+        &self.codes
+    }
+
+    /// Training labels in use (after label shuffling).
+    pub fn train_labels(&self) -> &[u8] {
+        &self.train_labels
+    }
+
+    /// Test accuracy of every epoch ended so far.
+    pub fn test_accuracies(&self) -> &[f64] {
+        &self.test_accuracy
+    }
+
+    /// FNV-1a-64 over the bits of every metric and test accuracy recorded so
+    /// far and of the current parameters: equal fingerprints mean equal runs.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = self.hash;
+        self.net.params_flat().iter().for_each(|&p| h.bytes(&p.to_bits().to_le_bytes()));
+        h.0
+    }
+}
+
+/// Permutes a fraction `p` of `labels` among themselves: `round(p·n)` positions
+/// drawn at random, their labels shuffled (SPEC §6, Fig. 5).
+fn shuffle_fraction(labels: &mut [u8], p: f64, rng: &mut Rng) {
+    let n = labels.len();
+    let k = ((p * n as f64).round() as usize).min(n);
+    if k < 2 {
+        return;
+    }
+    let mut positions: Vec<usize> = (0..n).collect();
+    for j in 0..k {
+        let pick = j + rng.below(n - j);
+        positions.swap(j, pick);
+    }
+    let chosen = &positions[..k];
+    let mut moved: Vec<u8> = chosen.iter().map(|&i| labels[i]).collect();
+    rng.shuffle(&mut moved);
+    for (&i, &label) in chosen.iter().zip(&moved) {
+        labels[i] = label;
+    }
+}
+
+/// FNV-1a, 64 bit.
+#[derive(Debug, Clone, Copy)]
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn f64(&mut self, x: f64) {
+        self.bytes(&x.to_bits().to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_shuffle_keeps_the_histogram_and_moves_about_the_fraction() {
+        let labels: Vec<u8> = (0..10_000).map(|i| (i % 10) as u8).collect();
+        for p in [0.0, 0.25, 1.0] {
+            let mut shuffled = labels.clone();
+            shuffle_fraction(&mut shuffled, p, &mut Rng::new(1, Purpose::LabelShuffle));
+            let mut a = labels.clone();
+            let mut b = shuffled.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "p = {p}: label counts changed");
+            // A shuffled label keeps its value with probability ~1/10.
+            let changed = labels.iter().zip(&shuffled).filter(|(x, y)| x != y).count() as f64 / 10_000.0;
+            let expected = p * 0.9;
+            assert!((changed - expected).abs() < 0.02, "p = {p}: {changed} changed, expected ≈ {expected}");
+        }
+    }
+
+    #[test]
+    fn fnv1a_matches_the_published_vectors() {
+        // From the FNV reference test suite: "" and "a".
+        assert_eq!(Fnv1a::new().0, 0xcbf29ce484222325);
+        let mut h = Fnv1a::new();
+        h.bytes(b"a");
+        assert_eq!(h.0, 0xaf63dc4c8601ec8c);
+    }
+}
