@@ -667,45 +667,52 @@ unsafe fn tanh_v<V: Vf>(x: V) -> V {
     }
 }
 
+/// `z[i] ← op(z[i], bias[i mod n])` over the flat array: vectors of `z` are
+/// paired with a copy of `bias` repeated `LANES` times (period `n·LANES`, a
+/// multiple of `LANES`), so rows need not be a multiple of the vector width;
+/// the last `len mod LANES` elements use `scalar`. Elements are independent, so
+/// this is the row-wise definition exactly.
 #[inline(always)]
-unsafe fn bias_tanh_relu_generic<V: Vf, T: Vf>(z: &mut [f32], bias: &[f32]) {
+unsafe fn with_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32], op: impl Fn(V, V) -> V, scalar: impl Fn(f32, f32) -> f32) {
     let n = bias.len();
-    let zero = unsafe { V::splat(0.0) };
-    for row in z.chunks_exact_mut(n) {
-        let mut j = 0;
+    let period = n * V::LANES;
+    let rep: Vec<f32> = (0..period).map(|i| bias[i % n]).collect();
+    let full = z.len() / V::LANES * V::LANES;
+    let (mut o, mut q) = (0, 0);
+    while o < full {
         unsafe {
-            while j + V::LANES <= n {
-                let p = row.as_mut_ptr().add(j);
-                let s = V::load(p).add(V::load(bias.as_ptr().add(j)));
-                tanh_v(s.select_gt(zero, s, zero)).store(p);
-                j += V::LANES;
-            }
-            while j + T::LANES <= n {
-                let p = row.as_mut_ptr().add(j);
-                let s = T::load(p).add(T::load(bias.as_ptr().add(j)));
-                let tz = T::splat(0.0);
-                tanh_v(s.select_gt(tz, s, tz)).store(p);
-                j += T::LANES;
-            }
+            let p = z.as_mut_ptr().add(o);
+            op(V::load(p), V::load(rep.as_ptr().add(q))).store(p);
         }
-        reference::bias_tanh_relu(&mut row[j..], &bias[j..]);
+        o += V::LANES;
+        q += V::LANES;
+        if q == period {
+            q = 0;
+        }
+    }
+    for (i, v) in z.iter_mut().enumerate().skip(full) {
+        *v = scalar(*v, bias[i % n]);
+    }
+}
+
+#[inline(always)]
+unsafe fn bias_tanh_relu_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
+    unsafe {
+        let zero = V::splat(0.0);
+        let op = |x: V, b: V| {
+            let s = x.add(b);
+            tanh_v(s.select_gt(zero, s, zero))
+        };
+        with_bias_generic::<V>(z, bias, op, |x, b| {
+            let s = x + b;
+            tanh_scalar(if s > 0.0 { s } else { 0.0 })
+        })
     }
 }
 
 #[inline(always)]
 unsafe fn add_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
-    let n = bias.len();
-    for row in z.chunks_exact_mut(n) {
-        let mut j = 0;
-        unsafe {
-            while j + V::LANES <= n {
-                let p = row.as_mut_ptr().add(j);
-                V::load(p).add(V::load(bias.as_ptr().add(j))).store(p);
-                j += V::LANES;
-            }
-        }
-        reference::add_bias(&mut row[j..], &bias[j..]);
-    }
+    unsafe { with_bias_generic::<V>(z, bias, |x, b| x.add(b), |x, b| x + b) }
 }
 
 #[inline(always)]
@@ -759,7 +766,7 @@ macro_rules! simd_entry_points {
             }
             #[target_feature(enable = $feat)]
             pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
-                unsafe { bias_tanh_relu_generic::<$v, $t>(z, bias) }
+                unsafe { bias_tanh_relu_generic::<$v>(z, bias) }
             }
             #[target_feature(enable = $feat)]
             pub(super) unsafe fn add_bias(z: &mut [f32], bias: &[f32]) {

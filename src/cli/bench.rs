@@ -33,6 +33,29 @@ pub struct Args {
     /// Kernel path: scalar, sse2, avx2, avx512 (default: the fastest available).
     #[arg(long)]
     path: Option<String>,
+    /// Also print the time per kernel kind (one extra epoch, timed per call).
+    #[arg(long)]
+    breakdown: bool,
+}
+
+/// Kernel kinds timed by --breakdown.
+const KINDS: [&str; 5] = ["forward gemm_nn", "bias_tanh_relu", "backward gemm_nn (δB)", "gemm_tn_acc (ΔW)", "deriv, col_sum, rest"];
+
+/// Accumulates wall time per kernel kind when enabled.
+struct Timer {
+    on: bool,
+    last: Instant,
+    acc: [f64; 5],
+}
+
+impl Timer {
+    fn lap(&mut self, kind: usize) {
+        if self.on {
+            let now = Instant::now();
+            self.acc[kind] += (now - self.last).as_secs_f64();
+            self.last = now;
+        }
+    }
 }
 
 /// Multiply–add FLOPs of one FA step, counted as numpy_step.py does.
@@ -85,14 +108,17 @@ impl FaNet {
     }
 
     /// One FA step on x (BATCH×225), y (BATCH×50); `acts[l]` holds L_{l+1}.
-    fn step(&mut self, x: &[f32], y: &[f32]) {
+    fn step(&mut self, x: &[f32], y: &[f32], tm: &mut Timer) {
         let d = SIZES.len() - 1;
+        tm.last = Instant::now();
         for l in 0..d {
             let (lower, upper) = self.acts.split_at_mut(l);
             let input: &[f32] = if l == 0 { x } else { &lower[l - 1] };
             let z = &mut upper[0];
             kernels::gemm_nn(BATCH, SIZES[l], SIZES[l + 1], input, &self.w[l], z);
+            tm.lap(0);
             kernels::bias_tanh_relu(z, &self.b[l]);
+            tm.lap(1);
         }
         // δ_d = −E ⊙ f'(Z_d) = (Y* − Y) ⊙ f'
         let out = &self.acts[d - 1];
@@ -107,10 +133,14 @@ impl FaNet {
             let input: &[f32] = if l == 0 { x } else { &self.acts[l - 1] };
             if l > 0 {
                 self.back.resize(BATCH * n_in, 0.0);
+                tm.lap(4);
                 kernels::gemm_nn(BATCH, n_next, n_in, &self.delta, &self.fb[l], &mut self.back);
+                tm.lap(2);
                 kernels::mul_tanh_relu_deriv(&mut self.back, input);
             }
+            tm.lap(4);
             kernels::gemm_tn_acc(n_in, BATCH, n_next, ETA, input, &self.delta, &mut self.w[l]);
+            tm.lap(3);
             self.bias_upd.resize(n_next, 0.0);
             kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
             for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
@@ -118,6 +148,7 @@ impl FaNet {
             }
             std::mem::swap(&mut self.delta, &mut self.back);
         }
+        tm.lap(4);
     }
 }
 
@@ -182,14 +213,15 @@ pub fn run(args: Args) -> Result<()> {
             &y[s * BATCH * SIZES[5]..(s + 1) * BATCH * SIZES[5]],
         )
     };
+    let mut tm = Timer { on: false, last: Instant::now(), acc: [0.0; 5] };
     let (x0, y0) = batch(0);
-    net.step(x0, y0); // warm-up
+    net.step(x0, y0, &mut tm); // warm-up
     let mut times = Vec::with_capacity(args.epochs);
     for _ in 0..args.epochs {
         let t0 = Instant::now();
         for s in 0..STEPS {
             let (xb, yb) = batch(s);
-            net.step(xb, yb);
+            net.step(xb, yb, &mut tm);
         }
         times.push(t0.elapsed().as_secs_f64());
     }
@@ -203,6 +235,17 @@ pub fn run(args: Args) -> Result<()> {
         med / STEPS as f64 * 1e3,
         if finite { "" } else { " [weights not finite!]" }
     );
+    if args.breakdown {
+        tm.on = true;
+        for s in 0..STEPS {
+            let (xb, yb) = batch(s);
+            net.step(xb, yb, &mut tm);
+        }
+        let total: f64 = tm.acc.iter().sum();
+        for (name, t) in KINDS.iter().zip(tm.acc) {
+            println!("  {name:<24} {:7.2} ms/epoch  {:5.1}%", t * 1e3, 100.0 * t / total);
+        }
+    }
     if args.numpy {
         if let Some((np, text)) = numpy_epoch(&args.numpy_script, args.epochs)? {
             println!("{text}");
