@@ -319,7 +319,7 @@ pub mod on {
 
     fn prod(m: usize, k: usize, n: usize, a: &[f32], tn: bool, b: &[f32], c: &mut [f32], fin: Fin) -> Prod {
         let (a_rs, a_ks) = if tn { (1, m) } else { (k, 1) };
-        Prod { m, k, n, a: a.as_ptr(), a_rs, a_ks, b: b.as_ptr(), c: c.as_mut_ptr(), fin }
+        Prod { m, k, n, a: a.as_ptr(), a_rs, a_ks, b: b.as_ptr(), b_ks: n, c: c.as_mut_ptr(), c_rs: n, fin }
     }
 
     /// [`super::gemm_nn`] on `path`.
@@ -551,12 +551,15 @@ unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
 struct Prod {
     m: usize,
     k: usize,
+    /// Columns computed (`≤` the row strides `b_ks`, `c_rs`).
     n: usize,
     a: *const f32,
     a_rs: usize,
     a_ks: usize,
     b: *const f32,
+    b_ks: usize,
     c: *mut f32,
+    c_rs: usize,
     fin: Fin,
 }
 
@@ -566,22 +569,22 @@ struct Prod {
 unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: usize, tail: &[f32]) {
     unsafe {
         let a = g.a.add(i * g.a_rs);
-        let c = g.c.add(i * g.n);
+        let c = g.c.add(i * g.c_rs);
         let mut j = 0;
         while j + NV * V::LANES <= g.n {
-            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.n, c.add(j), g.n, g.fin);
+            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
             j += NV * V::LANES;
         }
         if NV > 2 && j + 2 * V::LANES <= g.n {
-            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.n, c.add(j), g.n, g.fin);
+            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
             j += 2 * V::LANES;
         }
         while j + V::LANES <= g.n {
-            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.n, c.add(j), g.n, g.fin);
+            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
             j += V::LANES;
         }
         while j + T::LANES <= g.n {
-            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.n, c.add(j), g.n, g.fin);
+            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
             j += T::LANES;
         }
         if j < g.n {
@@ -595,7 +598,7 @@ unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: 
             micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, tail.as_ptr(), tl, tmp.as_mut_ptr(), tl, fin);
             for r in 0..R {
                 for q in 0..g.n - j {
-                    let dst = c.add(r * g.n + j + q);
+                    let dst = c.add(r * g.c_rs + j + q);
                     let t = tmp[r * tl + q];
                     *dst = match g.fin {
                         Fin::Acc(_) => *dst + t,
@@ -608,8 +611,54 @@ unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: 
 }
 
 /// The whole product: row blocks of `R` (then 4, 2, 1 for the remainder).
+///
+/// With `Aᵀ` stored (`a_rs == 1`, the `gemm_tn` case) the last `n mod LANES`
+/// columns are instead computed transposed, vectorised along `m` (`Aᵀ`'s rows
+/// are contiguous): `Cᵀ[q, i] = Σ_p B[p, q]·A[p, i]`, the same products
+/// (IEEE × commutes) summed in the same order, then scattered with the final op.
 #[inline(always)]
 unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
+    let rem = g.n % V::LANES;
+    if g.a_rs == 1 && rem != 0 && g.m >= V::LANES {
+        let j0 = g.n - rem;
+        let mut t = vec![0.0f32; rem * g.m];
+        let gt = Prod {
+            m: rem,
+            k: g.k,
+            n: g.m,
+            a: unsafe { g.b.add(j0) },
+            a_rs: 1,
+            a_ks: g.b_ks,
+            b: g.a,
+            b_ks: g.a_ks,
+            c: t.as_mut_ptr(),
+            c_rs: g.m,
+            fin: Fin::Store,
+        };
+        unsafe {
+            gemm_blocks::<V, T, R, NV>(gt);
+            gemm_blocks::<V, T, R, NV>(Prod { n: j0, ..g });
+        }
+        for q in 0..rem {
+            for i in 0..g.m {
+                let s = t[q * g.m + i];
+                // SAFETY: i < m, j0 + q < n ≤ c_rs: inside C.
+                let dst = unsafe { &mut *g.c.add(i * g.c_rs + j0 + q) };
+                *dst = match g.fin {
+                    Fin::Store => s,
+                    Fin::Scale(al) => al * s,
+                    Fin::Acc(al) => *dst + al * s,
+                };
+            }
+        }
+    } else {
+        unsafe { gemm_blocks::<V, T, R, NV>(g) }
+    }
+}
+
+/// Row blocks of `R` (then 4, 2, 1), each over every column block.
+#[inline(always)]
+unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
     let rem = g.n % T::LANES;
     let mut tail = Vec::new();
     if rem != 0 {
@@ -617,7 +666,7 @@ unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
         tail = vec![0.0f32; g.k * T::LANES];
         for p in 0..g.k {
             for q in 0..rem {
-                tail[p * T::LANES + q] = unsafe { *g.b.add(p * g.n + j0 + q) };
+                tail[p * T::LANES + q] = unsafe { *g.b.add(p * g.b_ks + j0 + q) };
             }
         }
     }
