@@ -48,10 +48,16 @@
 //!   under 0.2 MB per layer.
 //!
 //! Cost: pushing `A_l` is one `n_{l+1} × n_b × n_{l−1}` product per layer and
-//! step (about a tenth of a training step). A linear evaluation is two small
-//! products per order (`n_{l+1}² n_{l−1} + n_l n_{l+1}²`); a nonlinear one three
-//! batch-sized products per order, so it is the expensive one and gets the
-//! smaller window. All products go through [`crate::kernels`] (fixed summation
+//! step; the nonlinear push one `n_{l−1} × n_b × n_l` product; the disturbed
+//! copy two batch-sized products and one `A_l`. A linear evaluation is two
+//! small products per order (`n_{l+1}² n_{l−1} + n_l n_{l+1}²`); a nonlinear one
+//! three batch-sized products per order, so it is the expensive one and gets
+//! the smaller window. Measured on the paper net (`n_b = 1000`, release build,
+//! two busy cores): a training step 7.4 ms; per step, the linear push 2.9 ms,
+//! the nonlinear push 2.4 ms, the disturbed copy 6.4 ms; evaluating all 4
+//! layers, 180 linear orders 0.06 s, 60 nonlinear orders 0.37 s. A tracker
+//! need not run all along: to evaluate orders `1..=O` at step `k`, create it
+//! just before step `k − O` and observe steps `k − O..=k`. All products go through [`crate::kernels`] (fixed summation
 //! order, so the same bits on every target); angles accumulate in `f64`
 //! ([`crate::metrics`]).
 
