@@ -1,8 +1,13 @@
 //! `fa-lab bench`: times an FA epoch of the paper net (225-50-50-50-50-50,
-//! batch 1000, 60 steps), single thread, with the crate's kernels — the same
-//! step as `../shared/bench/numpy_step.py` (synthetic data with a fixed seed,
-//! η = 1e-3, FA updates folded into the weights) — and optionally runs that
-//! numpy script in the same command for the ratio.
+//! batch 1000, 60 steps), single thread, on synthetic data with a fixed seed:
+//!
+//! - the real [`Network::step`] with `Rule::Feedback` (the headline figure,
+//!   compared with numpy), and the per-iteration metrics
+//!   ([`fa_lab::metrics::iter_metrics`]) timed separately as overhead;
+//! - the same step written directly with the kernels (what
+//!   `../shared/bench/numpy_step.py` does), to show the network's own overhead.
+//!
+//! `--numpy` runs that numpy script in the same command and prints the ratio.
 //!
 //! wasm: the same kernels compile to simd128 (`cargo build --release --lib
 //! --target wasm32-unknown-unknown`); timing them needs a JS host (the web
@@ -12,6 +17,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use fa_lab::kernels::{self, Path};
+use fa_lab::metrics;
+use fa_lab::net::{NetConfig, Network, Rule};
 use fa_lab::{Error, Result};
 
 const SIZES: [usize; 6] = [225, 50, 50, 50, 50, 50];
@@ -206,15 +213,53 @@ pub fn run(args: Args) -> Result<()> {
         let j = (rng.next() * SIZES[5] as f32) as usize % SIZES[5];
         y[r * SIZES[5] + j] = 1.0;
     }
-    let mut net = FaNet::new(&mut rng);
     let batch = |s: usize| {
         (
             &x[s * BATCH * SIZES[0]..(s + 1) * BATCH * SIZES[0]],
             &y[s * BATCH * SIZES[5]..(s + 1) * BATCH * SIZES[5]],
         )
     };
-    let mut tm = Timer { on: false, last: Instant::now(), acc: [0.0; 5] };
+
+    // The real network's FA step (headline), then the metrics per iteration.
+    let mut cfg = NetConfig::paper(Rule::Feedback);
+    cfg.eta = ETA;
+    let mut real = Network::new(cfg, 0x5EED)?;
     let (x0, y0) = batch(0);
+    real.step(x0, y0, BATCH)?; // warm-up
+    let (mut times, mut metric_times) = (Vec::new(), Vec::new());
+    for _ in 0..args.epochs {
+        let (mut t_step, mut t_metrics) = (0.0, 0.0);
+        for s in 0..STEPS {
+            let (xb, yb) = batch(s);
+            let t0 = Instant::now();
+            let st = real.step(xb, yb, BATCH)?;
+            let t1 = Instant::now();
+            std::hint::black_box(metrics::iter_metrics(&real, st.loss));
+            t_step += (t1 - t0).as_secs_f64();
+            t_metrics += t1.elapsed().as_secs_f64();
+        }
+        times.push(t_step);
+        metric_times.push(t_metrics);
+    }
+    let med = median(times);
+    let med_metrics = median(metric_times);
+    let gflops = |t: f64| STEPS as f64 * step_flops() / t / 1e9;
+    println!(
+        "fa-lab FA epoch (Network::step, paper net 225-50-50-50-50-50, batch {BATCH}, {STEPS} steps, kernel path {}): {med:.4} s (median of {}), {:.1} GFLOP/s, {:.2} ms/step",
+        path.name(),
+        args.epochs,
+        gflops(med),
+        med / STEPS as f64 * 1e3,
+    );
+    println!(
+        "  per-iteration metrics (iter_metrics): +{:.4} s/epoch ({:.1}% of the step time)",
+        med_metrics,
+        100.0 * med_metrics / med
+    );
+
+    // The same step written directly with the kernels.
+    let mut net = FaNet::new(&mut rng);
+    let mut tm = Timer { on: false, last: Instant::now(), acc: [0.0; 5] };
     net.step(x0, y0, &mut tm); // warm-up
     let mut times = Vec::with_capacity(args.epochs);
     for _ in 0..args.epochs {
@@ -225,14 +270,12 @@ pub fn run(args: Args) -> Result<()> {
         }
         times.push(t0.elapsed().as_secs_f64());
     }
-    let med = median(times);
-    let gflops = STEPS as f64 * step_flops() / med / 1e9;
+    let med_k = median(times);
     let finite = net.w.iter().flatten().all(|v| v.is_finite());
     println!(
-        "fa-lab FA epoch (kernels only, paper net 225-50-50-50-50-50, batch {BATCH}, {STEPS} steps, kernel path {}): {med:.4} s (median of {}), {gflops:.1} GFLOP/s, {:.2} ms/step{}",
-        path.name(),
+        "fa-lab FA epoch (kernels only, same step inline): {med_k:.4} s (median of {}), {:.1} GFLOP/s{}",
         args.epochs,
-        med / STEPS as f64 * 1e3,
+        gflops(med_k),
         if finite { "" } else { " [weights not finite!]" }
     );
     if args.breakdown {
