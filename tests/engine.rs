@@ -280,8 +280,8 @@ fn weight_normalisation_keeps_every_column_at_gamma() {
                 assert!((norm - gamma as f64).abs() < 1e-5, "{when}: W_{l} column {j} has norm {norm}");
             }
         }
-        for l in 1..3 {
-            for (j, row) in net.feedback(l).unwrap().chunks(sizes[l]).enumerate() {
+        for (l, &n_l) in sizes.iter().enumerate().take(3).skip(1) {
+            for (j, row) in net.feedback(l).unwrap().chunks(n_l).enumerate() {
                 let norm = row.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
                 assert!((norm - gamma as f64).abs() < 1e-5, "{when}: B_{l} row {j} has norm {norm}");
             }
@@ -570,4 +570,28 @@ fn the_rule_does_not_change_the_initialisation() {
     assert_eq!(nets[1].feedback(1), nets[4].feedback(1));
     assert!(nets[0].feedback(1).is_none());
     assert_eq!(nets[2].feedback(1).unwrap().len(), 3 * 4, "D_1 is n_d × n_1");
+}
+
+/// `fa-lab train` refuses bad arguments with a message and exit code 2, before reading data.
+#[test]
+fn cli_train_rejects_bad_arguments_with_exit_code_2() {
+    let cases: [&[&str]; 6] = [
+        &["--lr", "-0.1"],
+        &["--lr", "0"],
+        &["--label-shuffle", "1.5"],
+        &["--gamma", "0"],
+        &["--rule", "telepathy"],
+        &["--kp-decay", "0.1", "--rule", "fa"],
+    ];
+    for args in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fa-lab"))
+            .arg("train")
+            .args(args)
+            .args(["--data", "/nonexistent/mnist15.bin", "--out", "/nonexistent/out"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("invalid parameter"), "{args:?}: {stderr}");
+    }
 }

@@ -13,6 +13,7 @@ use fa_lab::net::{Activation, NetConfig, Rule};
 use fa_lab::train::{IterRecord, TrainConfig, Trainer};
 use fa_lab::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -139,17 +140,17 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish_and_clear();
     csv.flush()?;
 
-    let summary = serde_json::json!({
-        "config": cfg,
-        "seed": cfg.seed,
-        "status": failure.as_ref().map_or("ok".to_string(), |e| e.to_string()),
-        "iterations": trainer.iteration(),
-        "epochs_completed": trainer.epoch(),
-        "test_accuracy": trainer.test_accuracies(),
-        "final": last.as_ref().map(|r| &r.metrics),
-        "fingerprint": format!("{:016x}", trainer.fingerprint()),
-        "seconds": started.elapsed().as_secs_f64(),
-    });
+    let summary = Summary {
+        config: &cfg,
+        seed: cfg.seed,
+        status: failure.as_ref().map_or("ok".to_string(), |e| e.to_string()),
+        iterations: trainer.iteration(),
+        epochs_completed: trainer.epoch(),
+        test_accuracy: trainer.test_accuracies(),
+        last: last.as_ref().map(|r| &r.metrics),
+        fingerprint: format!("{:016x}", trainer.fingerprint()),
+        seconds: started.elapsed().as_secs_f64(),
+    };
     let summary_path = args.out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Io(e.to_string()))?;
     fs::write(&summary_path, text + "\n").map_err(|e| Error::Io(format!("{}: {e}", summary_path.display())))?;
@@ -165,6 +166,25 @@ pub fn run(args: Args) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// `summary.json`. Serialised straight from this struct (not through
+/// `serde_json::Value`) so f32 fields such as `eta` print as written.
+#[derive(Serialize)]
+struct Summary<'a> {
+    config: &'a TrainConfig,
+    seed: u64,
+    /// "ok", or the error that stopped the run.
+    status: String,
+    iterations: u64,
+    epochs_completed: usize,
+    /// Per epoch, fractions in [0, 1].
+    test_accuracy: &'a [f64],
+    /// The metrics of the last iteration.
+    #[serde(rename = "final")]
+    last: Option<&'a IterMetrics>,
+    fingerprint: String,
+    seconds: f64,
 }
 
 /// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..]`.
