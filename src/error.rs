@@ -16,6 +16,8 @@ pub enum Error {
     Diverged(String),
     /// Reading or writing a file failed (native only).
     Io(String),
+    /// A drawing backend failed (a canvas or SVG could not be drawn).
+    Plot(String),
 }
 
 impl fmt::Display for Error {
@@ -25,6 +27,7 @@ impl fmt::Display for Error {
             Error::InvalidParam(m) => write!(f, "invalid parameter: {m}"),
             Error::Diverged(m) => write!(f, "training diverged: {m}"),
             Error::Io(m) => write!(f, "i/o error: {m}"),
+            Error::Plot(m) => write!(f, "drawing failed: {m}"),
         }
     }
 }

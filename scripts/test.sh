@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's second command: installs what is missing, then runs every test:
+#   1. native: cargo test (core, CLI, data asset)
+#   2. wasm: wasm-bindgen-test in headless Chromium (tests/web.rs)
+#   3. end to end: the built site served on 127.0.0.1 and driven in headless
+#      Chromium by playwright-core (tests/e2e), plus the SIMD check of the .wasm
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+scripts/setup.sh
+
+echo "== 1/3 native tests" >&2
+cargo test
+
+echo "== 2/3 wasm tests in headless Chromium" >&2
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test --target wasm32-unknown-unknown --test web
+
+echo "== 3/3 end-to-end tests in headless Chromium" >&2
+scripts/build.sh
+node --test tests/e2e/

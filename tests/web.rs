@@ -1,0 +1,74 @@
+//! The wasm binding, tested in headless Chromium (wasm-bindgen-test): the
+//! exported `Lab` decodes an asset, refuses damaged ones with a message, and
+//! draws non-blank pixels onto a real canvas.
+#![cfg(target_arch = "wasm32")]
+
+use fa_lab::data::{Mnist15, N_PIXELS, Split};
+use fa_lab::web::{Lab, asset_expected_bytes, simd_enabled};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn asset() -> Vec<u8> {
+    let split = |n: usize| Split {
+        pixels: (0..n * N_PIXELS).map(|i| if (i / 15) % 3 == 0 { 255 } else { 0 }).collect(),
+        labels: (0..n).map(|i| (i % 10) as u8).collect(),
+    };
+    Mnist15 { train: split(30), test: split(10) }.to_asset().unwrap()
+}
+
+fn canvas(w: u32, h: u32) -> HtmlCanvasElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let c: HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    c.set_width(w);
+    c.set_height(h);
+    doc.body().unwrap().append_child(&c).unwrap();
+    c
+}
+
+/// Pixels painted in a colour other than white (a fresh canvas is transparent).
+fn inked_pixels(c: &HtmlCanvasElement) -> usize {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let data = ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap().data();
+    data.chunks_exact(4).filter(|p| p[3] > 0 && (p[0] < 250 || p[1] < 250 || p[2] < 250)).count()
+}
+
+#[wasm_bindgen_test]
+fn built_with_simd128() {
+    assert!(simd_enabled());
+}
+
+#[wasm_bindgen_test]
+fn lab_decodes_the_asset_and_reports_labels() {
+    let bytes = asset();
+    assert_eq!(asset_expected_bytes(&bytes[..32]).unwrap(), bytes.len());
+    let lab = Lab::new(&bytes).unwrap();
+    assert_eq!((lab.n_train(), lab.n_test()), (30, 10));
+    assert_eq!(lab.train_labels(8, 4).unwrap(), vec![8, 9, 0, 1]);
+    assert_eq!(lab.train_histogram(), vec![3; 10]);
+    assert!(lab.train_labels(29, 2).is_err());
+}
+
+#[wasm_bindgen_test]
+fn damaged_assets_are_refused() {
+    let mut bytes = asset();
+    assert!(Lab::new(&bytes[..bytes.len() - 1]).is_err());
+    let last = bytes.len() - 9;
+    bytes[last] ^= 0xff;
+    assert!(Lab::new(&bytes).is_err());
+}
+
+#[wasm_bindgen_test]
+fn drawing_puts_ink_on_the_canvas() {
+    let lab = Lab::new(&asset()).unwrap();
+    let digits = canvas(320, 120);
+    assert_eq!(inked_pixels(&digits), 0);
+    lab.draw_digits(digits.clone(), 0, 8, 4).unwrap();
+    assert!(inked_pixels(&digits) > 2000, "digits drew {} pixels", inked_pixels(&digits));
+    let hist = canvas(400, 300);
+    lab.draw_histogram(hist.clone()).unwrap();
+    assert!(inked_pixels(&hist) > 1000);
+    assert!(lab.draw_digits(canvas(10, 10), 25, 10, 4).is_err());
+}
