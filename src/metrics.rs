@@ -117,8 +117,14 @@ pub fn feedback_update_angle_deg(net: &Network, l: usize) -> f64 {
     angle_with_feedback_t(net, l, net.last_update(l))
 }
 
-/// `∠(ΔW_l^rule, ΔW_l^BP)` for `l = 0..d`, if the network tracks BP updates. For FA the
-/// last layer's angle is exactly 0: both rules use the same `δ_d` (SPEC §4's built-in check).
+/// `∠(ΔW_l^rule, ΔW_l^BP)` for `l = 0..d`, if the network tracks BP updates. The last
+/// layer's angle is exactly 0 for every rule, which all use BP's `δ_d` (SPEC §4's
+/// built-in check, asserted here in debug builds).
 pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
+    let last = net.depth() - 1;
+    debug_assert!(
+        net.bp_update(last).is_none_or(|bp| bp == net.last_update(last)),
+        "every rule shares δ_d, so the last layer's update must be BP's bit for bit"
+    );
     (0..net.depth()).map(|l| net.bp_update(l).map(|bp| angle_deg(net.last_update(l), bp))).collect()
 }

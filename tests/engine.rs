@@ -387,12 +387,14 @@ fn same_seed_same_fingerprint_different_seed_different() {
     assert_ne!(a, c);
 }
 
-/// SPEC §4's built-in check: FA's update of the last weights is BP's (angle exactly 0);
-/// the earlier layers differ. BP's angles are all 0.
+/// SPEC §4's built-in check: the update of the last weights is BP's (angle exactly 0)
+/// for FA and every other rule, which all use BP's δ_d; the earlier layers differ.
+/// BP's angles are all 0.
 #[test]
 fn update_angle_of_the_last_layer_is_zero_for_fa() {
     let data = synthetic_data(2, 200, 50);
-    for rule in [Rule::Feedback, Rule::Backprop] {
+    let rules = [Rule::Feedback, Rule::Backprop, Rule::Direct, Rule::SignSymmetry, Rule::KolenPollack { decay: 1e-3 }];
+    for rule in rules {
         let mut cfg = small_train_config(rule, 2e-3, 1);
         cfg.update_angles = true;
         cfg.net.sizes = vec![N_PIXELS, 40, 30, 30, 20];
@@ -406,7 +408,7 @@ fn update_angle_of_the_last_layer_is_zero_for_fa() {
                 if rule == Rule::Backprop {
                     assert_eq!(a, 0.0, "BP against itself: {angles:?}");
                 } else {
-                    assert!(a > 1.0 && a < 180.0, "FA's hidden updates should differ from BP's: {angles:?}");
+                    assert!(a > 1.0 && a < 180.0, "{rule:?}'s hidden updates should differ from BP's: {angles:?}");
                 }
             }
         }
