@@ -10,6 +10,7 @@ pub mod align;
 pub mod codes;
 pub mod data;
 pub mod error;
+pub mod experiments;
 pub mod kernels;
 pub mod metrics;
 pub mod net;

@@ -153,3 +153,255 @@ mod tests {
         assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Experiment figures (SPEC §7; data from `crate::experiments`)
+//
+// A panel's `FigureData` carries its title, axis labels, log flag and series,
+// so two drawers cover every panel of every figure: lines with ±1 sd bands
+// ([`draw_line_panel`]) and the PCA landscape ([`draw_pca_panel`]).
+// [`draw_figure`] picks one by panel key; the page and the CLI call only it.
+
+use crate::experiments::{FigureData, Panel, PcaData};
+
+/// Series colours, indexed by `Series::colour` (layer index or condition index).
+const SERIES_COLOURS: [RGBColor; 8] = [
+    palette::TRAIN,
+    palette::TEST,
+    RGBColor(0x2e, 0x8b, 0x57),
+    RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x7d, 0x3c, 0x98),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xd6, 0x4f, 0x9a),
+    RGBColor(0x5f, 0x6b, 0x6d),
+];
+
+/// The colour of series colour index `i` (cycles through eight).
+pub fn series_colour(i: usize) -> RGBColor {
+    SERIES_COLOURS[i % SERIES_COLOURS.len()]
+}
+
+/// Draws panel `panel_key` of `fig` (e.g. `"b"`, `"e"`, `"accuracy"`), with a
+/// footnote saying how many runs it averages and which failed.
+pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &FigureData, panel_key: &str) -> Result<()> {
+    let Some(panel) = fig.panel(panel_key) else {
+        let keys: Vec<&str> = fig.panels.iter().map(|p| p.key.as_str()).collect();
+        return Err(Error::InvalidParam(format!("{} has no panel {panel_key:?}; it has {keys:?}", fig.experiment)));
+    };
+    let mut note = format!("{} {}: {} of {} runs", fig.experiment, panel.key, fig.runs_done, fig.runs_total);
+    if !fig.failed.is_empty() {
+        let who: Vec<String> = fig.failed.iter().map(|f| format!("{} seed {}", f.condition_name, f.seed)).collect();
+        note.push_str(&format!("; {} dead/diverged, left out ({})", fig.failed.len(), who.join(", ")));
+    }
+    if panel.pca.is_some() || panel.key == "e" && fig.experiment == crate::experiments::ExperimentId::Fig6 {
+        draw_pca_panel(area, panel, &note)
+    } else {
+        draw_line_panel(area, panel, &note)
+    }
+}
+
+/// Every panel of `fig` in a grid of `cols` columns.
+pub fn draw_figure_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &FigureData, cols: usize) -> Result<()> {
+    let cols = cols.max(1);
+    let rows = fig.panels.len().div_ceil(cols).max(1);
+    area.fill(&WHITE).map_err(plot_err)?;
+    for (cell, panel) in area.split_evenly((rows, cols)).iter().zip(&fig.panels) {
+        draw_figure(cell, fig, &panel.key)?;
+    }
+    Ok(())
+}
+
+fn small_text(area_note: &str) -> (String, TextStyle<'static>) {
+    (area_note.to_string(), ("sans-serif", 11).into_font().color(&palette::INK))
+}
+
+fn draw_waiting<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, note: &str) -> Result<()> {
+    let title = ("sans-serif", 15).into_font().color(&palette::INK);
+    area.draw_text(&panel.title, &title, (10, 8)).map_err(plot_err)?;
+    let (text, style) = small_text(&format!("no finished runs yet — {note}"));
+    let (_, h) = area.dim_in_pixel();
+    area.draw_text(&text, &style, (10, h as i32 / 2)).map_err(plot_err)?;
+    area.present().map_err(plot_err)
+}
+
+/// Mean lines with ±1 sd bands, one per series, legend, labelled axes; a log-10
+/// y axis when `panel.log_y` (values are drawn as `log10`, ticks labelled in the
+/// original units).
+pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, note: &str) -> Result<()> {
+    area.fill(&WHITE).map_err(plot_err)?;
+    let series: Vec<_> = panel.series.iter().filter(|s| !s.x.is_empty()).collect();
+    if series.is_empty() {
+        return draw_waiting(area, panel, note);
+    }
+    let log = panel.log_y;
+    let ty = |y: f64| if log { y.max(1e-12).log10() } else { y };
+    // Each series as (x, t(mean), t(mean − sd), t(mean + sd)).
+    let lines: Vec<Vec<(f64, f64, f64, f64)>> = series
+        .iter()
+        .map(|s| {
+            (0..s.x.len())
+                .filter(|&i| s.x[i].is_finite() && s.mean[i].is_finite() && s.sd[i].is_finite())
+                .map(|i| {
+                    let (m, sd) = (s.mean[i], s.sd[i]);
+                    let lo = if log { (m - sd).max(m / 10.0) } else { m - sd };
+                    (s.x[i], ty(m), ty(lo), ty(m + sd))
+                })
+                .collect()
+        })
+        .collect();
+    let all = lines.iter().flatten();
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, _, lo, hi) in all {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(lo);
+        y1 = y1.max(hi);
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        return draw_waiting(area, panel, note);
+    }
+    if x1 <= x0 {
+        (x0, x1) = (x0 - 0.5, x1 + 0.5);
+    }
+    let pad = ((y1 - y0) * 0.06).max(if log { 0.05 } else { 1e-6_f64.max(y1.abs() * 0.01) });
+    let (y0, y1) = (y0 - pad, y1 + pad);
+    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(16));
+    let mut chart = ChartBuilder::on(&body)
+        .caption(&panel.title, ("sans-serif", 15))
+        .margin(8)
+        .x_label_area_size(38)
+        .y_label_area_size(58)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(plot_err)?;
+    let y_desc = if log { format!("{} (log scale)", panel.y_label) } else { panel.y_label.clone() };
+    let log_fmt = |v: &f64| {
+        let y = 10f64.powf(*v);
+        if (0.01..1e4).contains(&y) { format!("{:.3}", y).trim_end_matches('0').trim_end_matches('.').to_string() } else { format!("{y:.1e}") }
+    };
+    let lin_fmt = |v: &f64| {
+        let a = v.abs();
+        if a != 0.0 && !(1e-3..1e5).contains(&a) { format!("{v:.1e}") } else { format!("{}", (v * 1000.0).round() / 1000.0) }
+    };
+    let x_fmt = |v: &f64| {
+        let a = v.abs();
+        if a >= 1e5 { format!("{v:.1e}") } else { format!("{}", (v * 100.0).round() / 100.0) }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(&panel.x_label).y_desc(&y_desc).x_label_formatter(&x_fmt).light_line_style(WHITE.mix(0.0));
+    if log {
+        mesh.y_label_formatter(&log_fmt);
+    } else {
+        mesh.y_label_formatter(&lin_fmt);
+    }
+    mesh.draw().map_err(plot_err)?;
+    for (s, pts) in series.iter().zip(&lines) {
+        let colour = series_colour(s.colour);
+        if pts.iter().any(|p| p.3 > p.2) && pts.len() > 1 {
+            let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+            band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15).filled()))).map_err(plot_err)?;
+        } else if pts.len() == 1 || panel.markers {
+            // Error bars where a band cannot show (single points).
+            chart
+                .draw_series(pts.iter().filter(|p| p.3 > p.2).map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.mix(0.6))))
+                .map_err(plot_err)?;
+        }
+        let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+        let style = colour.stroke_width(2);
+        let drawn = if s.dashed {
+            chart.draw_series(DashedLineSeries::new(line.clone(), 6, 4, style)).map_err(plot_err)?
+        } else {
+            chart.draw_series(LineSeries::new(line.clone(), style)).map_err(plot_err)?
+        };
+        drawn.label(&s.label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        if panel.markers || line.len() <= 12 {
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 2, colour.filled()))).map_err(plot_err)?;
+        }
+    }
+    draw_legend(&mut chart)?;
+    let (text, style) = small_text(note);
+    foot.draw_text(&text, &style, (8, 2)).map_err(plot_err)?;
+    area.present().map_err(plot_err)
+}
+
+fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 11))
+        .background_style(WHITE.mix(0.85))
+        .border_style(palette::INK.mix(0.5))
+        .draw()
+        .map_err(plot_err)
+}
+
+/// Maps `t ∈ [0, 1]` to a dark-blue → teal → yellow ramp (low loss dark).
+fn heat_colour(t: f64) -> RGBColor {
+    const STOPS: [(f64, [f64; 3]); 4] = [(0.0, [38.0, 24.0, 96.0]), (0.35, [33.0, 120.0, 142.0]), (0.7, [94.0, 201.0, 98.0]), (1.0, [250.0, 231.0, 35.0])];
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 1.0 };
+    let i = STOPS.iter().rposition(|s| s.0 <= t).unwrap_or(0).min(STOPS.len() - 2);
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let f = (t - a.0) / (b.0 - a.0);
+    let c = |k: usize| (a.1[k] + f * (b.1[k] - a.1[k])).round() as u8;
+    RGBColor(c(0), c(1), c(2))
+}
+
+/// The loss over the plane of the top two principal components as a filled
+/// heat map (log-scaled colour), with BP's and FA's paths, ● at the start and
+/// ■ at the end of each.
+pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, note: &str) -> Result<()> {
+    area.fill(&WHITE).map_err(plot_err)?;
+    let Some(pca) = &panel.pca else {
+        return draw_waiting(area, panel, note);
+    };
+    let PcaData { a, b, loss, paths, explained } = pca;
+    if a.len() < 2 || b.len() < 2 || loss.len() != a.len() * b.len() {
+        return Err(Error::InvalidParam(format!("PCA grid {}×{} with {} loss values", a.len(), b.len(), loss.len())));
+    }
+    let finite: Vec<f64> = loss.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
+    let lmin = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let lmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = (lmin.max(1e-12).ln(), lmax.max(1e-12).ln());
+    let (da, db) = ((a[1] - a[0]) / 2.0, (b[1] - b[0]) / 2.0);
+    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(16));
+    let pc = |i: usize| explained.get(i).map(|v| format!(" ({:.0}% of variance)", 100.0 * v)).unwrap_or_default();
+    let (x_desc, y_desc) = (format!("{}{}", panel.x_label, pc(0)), format!("{}{}", panel.y_label, pc(1)));
+    let mut chart = ChartBuilder::on(&body)
+        .caption(&panel.title, ("sans-serif", 15))
+        .margin(8)
+        .x_label_area_size(38)
+        .y_label_area_size(58)
+        .build_cartesian_2d((a[0] - da)..(a[a.len() - 1] + da), (b[0] - db)..(b[b.len() - 1] + db))
+        .map_err(plot_err)?;
+    chart.configure_mesh().disable_mesh().x_desc(&x_desc).y_desc(&y_desc).draw().map_err(plot_err)?;
+    let cells = (0..b.len()).flat_map(|j| (0..a.len()).map(move |i| (i, j))).map(|(i, j)| {
+        let v = loss[j * a.len() + i];
+        let t = if hi > lo { (v.max(1e-12).ln() - lo) / (hi - lo) } else { 0.5 };
+        Rectangle::new([(a[i] - da, b[j] - db), (a[i] + da, b[j] + db)], heat_colour(t).filled())
+    });
+    chart.draw_series(cells).map_err(plot_err)?;
+    let path_colours = [RGBColor(255, 255, 255), RGBColor(255, 80, 60), RGBColor(255, 170, 0)];
+    for (k, path) in paths.iter().enumerate() {
+        let colour = path_colours[k % path_colours.len()];
+        let pts: Vec<(f64, f64)> = path.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+        if pts.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
+            .map_err(plot_err)?
+            .label(&path.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3)));
+        let (first, last) = (pts[0], pts[pts.len() - 1]);
+        chart.draw_series(std::iter::once(Circle::new(first, 5, colour.filled()))).map_err(plot_err)?;
+        chart
+            .draw_series(std::iter::once(EmptyElement::at(last) + Rectangle::new([(-5, -5), (5, 5)], colour.filled())))
+            .map_err(plot_err)?;
+    }
+    draw_legend(&mut chart)?;
+    let (text, style) = small_text(&format!(
+        "{note}; ● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
+    ));
+    foot.draw_text(&text, &style, (8, 2)).map_err(plot_err)?;
+    area.present().map_err(plot_err)
+}

@@ -103,6 +103,8 @@ pub struct IterRecord {
     /// Epoch the step belongs to, from 0.
     pub epoch: usize,
     pub metrics: IterMetrics,
+    /// Test accuracy measured right after this step when it ended an epoch.
+    pub test_accuracy: Option<f64>,
 }
 
 /// A training run in progress.
@@ -188,6 +190,7 @@ impl Trainer {
             iteration: stats.iteration,
             epoch: self.epoch,
             metrics: iter_metrics(&self.net, stats.loss),
+            test_accuracy: None,
         };
         self.hash_metrics(&record.metrics);
         self.step_in_epoch += 1;
@@ -204,6 +207,21 @@ impl Trainer {
         for v in vectors.into_iter().chain(&m.update_angle_deg) {
             v.iter().for_each(|&x| self.hash.f64(x));
         }
+    }
+
+    /// The training loop shared by the CLI and the page: up to `max_steps`
+    /// steps (fewer when training ends), measuring test accuracy after the
+    /// last step of every epoch and putting it in that step's record.
+    pub fn advance(&mut self, max_steps: usize) -> Result<Vec<IterRecord>> {
+        let mut records = Vec::with_capacity(max_steps.min(self.steps_per_epoch()));
+        while records.len() < max_steps && !self.is_done() {
+            let mut record = self.step()?;
+            if self.is_epoch_boundary() {
+                record.test_accuracy = Some(self.epoch_end()?);
+            }
+            records.push(record);
+        }
+        Ok(records)
     }
 
     /// Test accuracy now; recorded as the accuracy of the epoch just finished.

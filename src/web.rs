@@ -90,3 +90,60 @@ fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, p
 fn to_js(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
+
+// --- benchmark exports ---
+// The page's bench view (www/bench.js) times these with performance.now();
+// `fa-lab bench` times the same core code (crate::bench) with Instant.
+
+/// The benchmark workload: the paper net trained by FA on fixed synthetic data
+/// (`crate::bench::FaBench`). `extra` is `step`, `metrics`, `update-angles` or `alignment`.
+#[wasm_bindgen]
+pub struct FaBench {
+    inner: crate::bench::FaBench,
+}
+
+#[wasm_bindgen]
+impl FaBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(extra: &str) -> Result<FaBench, JsError> {
+        let extra: crate::bench::Extra = extra.parse().map_err(to_js)?;
+        Ok(FaBench { inner: crate::bench::FaBench::new(extra).map_err(to_js)? })
+    }
+
+    /// Runs the rest of the current epoch (60 steps from a fresh bench); returns the last loss.
+    pub fn epoch(&mut self) -> Result<f64, JsError> {
+        self.inner.epoch().map_err(to_js)
+    }
+
+    /// Runs `n` steps; returns the last loss.
+    pub fn steps(&mut self, n: u32) -> Result<f64, JsError> {
+        self.inner.steps(n as usize).map_err(to_js)
+    }
+
+    /// FNV-1a of the parameters' bits (the same as `fa-lab bench` prints after as many steps).
+    pub fn checksum(&self) -> String {
+        self.inner.checksum()
+    }
+
+    pub fn iteration(&self) -> f64 {
+        self.inner.iteration() as f64
+    }
+}
+
+/// FLOPs of one benchmark epoch, counted as numpy_step.py does.
+#[wasm_bindgen(js_name = benchEpochFlops)]
+pub fn bench_epoch_flops() -> f64 {
+    crate::bench::epoch_flops()
+}
+
+/// Steps per benchmark epoch.
+#[wasm_bindgen(js_name = benchStepsPerEpoch)]
+pub fn bench_steps_per_epoch() -> u32 {
+    crate::bench::STEPS as u32
+}
+
+/// Current size of the module's linear memory in bytes (it only grows).
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+}

@@ -105,6 +105,8 @@ async function boot() {
     fail(`The data file is damaged or incomplete — ${e.message || e}. Retrying downloads it again.`, boot);
     return;
   }
+  // For the console and the end-to-end tests: the engine and the loaded data.
+  window.faLab = { engine, lab };
   showData(lab);
 }
 

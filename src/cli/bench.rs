@@ -1,30 +1,25 @@
 //! `fa-lab bench`: times an FA epoch of the paper net (225-50-50-50-50-50,
-//! batch 1000, 60 steps), single thread, on synthetic data with a fixed seed:
+//! batch 1000, 60 steps), single thread, on synthetic data with a fixed seed —
+//! the workload of [`fa_lab::bench`], which the page's bench view (`#/bench`,
+//! `www/bench.js`) runs in the browser too, so both sides time the same code:
 //!
-//! - the real [`Network::step`] with `Rule::Feedback` (the headline figure,
-//!   compared with numpy), and the per-iteration metrics
-//!   ([`fa_lab::metrics::iter_metrics`]) timed separately as overhead;
+//! - the real [`fa_lab::net::Network::step`] with `Rule::Feedback` (the headline
+//!   figure, compared with numpy);
+//! - the per-step bookkeeping on top (`--extras`): per-iteration metrics, the
+//!   update angles (BP reference pass + angles) and the alignment tracker
+//!   ([`fa_lab::align::AlignmentTracker::observe`]), each as a slowdown;
 //! - the same step written directly with the kernels (what
 //!   `../shared/bench/numpy_step.py` does), to show the network's own overhead.
 //!
-//! `--numpy` runs that numpy script in the same command and prints the ratio.
-//!
-//! wasm: the same kernels compile to simd128 (`cargo build --release --lib
-//! --target wasm32-unknown-unknown`); timing them needs a JS host (the web
-//! harness), which calls the same step in a loop.
+//! `--numpy` runs that numpy script in the same command and prints the ratio;
+//! `--json` prints one JSON object instead of text (for `scripts/bench.sh`).
 
 use std::process::Command;
 use std::time::Instant;
 
+use fa_lab::bench::{self as core, BATCH, ETA, Extra, FaBench, SIZES, STEPS, SyntheticData, median};
 use fa_lab::kernels::{self, Path};
-use fa_lab::metrics;
-use fa_lab::net::{NetConfig, Network, Rule};
 use fa_lab::{Error, Result};
-
-const SIZES: [usize; 6] = [225, 50, 50, 50, 50, 50];
-const BATCH: usize = 1000;
-const STEPS: usize = 60;
-const ETA: f32 = 1e-3;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,6 +38,12 @@ pub struct Args {
     /// Also print the time per kernel kind (one extra epoch, timed per call).
     #[arg(long)]
     breakdown: bool,
+    /// Also time the per-step bookkeeping: metrics, update angles, alignment tracker.
+    #[arg(long)]
+    extras: bool,
+    /// Print one JSON object (seconds, GFLOP/s, ratios) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Kernel kinds timed by --breakdown.
@@ -65,29 +66,6 @@ impl Timer {
     }
 }
 
-/// Multiply–add FLOPs of one FA step, counted as numpy_step.py does.
-fn step_flops() -> f64 {
-    SIZES
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| 2.0 * (BATCH * w[0] * w[1]) as f64 * if i == 0 { 2.0 } else { 3.0 })
-        .sum()
-}
-
-/// Deterministic uniform [0, 1) generator (synthetic data only).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-    /// Roughly N(0, 0.1²) (sum of 4 uniforms, rescaled).
-    fn normal01(&mut self) -> f32 {
-        let s: f32 = (0..4).map(|_| self.next()).sum::<f32>() - 2.0;
-        s * 0.1 * 3.0f32.sqrt()
-    }
-}
-
 /// The paper net with FA feedback, and buffers reused across steps.
 struct FaNet {
     w: Vec<Vec<f32>>,
@@ -100,8 +78,13 @@ struct FaNet {
 }
 
 impl FaNet {
-    fn new(rng: &mut Lcg) -> FaNet {
-        let mut draw = |len: usize| (0..len).map(|_| rng.normal01()).collect::<Vec<f32>>();
+    fn new(seed: u64) -> FaNet {
+        let mut rng = fa_lab::rng::Rng::new(seed, fa_lab::rng::Purpose::Weights);
+        let mut draw = |len: usize| {
+            let mut v = vec![0.0f32; len];
+            rng.fill_normal(0.1, &mut v);
+            v
+        };
         let pairs: Vec<(usize, usize)> = SIZES.windows(2).map(|w| (w[0], w[1])).collect();
         FaNet {
             w: pairs.iter().map(|&(a, c)| draw(a * c)).collect(),
@@ -159,11 +142,6 @@ impl FaNet {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 /// Runs the numpy yardstick; Ok(None) when python3 or numpy is missing.
 fn numpy_epoch(script: &str, epochs: usize) -> Result<Option<(f64, String)>> {
     if !std::path::Path::new(script).is_file() {
@@ -197,6 +175,21 @@ fn numpy_epoch(script: &str, epochs: usize) -> Result<Option<(f64, String)>> {
     Ok(Some((secs, text)))
 }
 
+/// Times `epochs` epochs of a fresh [`FaBench`] after one untimed warm-up
+/// epoch; returns the per-epoch seconds and the checksum after the warm-up.
+fn time_bench(extra: Extra, epochs: usize) -> Result<(Vec<f64>, String)> {
+    let mut b = FaBench::new(extra)?;
+    b.epoch()?;
+    let checksum = b.checksum();
+    let mut times = Vec::with_capacity(epochs);
+    for _ in 0..epochs {
+        let t0 = Instant::now();
+        b.epoch()?;
+        times.push(t0.elapsed().as_secs_f64());
+    }
+    Ok((times, checksum))
+}
+
 pub fn run(args: Args) -> Result<()> {
     if !(1..=1000).contains(&args.epochs) {
         return Err(Error::InvalidParam(format!("--epochs must be in 1..=1000, got {}", args.epochs)));
@@ -205,95 +198,107 @@ pub fn run(args: Args) -> Result<()> {
         kernels::set_path(Path::from_name(name)?)?;
     }
     let path = kernels::active_path();
-    let mut rng = Lcg(0x5EED);
-    let n_train = BATCH * STEPS;
-    let x: Vec<f32> = (0..n_train * SIZES[0]).map(|_| rng.next()).collect();
-    let mut y = vec![0.0f32; n_train * SIZES[5]];
-    for r in 0..n_train {
-        let j = (rng.next() * SIZES[5] as f32) as usize % SIZES[5];
-        y[r * SIZES[5] + j] = 1.0;
-    }
-    let batch = |s: usize| {
-        (
-            &x[s * BATCH * SIZES[0]..(s + 1) * BATCH * SIZES[0]],
-            &y[s * BATCH * SIZES[5]..(s + 1) * BATCH * SIZES[5]],
-        )
+    let gflops = |t: f64| core::epoch_flops() / t / 1e9;
+    let say = |line: String| {
+        if !args.json {
+            println!("{line}");
+        }
     };
 
-    // The real network's FA step (headline), then the metrics per iteration.
-    let mut cfg = NetConfig::paper(Rule::Feedback);
-    cfg.eta = ETA;
-    let mut real = Network::new(cfg, 0x5EED)?;
-    let (x0, y0) = batch(0);
-    real.step(x0, y0, BATCH)?; // warm-up
-    let (mut times, mut metric_times) = (Vec::new(), Vec::new());
-    for _ in 0..args.epochs {
-        let (mut t_step, mut t_metrics) = (0.0, 0.0);
-        for s in 0..STEPS {
-            let (xb, yb) = batch(s);
-            let t0 = Instant::now();
-            let st = real.step(xb, yb, BATCH)?;
-            let t1 = Instant::now();
-            std::hint::black_box(metrics::iter_metrics(&real, st.loss));
-            t_step += (t1 - t0).as_secs_f64();
-            t_metrics += t1.elapsed().as_secs_f64();
-        }
-        times.push(t_step);
-        metric_times.push(t_metrics);
-    }
-    let med = median(times);
-    let med_metrics = median(metric_times);
-    let gflops = |t: f64| STEPS as f64 * step_flops() / t / 1e9;
-    println!(
-        "fa-lab FA epoch (Network::step, paper net 225-50-50-50-50-50, batch {BATCH}, {STEPS} steps, kernel path {}): {med:.4} s (median of {}), {:.1} GFLOP/s, {:.2} ms/step",
+    // The real network's FA step (headline).
+    let (step_times, checksum) = time_bench(Extra::None, args.epochs)?;
+    let med = median(&step_times);
+    say(format!(
+        "fa-lab FA epoch (Network::step, paper net 225-50-50-50-50-50, batch {BATCH}, {STEPS} steps, kernel path {}): {med:.4} s (median of {}), {:.1} GFLOP/s, {:.2} ms/step; checksum after 1 epoch {checksum}",
         path.name(),
         args.epochs,
         gflops(med),
         med / STEPS as f64 * 1e3,
-    );
-    println!(
-        "  per-iteration metrics (iter_metrics): +{:.4} s/epoch ({:.1}% of the step time)",
-        med_metrics,
-        100.0 * med_metrics / med
-    );
+    ));
+
+    // The per-step bookkeeping, each on a fresh bench, interleaved with fresh
+    // plain-step timings so that the ratios compare like with like on a noisy machine.
+    let mut extras = Vec::new();
+    if args.extras {
+        let mut per: Vec<(Extra, Vec<f64>)> = Extra::ALL.iter().map(|&e| (e, Vec::new())).collect();
+        for _ in 0..args.epochs.min(7).max(3) {
+            for (e, v) in per.iter_mut() {
+                v.extend(time_bench(*e, 1)?.0);
+            }
+        }
+        let med_of = |e: Extra| median(&per.iter().find(|(x, _)| *x == e).unwrap().1);
+        for e in [Extra::Metrics, Extra::UpdateAngles, Extra::Alignment] {
+            let (t, base) = (med_of(e), med_of(e.baseline()));
+            say(format!(
+                "  + {:<14} {t:.4} s/epoch vs {} {base:.4} s: +{:.1}% ({:.2} ms/step)",
+                e.name(),
+                e.baseline().name(),
+                100.0 * (t / base - 1.0),
+                (t - base) / STEPS as f64 * 1e3
+            ));
+            extras.push(format!(
+                "\"{}\": {{\"seconds\": {t}, \"baseline\": \"{}\", \"baseline_seconds\": {base}, \"overhead\": {}}}",
+                e.name(),
+                e.baseline().name(),
+                t / base - 1.0
+            ));
+        }
+    }
 
     // The same step written directly with the kernels.
-    let mut net = FaNet::new(&mut rng);
+    let data = SyntheticData::new(core::SEED);
+    let (x0, y0) = data.batch(0);
+    let mut net = FaNet::new(core::SEED);
     let mut tm = Timer { on: false, last: Instant::now(), acc: [0.0; 5] };
     net.step(x0, y0, &mut tm); // warm-up
     let mut times = Vec::with_capacity(args.epochs);
     for _ in 0..args.epochs {
         let t0 = Instant::now();
         for s in 0..STEPS {
-            let (xb, yb) = batch(s);
+            let (xb, yb) = data.batch(s);
             net.step(xb, yb, &mut tm);
         }
         times.push(t0.elapsed().as_secs_f64());
     }
-    let med_k = median(times);
+    let med_k = median(&times);
     let finite = net.w.iter().flatten().all(|v| v.is_finite());
-    println!(
+    say(format!(
         "fa-lab FA epoch (kernels only, same step inline): {med_k:.4} s (median of {}), {:.1} GFLOP/s{}",
         args.epochs,
         gflops(med_k),
         if finite { "" } else { " [weights not finite!]" }
-    );
+    ));
     if args.breakdown {
         tm.on = true;
         for s in 0..STEPS {
-            let (xb, yb) = batch(s);
+            let (xb, yb) = data.batch(s);
             net.step(xb, yb, &mut tm);
         }
         let total: f64 = tm.acc.iter().sum();
         for (name, t) in KINDS.iter().zip(tm.acc) {
-            println!("  {name:<24} {:7.2} ms/epoch  {:5.1}%", t * 1e3, 100.0 * t / total);
+            say(format!("  {name:<24} {:7.2} ms/epoch  {:5.1}%", t * 1e3, 100.0 * t / total));
         }
     }
+    let mut np_secs = None;
     if args.numpy {
         if let Some((np, text)) = numpy_epoch(&args.numpy_script, args.epochs)? {
-            println!("{text}");
-            println!("ratio fa-lab / numpy: {:.3}", med / np);
+            say(text);
+            say(format!("ratio fa-lab / numpy: {:.3}", med / np));
+            np_secs = Some(np);
         }
+    }
+    if args.json {
+        let num = |v: Option<f64>| v.map_or("null".to_string(), |v| v.to_string());
+        println!(
+            "{{\"path\": \"{}\", \"epochs\": {}, \"epoch_seconds\": {:?}, \"median_seconds\": {med}, \"gflops\": {}, \"checksum\": \"{checksum}\", \"kernels_only_seconds\": {med_k}, \"numpy_seconds\": {}, \"ratio_numpy\": {}, \"extras\": {{{}}}}}",
+            path.name(),
+            args.epochs,
+            step_times,
+            gflops(med),
+            num(np_secs),
+            num(np_secs.map(|np| med / np)),
+            extras.join(", ")
+        );
     }
     Ok(())
 }

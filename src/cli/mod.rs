@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod figure;
 mod prepare;
 mod train;
 
@@ -22,6 +23,8 @@ enum Command {
     Train(train::Args),
     /// Time an FA epoch of the paper net (60 steps of 1000), single thread.
     Bench(bench::Args),
+    /// Run a paper figure's experiment (or all) and write SVG per panel, JSON and CSV.
+    Figure(figure::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -31,6 +34,7 @@ pub fn main() -> i32 {
         Command::PrepareMnist(args) => prepare::run(args),
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Figure(args) => figure::run(args),
     };
     match result {
         Ok(()) => 0,

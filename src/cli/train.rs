@@ -119,22 +119,23 @@ pub fn run(args: Args) -> Result<()> {
     let mut last: Option<IterRecord> = None;
     let mut failure = None;
     while !trainer.is_done() {
-        match trainer.step() {
-            Ok(record) => {
-                writeln!(csv, "{}", csv_row(&record))?;
-                bar.set_message(format!("loss {:.2}", record.metrics.loss));
-                bar.set_prefix(format!("{}", record.epoch + 1));
-                bar.inc(1);
-                last = Some(record);
+        match trainer.advance(1) {
+            Ok(records) => {
+                for record in records {
+                    writeln!(csv, "{}", csv_row(&record))?;
+                    bar.set_message(format!("loss {:.2}", record.metrics.loss));
+                    bar.set_prefix(format!("{}", record.epoch + 1));
+                    bar.inc(1);
+                    if let Some(acc) = record.test_accuracy {
+                        bar.println(format!("epoch {:>3}: test accuracy {:.2} %", record.epoch + 1, 100.0 * acc));
+                    }
+                    last = Some(record);
+                }
             }
             Err(e) => {
                 failure = Some(e);
                 break;
             }
-        }
-        if trainer.is_epoch_boundary() {
-            let acc = trainer.epoch_end()?;
-            bar.println(format!("epoch {:>3}: test accuracy {:.2} %", trainer.epoch(), 100.0 * acc));
         }
     }
     bar.finish_and_clear();

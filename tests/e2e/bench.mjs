@@ -1,0 +1,190 @@
+// The browser benchmark (scripts/bench.sh runs it; not a *.test.mjs, so the
+// test runner leaves it alone). In one go:
+//   1. the built page (dist/) served on 127.0.0.1, in headless Chromium:
+//      www/bench.js's runBench — an FA epoch of the paper net in the wasm engine;
+//   2. the page's peak memory (wasm linear memory + JS heap via CDP) while it
+//      runs ONE paper-preset fig6 run (condition `pca`, the one that keeps
+//      parameter snapshots, by default) for a bounded time, in a fresh page;
+//   3. natively: target/release/fa-lab bench --numpy --json (same workload);
+// then prints the figures and the ratios.
+//
+// Usage: node tests/e2e/bench.mjs [--epochs N] [--no-extras]
+//          [--mem-condition pca|bp|fa|fa_wn|dfa] [--mem-seconds S] [--no-memory] [--no-native]
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, launch, openPage, serve } from './harness.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+const EPOCHS = Number(option('--epochs', 5));
+const EXTRAS = !flag('--no-extras');
+const MEM_CONDITION = option('--mem-condition', 'pca');
+const MEM_SECONDS = Number(option('--mem-seconds', 90));
+const MB = 1e6;
+
+const log = (...a) => console.error('bench:', ...a);
+
+async function readyPage(browser, url) {
+  const { page, errors } = await openPage(browser, url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  return { page, errors };
+}
+
+async function browserBench(browser, url) {
+  const { page, errors } = await readyPage(browser, url);
+  page.on('console', (m) => { if (m.type() === 'log') log('page:', m.text()); });
+  const result = await page.evaluate(async ({ epochs, extras }) => {
+    const { runBench, renderBench } = await import('./bench.js');
+    const { engine } = window.faLab;
+    // The view builds (cheap check that renderBench works against this engine).
+    const box = document.createElement('div');
+    renderBench(box, engine);
+    const viewOk = !!box.querySelector('#bench-run') && !!box.querySelector('#bench-results');
+    const r = await runBench(engine, {
+      epochs, extras, onEpoch: (extra, i, s) => console.log(`${extra} epoch ${i + 1}: ${s.toFixed(3)} s`),
+    });
+    return { ...r, viewOk, userAgent: navigator.userAgent };
+  }, { epochs: EPOCHS, extras: EXTRAS });
+  await page.close();
+  if (errors.length) log('page errors:', errors);
+  return result;
+}
+
+// Peak memory of one paper-preset fig6 run. The page steps the run in chunks
+// and yields between them, recording wasm memory; node samples the JS heap
+// through CDP meanwhile (Performance.getMetrics needs the main thread free).
+async function memoryRun(browser, url) {
+  const { page, errors } = await readyPage(browser, url);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => {
+    const { metrics: m } = await cdp.send('Performance.getMetrics');
+    const get = (n) => m.find((x) => x.name === n)?.value ?? NaN;
+    return { jsUsed: get('JSHeapUsedSize'), jsTotal: get('JSHeapTotalSize') };
+  };
+  const before = await metrics();
+  const start = await page.evaluate(({ condition, seconds }) => {
+    const { engine, lab } = window.faLab;
+    const params = engine.experimentParams('fig6', 'paper');
+    const specs = engine.experimentRuns(params);
+    const spec = specs.find((s) => s.condition_name === condition && s.run === 0);
+    if (!spec) throw new Error(`fig6 paper has no run 0 of condition ${condition}`);
+    const state = { wasmStart: engine.wasmMemoryBytes(), wasmPeak: 0, steps: 0, total: 0, done: false, error: null, samples: [] };
+    window.__mem = state;
+    const run = new engine.ExperimentRun(lab, spec);
+    state.total = run.totalSteps();
+    state.wasmAfterNew = engine.wasmMemoryBytes();
+    const t0 = performance.now();
+    const tick = () => {
+      try {
+        const res = run.advance(10);
+        state.steps = run.steps();
+        const w = engine.wasmMemoryBytes();
+        state.wasmPeak = Math.max(state.wasmPeak, w);
+        state.samples.push([state.steps, w, (performance.now() - t0) / 1e3]);
+        if (res !== undefined || state.steps >= state.total) { state.done = true; state.finished = true; }
+        else if ((performance.now() - t0) / 1e3 > seconds) state.done = true;
+      } catch (e) {
+        state.error = String(e.message || e);
+        state.done = true;
+      }
+      state.seconds = (performance.now() - t0) / 1e3;
+      if (!state.done) setTimeout(tick, 0);
+      else run.free();
+    };
+    setTimeout(tick, 0);
+    return { total: state.total, wasmStart: state.wasmStart, wasmAfterNew: state.wasmAfterNew, params, nSpecs: specs.length };
+  }, { condition: MEM_CONDITION, seconds: MEM_SECONDS });
+  let jsPeak = before.jsUsed;
+  let jsTotalPeak = before.jsTotal;
+  let state;
+  for (;;) {
+    await new Promise((ok) => setTimeout(ok, 500));
+    const m = await metrics();
+    jsPeak = Math.max(jsPeak, m.jsUsed);
+    jsTotalPeak = Math.max(jsTotalPeak, m.jsTotal);
+    state = await page.evaluate(() => ({ ...window.__mem, samples: undefined }));
+    if (state.done) break;
+  }
+  const samples = await page.evaluate(() => window.__mem.samples);
+  await page.close();
+  if (errors.length) log('page errors:', errors);
+  if (state.error) throw new Error(`fig6 run failed: ${state.error}`);
+  // Wasm memory grows in steps; extrapolate from its growth over the second half of the run.
+  const half = samples[Math.floor(samples.length / 2)];
+  const last = samples[samples.length - 1];
+  const perStep = last[0] > half[0] ? (last[1] - half[1]) / (last[0] - half[0]) : 0;
+  const remaining = state.finished ? 0 : start.total - state.steps;
+  return {
+    condition: MEM_CONDITION, ...start, ...state, jsPeak, jsTotalPeak, jsBefore: before.jsUsed,
+    wasmPerStep: perStep, wasmExtrapolated: state.wasmPeak + Math.max(perStep, 0) * remaining,
+    stepsPerSecond: state.steps / state.seconds,
+  };
+}
+
+function nativeBench() {
+  const cli = join(ROOT, 'target/release/fa-lab');
+  const args = ['bench', '--numpy', '--json', '--epochs', String(EPOCHS), ...(EXTRAS ? ['--extras'] : [])];
+  log(`running ${cli} ${args.join(' ')}`);
+  return JSON.parse(execFileSync(cli, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+const pct = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
+
+const server = await serve();
+const browser = await launch();
+let b, mem, nat;
+try {
+  log(`browser bench: ${EPOCHS} epochs${EXTRAS ? ' + extras' : ''}`);
+  b = await browserBench(browser, server.url);
+  if (!flag('--no-memory')) {
+    log(`memory: one fig6 paper run (condition ${MEM_CONDITION}), at most ${MEM_SECONDS} s`);
+    mem = await memoryRun(browser, server.url);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+if (!flag('--no-native')) nat = nativeBench();
+
+const out = [];
+const p = (s) => out.push(s);
+p('');
+p('== FA epoch, paper net 225-50-50-50-50-50, batch 1000, 60 steps (Network::step, synthetic data, 1 thread)');
+p(`browser (headless Chromium, wasm ${b.simd ? 'simd128' : 'NO SIMD'}): median ${b.medianSeconds.toFixed(4)} s of ${EPOCHS} [${b.epochSeconds.map((s) => s.toFixed(3)).join(', ')}], ${b.gflops.toFixed(2)} GFLOP/s, ${b.msPerStep.toFixed(2)} ms/step`);
+if (nat) {
+  p(`native (fa-lab bench, ${nat.path}):      median ${nat.median_seconds.toFixed(4)} s of ${nat.epochs} [${nat.epoch_seconds.map((s) => s.toFixed(3)).join(', ')}], ${nat.gflops.toFixed(2)} GFLOP/s`);
+  p(`native kernels only (same step inline):   ${nat.kernels_only_seconds.toFixed(4)} s`);
+  if (nat.numpy_seconds !== null) p(`numpy (numpy_step.py, 1 thread):          median ${nat.numpy_seconds.toFixed(4)} s`);
+  p(`browser / native: ${(b.medianSeconds / nat.median_seconds).toFixed(2)}×`);
+  if (nat.numpy_seconds !== null) {
+    p(`browser / numpy:  ${(b.medianSeconds / nat.numpy_seconds).toFixed(3)}   (goal ≤ 1.25)`);
+    p(`native / numpy:   ${(nat.median_seconds / nat.numpy_seconds).toFixed(3)}   (goal ≤ 0.55)`);
+  }
+  p(`checksum after 1 epoch: browser ${b.checksum}, native ${nat.checksum} → ${b.checksum === nat.checksum ? 'same bits' : 'DIFFERENT BITS'}`);
+}
+if (b.extras || nat?.extras) {
+  p('== per-step bookkeeping (slowdown vs its baseline, medians of interleaved fresh epochs)');
+  for (const name of ['metrics', 'update-angles', 'alignment']) {
+    const be = b.extras?.[name];
+    const ne = nat?.extras?.[name];
+    const base = (be || ne).baseline ?? (be || ne).baseline;
+    p(`${name.padEnd(14)} vs ${base.padEnd(8)} browser ${be ? pct(be.overhead) : '—'}, native ${ne ? pct(ne.overhead) : '—'}${name === 'alignment' ? '   (goal < +35 %)' : ''}`);
+  }
+}
+if (mem) {
+  p(`== page memory, one fig6 paper-preset run (condition ${mem.condition}, run 0 of ${mem.nSpecs} runs)`);
+  p(`steps: ${mem.steps} of ${mem.total} in ${mem.seconds.toFixed(1)} s (${mem.stepsPerSecond.toFixed(1)} steps/s)${mem.finished ? ', finished' : ''}`);
+  p(`wasm linear memory: ${(mem.wasmStart / MB).toFixed(1)} MB with the data loaded, ${(mem.wasmAfterNew / MB).toFixed(1)} MB after creating the run, peak ${(mem.wasmPeak / MB).toFixed(1)} MB`);
+  p(`JS heap used: ${(mem.jsBefore / MB).toFixed(1)} MB before, peak ${(mem.jsPeak / MB).toFixed(1)} MB (heap total peak ${(mem.jsTotalPeak / MB).toFixed(1)} MB)`);
+  const peak = mem.wasmPeak + mem.jsTotalPeak;
+  p(`peak wasm + JS heap: ${(peak / MB).toFixed(1)} MB measured`
+    + (mem.finished ? '' : `; extrapolated to the full ${mem.total} steps at ${(mem.wasmPerStep / 1e3).toFixed(2)} kB/step of wasm growth: ${((mem.wasmExtrapolated + mem.jsTotalPeak) / MB).toFixed(1)} MB`)
+    + '   (goal < 500 MB)');
+}
+console.log(out.join('\n'));
+if (!b.viewOk) { console.log('bench view did not build'); process.exitCode = 1; }

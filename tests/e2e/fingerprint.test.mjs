@@ -1,0 +1,52 @@
+// Same config, same seed, same bits: runs a few configurations with the
+// native CLI (`fa-lab train`) and in the page's wasm engine in headless
+// Chromium, and compares the fingerprints (a hash of every metric and the
+// final parameters).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, launch, openPage, serve } from './harness.mjs';
+
+const CLI = join(ROOT, 'target/release/fa-lab');
+const CONFIGS = [
+  ['--rule', 'fa', '--epochs', '2', '--seed', '7', '--n-train', '3000', '--batch', '250'],
+  ['--rule', 'bp', '--epochs', '1', '--seed', '1', '--n-train', '2000', '--batch', '200', '--wn', '--gamma', '1.5', '--shuffle'],
+  ['--rule', 'dfa', '--epochs', '1', '--seed', '42', '--n-train', '2000', '--batch', '100', '--label-shuffle', '0.5', '--update-angles'],
+  ['--rule', 'sign', '--epochs', '1', '--seed', '3', '--n-train', '1000', '--batch', '100'],
+  ['--rule', 'kp', '--epochs', '1', '--seed', '5', '--n-train', '1000', '--batch', '100', '--update-angles'],
+];
+
+let server, browser, scratch;
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'fa-lab-fp-'));
+  [server, browser] = await Promise.all([serve(), launch()]);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test('native and wasm runs give bit-identical fingerprints', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  for (const [i, args] of CONFIGS.entries()) {
+    const out = join(scratch, `run${i}`);
+    execFileSync(CLI, ['train', ...args, '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const browserRun = await page.evaluate((config) => {
+      const { engine, lab } = window.faLab;
+      const run = new engine.Run(lab, config);
+      while (!run.isDone()) run.advance(64);
+      return { fingerprint: run.fingerprint(), accuracy: Array.from(run.testAccuracies()) };
+    }, summary.config);
+    console.log(`${args.slice(0, 2).join(' ')}: native ${summary.fingerprint}, wasm ${browserRun.fingerprint}`);
+    assert.deepEqual(browserRun.accuracy, summary.test_accuracy, `test accuracies of ${args.join(' ')}`);
+    assert.equal(browserRun.fingerprint, summary.fingerprint, `fingerprint of ${args.join(' ')}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,141 @@
+// The bench view (#/bench): times an FA epoch of the paper net (225-50-50-50-50-50,
+// batch 1000, 60 steps of Network::step on fixed synthetic data) in this browser's
+// wasm engine — the same core code (src/bench.rs) that `fa-lab bench` times natively.
+// tests/e2e/bench.mjs (scripts/bench.sh) calls runBench in headless Chromium.
+
+const yieldToBrowser = () => new Promise((ok) => setTimeout(ok, 0));
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+}
+
+/** Times `epochs` epochs of workload `extra` after one untimed warm-up epoch. */
+async function timeWorkload(engine, extra, epochs, onEpoch) {
+  const bench = new engine.FaBench(extra);
+  try {
+    bench.epoch(); // warm-up (also what the checksum is taken after, as natively)
+    const checksum = bench.checksum();
+    const epochSeconds = [];
+    for (let i = 0; i < epochs; i++) {
+      await yieldToBrowser();
+      const t0 = performance.now();
+      bench.epoch();
+      epochSeconds.push((performance.now() - t0) / 1e3);
+      onEpoch?.(extra, i, epochSeconds[i]);
+    }
+    return { epochSeconds, checksum };
+  } finally {
+    bench.free();
+  }
+}
+
+/**
+ * Runs the benchmark. `extras: true` also times the per-step bookkeeping
+ * (metrics, update angles, alignment tracker), interleaved one epoch at a time
+ * with fresh plain-step epochs so the ratios compare like with like.
+ * Resolves to { epochSeconds, medianSeconds, gflops, msPerStep, checksum, simd, extras }.
+ */
+export async function runBench(engine, { epochs = 5, extras = false, onEpoch } = {}) {
+  const flops = engine.benchEpochFlops();
+  const steps = engine.benchStepsPerEpoch();
+  const { epochSeconds, checksum } = await timeWorkload(engine, 'step', epochs, onEpoch);
+  const medianSeconds = median(epochSeconds);
+  const result = {
+    epochSeconds,
+    medianSeconds,
+    gflops: flops / medianSeconds / 1e9,
+    msPerStep: (medianSeconds / steps) * 1e3,
+    checksum,
+    simd: engine.simdEnabled(),
+    extras: null,
+  };
+  if (extras) {
+    const names = ['step', 'metrics', 'update-angles', 'alignment'];
+    const baseline = { metrics: 'step', 'update-angles': 'metrics', alignment: 'step' };
+    const times = Object.fromEntries(names.map((n) => [n, []]));
+    const rounds = Math.min(Math.max(epochs, 3), 7);
+    for (let r = 0; r < rounds; r++) {
+      for (const n of names) times[n].push(...(await timeWorkload(engine, n, 1, onEpoch)).epochSeconds);
+    }
+    result.extras = {};
+    for (const n of names.slice(1)) {
+      const [t, base] = [median(times[n]), median(times[baseline[n]])];
+      result.extras[n] = { seconds: t, baseline: baseline[n], baselineSeconds: base, overhead: t / base - 1 };
+    }
+  }
+  return result;
+}
+
+const fmt = (v, digits) => (v === undefined || v === null ? '—' : v.toFixed(digits));
+
+/** Builds the bench view inside `container`: a Run button and a results table. */
+export function renderBench(container, engine) {
+  container.replaceChildren();
+  const heading = document.createElement('h2');
+  heading.textContent = 'Benchmark: one FA epoch of the paper net';
+  const lede = document.createElement('p');
+  lede.className = 'lede';
+  lede.textContent = 'Network 225-50-50-50-50-50, batch 1000, 60 steps of the real training step on fixed '
+    + 'synthetic data, one thread, in this browser\'s WebAssembly engine '
+    + `(${engine.simdEnabled() ? 'with' : 'without'} SIMD). The same code runs natively as `
+    + '`fa-lab bench`; a matching checksum means the same bits.';
+  const controls = document.createElement('p');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.id = 'bench-run';
+  button.textContent = 'Run benchmark';
+  const extrasLabel = document.createElement('label');
+  const extrasBox = document.createElement('input');
+  extrasBox.type = 'checkbox';
+  extrasBox.id = 'bench-extras';
+  extrasLabel.append(extrasBox, ' also time metrics, update angles and the alignment tracker');
+  controls.append(button, ' ', extrasLabel);
+  const status = document.createElement('p');
+  status.id = 'bench-status';
+  status.setAttribute('aria-live', 'polite');
+  const table = document.createElement('table');
+  table.id = 'bench-results';
+  table.hidden = true;
+  container.append(heading, lede, controls, status, table);
+
+  const row = (cells, tag = 'td') => {
+    const tr = document.createElement('tr');
+    for (const c of cells) {
+      const el = document.createElement(tag);
+      el.textContent = c;
+      tr.append(el);
+    }
+    return tr;
+  };
+
+  button.onclick = async () => {
+    button.disabled = true;
+    table.hidden = true;
+    status.textContent = 'Running…';
+    try {
+      const r = await runBench(engine, {
+        epochs: 5,
+        extras: extrasBox.checked,
+        onEpoch: (extra, i, s) => { status.textContent = `Running: ${extra}, epoch ${i + 1}: ${s.toFixed(3)} s`; },
+      });
+      table.replaceChildren(
+        row(['measure', 'value'], 'th'),
+        row(['epoch time (median of 5)', `${fmt(r.medianSeconds, 4)} s`]),
+        row(['per step', `${fmt(r.msPerStep, 2)} ms`]),
+        row(['throughput', `${fmt(r.gflops, 2)} GFLOP/s`]),
+        row(['epochs (s)', r.epochSeconds.map((s) => s.toFixed(3)).join(', ')]),
+        row(['checksum after 1 epoch', r.checksum]),
+      );
+      for (const [name, e] of Object.entries(r.extras || {})) {
+        table.append(row([`+ ${name} (vs ${e.baseline})`, `+${fmt(100 * e.overhead, 1)} % (${fmt(e.seconds, 4)} s/epoch)`]));
+      }
+      table.hidden = false;
+      status.textContent = 'Done.';
+    } catch (e) {
+      status.textContent = `The benchmark failed: ${e.message || e}`;
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
