@@ -308,3 +308,22 @@ fn bad_parameters_are_invalid_param_errors() {
         }
     }
 }
+
+#[test]
+fn cli_writes_svg_json_csv_and_rejects_bad_arguments_with_exit_2() {
+    let exe = env!("CARGO_BIN_EXE_fa-lab");
+    let out = std::env::temp_dir().join(format!("fa-lab-figure-test-{}", std::process::id()));
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data/mnist15.bin");
+    let run = |args: &[&str]| std::process::Command::new(exe).args(args).arg("--data").arg(&data).arg("--out").arg(&out).output().unwrap();
+    let ok = run(&["figure", "fig2b", "--preset", "quick", "--runs", "2", "--seed", "7"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    for file in ["fig2b-b.svg", "fig2b.json", "fig2b.csv"] {
+        assert!(out.join(file).metadata().unwrap().len() > 500, "{file}");
+    }
+    let fig: FigureData = serde_json::from_str(&std::fs::read_to_string(out.join("fig2b.json")).unwrap()).unwrap();
+    assert_eq!((fig.runs_done, fig.params.seed()), (8, 7));
+    for bad in [&["figure", "fig9"][..], &["figure", "fig6", "--preset", "fast"], &["figure", "fig6", "--runs", "0"]] {
+        assert_eq!(run(bad).status.code(), Some(2), "{bad:?}");
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}
