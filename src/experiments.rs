@@ -1000,7 +1000,7 @@ impl OpenLoop {
             return Err(Error::Diverged(format!("fig2b: non-finite weights at iteration {}", self.k)));
         }
         self.k += 1;
-        if self.k % self.record_every == 0 || self.k == self.iterations {
+        if self.k.is_multiple_of(self.record_every) || self.k == self.iterations {
             self.record();
         }
         Ok(true)
@@ -1236,7 +1236,7 @@ impl TrainJob {
                 net.set_eta(Rule::Backprop.default_eta() * self.eta_scale)?;
             }
         }
-        if steps % self.record_every == 0 || steps == self.total_steps {
+        if steps.is_multiple_of(self.record_every) || steps == self.total_steps {
             let loss = self.loss_sum / self.loss_count.max(1) as f64;
             self.loss_sum = 0.0;
             self.loss_count = 0;
@@ -1369,7 +1369,7 @@ impl PcaJob {
             if !t.is_done() {
                 t.step()?;
                 let k = t.iteration();
-                if k % self.snapshot_every == 0 || t.is_done() {
+                if k.is_multiple_of(self.snapshot_every) || t.is_done() {
                     self.paths[i].push(&t.network().params_flat())?;
                 }
                 return Ok(true);

@@ -111,49 +111,6 @@ pub fn draw_class_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, t
     area.present().map_err(plot_err)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::N_PIXELS;
-
-    fn split() -> Split {
-        Split { pixels: (0..4 * N_PIXELS).map(|i| (i % 256) as u8).collect(), labels: vec![3, 1, 4, 1] }
-    }
-
-    #[test]
-    fn svg_digit_grid_shows_every_label_and_pixel() {
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (200, 120)).into_drawing_area();
-            draw_digit_grid(&area, &split(), &[0, 2, 3], 3).unwrap();
-        }
-        // One text element per digit, carrying its label, in order.
-        let labels: Vec<&str> = svg.split("<text").skip(1).map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap().trim()).collect();
-        assert_eq!(labels, ["3", "4", "1"]);
-        assert_eq!(svg.matches("<rect").count(), 1 + 3 * N_PIXELS);
-    }
-
-    #[test]
-    fn bad_grid_arguments_are_errors_not_panics() {
-        let mut svg = String::new();
-        let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
-        assert!(matches!(draw_digit_grid(&area, &split(), &[9], 3), Err(Error::InvalidParam(_))));
-        assert!(matches!(draw_digit_grid(&area, &split(), &[0], 0), Err(Error::InvalidParam(_))));
-    }
-
-    #[test]
-    fn svg_histogram_draws_two_bars_per_class() {
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
-            draw_class_histogram(&area, &split(), &split()).unwrap();
-        }
-        assert!(svg.contains("train (60,000)") && svg.contains("Class histogram"));
-        // Classes absent from the split draw zero-height bars, still 20 in all.
-        assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Experiment figures (SPEC §7; data from `crate::experiments`)
 //
@@ -404,4 +361,47 @@ pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: 
     ));
     foot.draw_text(&text, &style, (8, 2)).map_err(plot_err)?;
     area.present().map_err(plot_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::N_PIXELS;
+
+    fn split() -> Split {
+        Split { pixels: (0..4 * N_PIXELS).map(|i| (i % 256) as u8).collect(), labels: vec![3, 1, 4, 1] }
+    }
+
+    #[test]
+    fn svg_digit_grid_shows_every_label_and_pixel() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (200, 120)).into_drawing_area();
+            draw_digit_grid(&area, &split(), &[0, 2, 3], 3).unwrap();
+        }
+        // One text element per digit, carrying its label, in order.
+        let labels: Vec<&str> = svg.split("<text").skip(1).map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap().trim()).collect();
+        assert_eq!(labels, ["3", "4", "1"]);
+        assert_eq!(svg.matches("<rect").count(), 1 + 3 * N_PIXELS);
+    }
+
+    #[test]
+    fn bad_grid_arguments_are_errors_not_panics() {
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+        assert!(matches!(draw_digit_grid(&area, &split(), &[9], 3), Err(Error::InvalidParam(_))));
+        assert!(matches!(draw_digit_grid(&area, &split(), &[0], 0), Err(Error::InvalidParam(_))));
+    }
+
+    #[test]
+    fn svg_histogram_draws_two_bars_per_class() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
+            draw_class_histogram(&area, &split(), &split()).unwrap();
+        }
+        assert!(svg.contains("train (60,000)") && svg.contains("Class histogram"));
+        // Classes absent from the split draw zero-height bars, still 20 in all.
+        assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
+    }
 }

@@ -88,8 +88,8 @@ fn fig6_last_layer_update_is_bp_and_earlier_layers_are_further_off() {
     let angles: Vec<f64> = (0..5).map(upd).collect();
     eprintln!("fig6c final update angles W_0..W_4: {angles:.1?}");
     assert_eq!(angles[4], 0.0, "layer 4's update must be BP's exactly");
-    for l in 0..4 {
-        assert!(angles[l] > 5.0, "W_{l}: {}", angles[l]);
+    for (l, a) in angles[..4].iter().enumerate() {
+        assert!(*a > 5.0, "W_{l}: {a}");
     }
     assert!(angles[0] > angles[3], "earlier layers should be less aligned: {angles:?}");
     // (a) norms grow under FA; (b) W_l aligns with B_lᵀ (below 90°).
