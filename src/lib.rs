@@ -7,11 +7,14 @@
 //! the math; module docs cite its sections.
 
 pub mod align;
+pub mod bench;
 pub mod codes;
 pub mod data;
 pub mod error;
 pub mod experiments;
+pub mod history;
 pub mod kernels;
+pub mod link;
 pub mod metrics;
 pub mod net;
 pub mod pca;

@@ -73,7 +73,7 @@ pub fn draw_class_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, t
         s.class_histogram().iter().map(|&c| c as f64 / n).collect()
     };
     let (tr, te) = (frac(train), frac(test));
-    let y_max = tr.iter().chain(&te).cloned().fold(0.0, f64::max) * 1.15;
+    let y_max = tr.iter().chain(&te).cloned().fold(0.0, f64::max) * 1.4;
     let mut chart = ChartBuilder::on(area)
         .caption("Class histogram", ("sans-serif", 18))
         .margin(8)
@@ -103,7 +103,7 @@ pub fn draw_class_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, t
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()

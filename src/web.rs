@@ -8,7 +8,12 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use crate::data::{AssetHeader, Mnist15};
+use crate::experiments::{self, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState};
 use crate::plot;
+use crate::history::History;
+use crate::link;
+use crate::net::Rule;
+use crate::train::{TrainConfig, Trainer};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -79,6 +84,182 @@ impl Lab {
     pub fn draw_histogram(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
         plot::draw_class_histogram(&canvas_area(canvas)?, &self.data.train, &self.data.test).map_err(to_js)
     }
+}
+
+/// One training run, stepped by the page in frame-sized chunks.
+#[wasm_bindgen]
+pub struct Run {
+    inner: Trainer,
+    history: History,
+}
+
+#[wasm_bindgen]
+impl Run {
+    /// `config` is a `TrainConfig` as JSON-like object (the `config` of `fa-lab train`'s summary.json).
+    #[wasm_bindgen(constructor)]
+    pub fn new(lab: &Lab, config: JsValue) -> Result<Run, JsError> {
+        let cfg: TrainConfig = from_value(config, "the run's settings")?;
+        cfg.validate().map_err(to_js)?;
+        Ok(Run { inner: Trainer::new(cfg, &lab.data).map_err(to_js)?, history: History::new() })
+    }
+
+    /// Runs up to `max_steps` minibatches (fewer at the end of training),
+    /// keeps their records for the plots and returns the last one (or
+    /// `undefined`); test accuracy is measured at each epoch's end.
+    pub fn advance(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
+        let records = self.inner.advance(max_steps as usize).map_err(to_js)?;
+        records.iter().for_each(|r| self.history.push(r));
+        match records.last() {
+            Some(last) => to_value(last),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Draws one of the run's live panels: `loss`, `alignment`, `accuracy`, `norms`, `updates`.
+    #[wasm_bindgen(js_name = drawPanel)]
+    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str) -> Result<(), JsError> {
+        let panel = self.history.panel(key).ok_or_else(|| JsError::new(&format!("no panel {key:?}")))?;
+        let cfg = self.inner.config();
+        let note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.inner.iteration());
+        plot::draw_line_panel(&canvas_area(canvas)?, &panel, &note).map_err(to_js)
+    }
+
+    /// The run's settings as a link query (see `link`).
+    pub fn link(&self) -> String {
+        link::train_config_to_query(self.inner.config())
+    }
+
+    #[wasm_bindgen(js_name = isDone)]
+    pub fn is_done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    pub fn iteration(&self) -> u32 {
+        self.inner.iteration() as u32
+    }
+
+    #[wasm_bindgen(js_name = totalSteps)]
+    pub fn total_steps(&self) -> u32 {
+        (self.inner.steps_per_epoch() * self.inner.config().epochs) as u32
+    }
+
+    /// Test accuracy after each finished epoch.
+    #[wasm_bindgen(js_name = testAccuracies)]
+    pub fn test_accuracies(&self) -> Vec<f64> {
+        self.inner.test_accuracies().to_vec()
+    }
+
+    /// The run's fingerprint as 16 hex digits, the same as `fa-lab train` prints.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", self.inner.fingerprint())
+    }
+}
+
+/// The training settings a link's query describes (validated), or an error naming what is wrong.
+#[wasm_bindgen(js_name = trainConfigFromLink)]
+pub fn train_config_from_link(query: &str) -> Result<JsValue, JsError> {
+    to_value(&link::train_config_from_query(query).map_err(to_js)?)
+}
+
+/// The link query of training settings (validated first).
+#[wasm_bindgen(js_name = trainLink)]
+pub fn train_link(config: JsValue) -> Result<String, JsError> {
+    let cfg: TrainConfig = from_value(config, "the run's settings")?;
+    cfg.validate().map_err(to_js)?;
+    Ok(link::train_config_to_query(&cfg))
+}
+
+/// A rule's default learning rate, e.g. `defaultEta("fa")`.
+#[wasm_bindgen(js_name = defaultEta)]
+pub fn default_eta(rule: &str) -> Result<f32, JsError> {
+    Ok(rule.parse::<Rule>().map_err(to_js)?.default_eta())
+}
+
+/// The experiment parameters a figure link's query describes.
+#[wasm_bindgen(js_name = figureParamsFromLink)]
+pub fn figure_params_from_link(query: &str) -> Result<JsValue, JsError> {
+    to_value(&link::figure_params_from_query(query).map_err(to_js)?)
+}
+
+/// The link query of a figure.
+#[wasm_bindgen(js_name = figureLink)]
+pub fn figure_link(id: &str, preset: &str, runs: usize, seed: u32) -> Result<String, JsError> {
+    Ok(link::figure_query(id.parse().map_err(to_js)?, preset.parse().map_err(to_js)?, runs, seed as u64))
+}
+
+/// The parameters of experiment `id` (`fig2b` … `fig7`, `rules`) in a
+/// preset (`quick` or `paper`).
+#[wasm_bindgen(js_name = experimentParams)]
+pub fn experiment_params(id: &str, preset: &str) -> Result<JsValue, JsError> {
+    let id: ExperimentId = id.parse().map_err(to_js)?;
+    let preset: Preset = preset.parse().map_err(to_js)?;
+    to_value(&id.params(preset))
+}
+
+/// Checks parameters (e.g. edited by a person or read from a link) and lists
+/// the independent runs they ask for; each can go to its own Web Worker.
+#[wasm_bindgen(js_name = experimentRuns)]
+pub fn experiment_runs(params: JsValue) -> Result<JsValue, JsError> {
+    let params: Params = from_value(params, "the experiment's parameters")?;
+    params.validate().map_err(to_js)?;
+    to_value(&params.runs().map_err(to_js)?)
+}
+
+/// Means and standard deviations over the runs finished so far.
+#[wasm_bindgen(js_name = aggregateRuns)]
+pub fn aggregate_runs(params: JsValue, results: JsValue) -> Result<JsValue, JsError> {
+    let params: Params = from_value(params, "the experiment's parameters")?;
+    let results: Vec<RunResult> = from_value(results, "the run results")?;
+    to_value(&experiments::aggregate(&params, &results).map_err(to_js)?)
+}
+
+/// One run of an experiment, stepped in chunks (inside a Web Worker).
+#[wasm_bindgen]
+pub struct ExperimentRun {
+    inner: RunState,
+}
+
+#[wasm_bindgen]
+impl ExperimentRun {
+    #[wasm_bindgen(constructor)]
+    pub fn new(lab: &Lab, spec: JsValue) -> Result<ExperimentRun, JsError> {
+        let spec: RunSpec = from_value(spec, "the run")?;
+        Ok(ExperimentRun { inner: RunState::new(&spec, &lab.data).map_err(to_js)? })
+    }
+
+    /// Runs up to `max_steps`; returns the run's result once it is finished, else `undefined`.
+    pub fn advance(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
+        match self.inner.advance(max_steps as usize).map_err(to_js)? {
+            Some(result) => to_value(&result),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    pub fn steps(&self) -> f64 {
+        self.inner.steps() as f64
+    }
+
+    #[wasm_bindgen(js_name = totalSteps)]
+    pub fn total_steps(&self) -> f64 {
+        self.inner.total_steps() as f64
+    }
+}
+
+/// Draws panel `key` of a figure onto a canvas.
+#[wasm_bindgen(js_name = drawPanel)]
+pub fn draw_panel(canvas: HtmlCanvasElement, figure: JsValue, key: &str) -> Result<(), JsError> {
+    let figure: FigureData = from_value(figure, "the figure's data")?;
+    plot::draw_figure(&canvas_area(canvas)?, &figure, key).map_err(to_js)
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid parameter: {what} do not parse: {e}")))
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {

@@ -56,6 +56,10 @@ pub struct Args {
     /// Linear units instead of tanh∘ReLU.
     #[arg(long)]
     linear: bool,
+    /// A page link's settings, e.g. 'rule=fa&epochs=5&seed=3' (the part after
+    /// `#/train?`); replaces every other training flag.
+    #[arg(long, conflicts_with_all = ["rule", "kp_decay", "epochs", "seed", "lr", "wn", "gamma", "shuffle", "label_shuffle", "update_angles", "sizes", "batch", "n_train", "linear"])]
+    link: Option<String>,
     #[arg(long, default_value = "www/data/mnist15.bin")]
     data: PathBuf,
     /// Output directory (created if missing).
@@ -68,6 +72,10 @@ pub struct Args {
 
 impl Args {
     fn config(&self) -> Result<TrainConfig> {
+        if let Some(query) = &self.link {
+            let query = query.rsplit_once("#/train?").map_or(query.as_str(), |(_, q)| q);
+            return fa_lab::link::train_config_from_query(query);
+        }
         let mut rule: Rule = self.rule.parse()?;
         if let Some(decay) = self.kp_decay {
             match rule {

@@ -18,7 +18,7 @@ after(async () => {
 const ready = (page) => page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
 
 test('the page loads the data and draws digits with their true labels', async () => {
-  const { page, errors } = await openPage(browser, server.url);
+  const { page, errors } = await openPage(browser, `${server.url}#/data`);
   await ready(page);
   assert.equal(await page.getAttribute('body', 'data-state'), 'ready', await page.textContent('#error-text'));
   assert.match(await page.textContent('#data-counts'), /60,000 training and 10,000 test images/);
@@ -36,7 +36,7 @@ test('the page loads the data and draws digits with their true labels', async ()
   assert.deepEqual(next, Array.from(asset.trainLabels.subarray(24, 48)));
 
   await mkdir(join(ROOT, 'target/e2e'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'target/e2e/page.png'), fullPage: true });
+  await page.screenshot({ path: join(ROOT, 'target/e2e/data.png'), fullPage: true });
   assert.deepEqual(errors, [], 'no console errors');
   await page.close();
 });
