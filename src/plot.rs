@@ -233,7 +233,13 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
     let y_desc = if log { format!("{} (log scale)", panel.y_label) } else { panel.y_label.clone() };
     let log_fmt = |v: &f64| {
         let y = 10f64.powf(*v);
-        if (0.01..1e4).contains(&y) { format!("{:.3}", y).trim_end_matches('0').trim_end_matches('.').to_string() } else { format!("{y:.1e}") }
+        if (1e-3..1e5).contains(&y) {
+            // Three significant digits: 1318, 52.4, 0.0523.
+            let decimals = (2 - y.log10().floor() as i32).max(0) as usize;
+            format!("{y:.decimals$}")
+        } else {
+            format!("{y:.1e}")
+        }
     };
     let lin_fmt = |v: &f64| {
         let a = v.abs();

@@ -215,7 +215,8 @@ class TrainView {
 
   showDefaultEta() {
     const f = this.form.elements;
-    try { f.eta.placeholder = `default ${this.app.engine.defaultEta(f.rule.value)}`; } catch { /* kept */ }
+    // f32 → JS number: show the value as written (7e-4, not 0.000699999975…).
+    try { f.eta.placeholder = `default ${+this.app.engine.defaultEta(f.rule.value).toPrecision(6)}`; } catch { /* kept */ }
   }
 
   fillForm(cfg, query) {

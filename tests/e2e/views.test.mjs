@@ -1,0 +1,91 @@
+// The train and figures views, end to end: a link reproduces the native
+// CLI's numbers, garbled links and diverging runs give messages, figures run
+// in Web Workers and embed as a single panel.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, inkedPixels, launch, openPage, serve } from './harness.mjs';
+
+let server, browser, scratch;
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'fa-lab-views-'));
+  [server, browser] = await Promise.all([serve(), launch()]);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function openReady(hash) {
+  const opened = await openPage(browser, `${server.url}${hash}`);
+  await opened.page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  return opened;
+}
+
+test('a train link reproduces the native CLI run bit for bit, with live plots', async () => {
+  const link = 'rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
+  const { page, errors } = await openReady(`#/train?${link}`);
+  assert.match(await page.textContent('#train-message'), /Settings from the link/);
+  await page.click('#train-start');
+  await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
+  const fingerprint = (await page.textContent('#train-fingerprint')).trim();
+  assert.match(await page.textContent('#train-reproduce'), new RegExp(`fa-lab train --link '${link}'`));
+  for (const key of ['loss', 'alignment', 'accuracy', 'norms', 'updates']) {
+    assert.ok(await inkedPixels(page, `canvas[data-panel="${key}"]`) > 3000, `panel ${key} is drawn`);
+  }
+  // The address now carries the run's link.
+  assert.ok(page.url().endsWith(`#/train?${link}`), page.url());
+
+  const out = join(scratch, 'train');
+  execFileSync(join(ROOT, 'target/release/fa-lab'), ['train', '--link', page.url(), '--quiet', '--out', out], { cwd: ROOT });
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(fingerprint, summary.fingerprint);
+  await page.screenshot({ path: join(ROOT, 'target/e2e/train.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a garbled link is reported and the view stays usable', async () => {
+  const { page, errors } = await openReady('#/train?rule=zz&epochs=2');
+  assert.match(await page.textContent('#train-message'), /could not be read.*unknown learning rule "zz"/);
+  // A bad value typed into the form is refused by the core, with its name.
+  await page.fill('#train-form input[name=p]', '1.5');
+  await page.click('#train-start');
+  assert.match(await page.textContent('#train-message'), /Cannot start.*label-shuffle fraction/);
+  const figure = await openReady('#/figures?fig=fig9');
+  assert.match(await figure.page.textContent('#figure-message'), /could not be read/);
+  assert.deepEqual([...errors, ...figure.errors], []);
+  await page.close();
+  await figure.page.close();
+});
+
+test('a diverging run stops with a message and keeps its plots', async () => {
+  const { page } = await openReady('#/train?rule=bp&eta=5&epochs=3&n=2000&batch=200');
+  await page.click('#train-start');
+  await page.waitForFunction(() => /stopped at iteration/.test(document.getElementById('train-message').textContent), null, { timeout: 60_000 });
+  assert.match(await page.textContent('#train-message'), /diverged|dead/);
+  assert.ok(await inkedPixels(page, 'canvas[data-panel="loss"]') > 1000);
+  await page.close();
+});
+
+test('a figure link runs in workers and draws every panel; embed shows one', async () => {
+  const { page, errors } = await openReady('#/figures?fig=fig2b&preset=quick&runs=2&seed=0');
+  await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 });
+  assert.match(await page.textContent('#figure-status'), /8 of 8 runs finished/);
+  const canvases = await page.$$eval('#figure-panels canvas', (cs) => cs.map((c) => c.dataset.panel));
+  assert.ok(canvases.length >= 1);
+  for (const key of canvases) assert.ok(await inkedPixels(page, `canvas[data-panel="${key}"]`) > 5000, `panel ${key}`);
+  await page.screenshot({ path: join(ROOT, 'target/e2e/figure.png'), fullPage: true });
+
+  const embed = await openReady(`#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=${canvases[0]}`);
+  await embed.page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 });
+  assert.equal(await embed.page.$$eval('#figure-panels canvas', (cs) => cs.length), 1);
+  assert.equal(await embed.page.isVisible('.masthead'), false);
+  assert.deepEqual([...errors, ...embed.errors], []);
+  await page.close();
+  await embed.page.close();
+});
