@@ -221,7 +221,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut extras = Vec::new();
     if args.extras {
         let mut per: Vec<(Extra, Vec<f64>)> = Extra::ALL.iter().map(|&e| (e, Vec::new())).collect();
-        for _ in 0..args.epochs.min(7).max(3) {
+        for _ in 0..args.epochs.clamp(3, 7) {
             for (e, v) in per.iter_mut() {
                 v.extend(time_bench(*e, 1)?.0);
             }
@@ -280,12 +280,12 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let mut np_secs = None;
-    if args.numpy {
-        if let Some((np, text)) = numpy_epoch(&args.numpy_script, args.epochs)? {
-            say(text);
-            say(format!("ratio fa-lab / numpy: {:.3}", med / np));
-            np_secs = Some(np);
-        }
+    if args.numpy
+        && let Some((np, text)) = numpy_epoch(&args.numpy_script, args.epochs)?
+    {
+        say(text);
+        say(format!("ratio fa-lab / numpy: {:.3}", med / np));
+        np_secs = Some(np);
     }
     if args.json {
         let num = |v: Option<f64>| v.map_or("null".to_string(), |v| v.to_string());

@@ -11,6 +11,7 @@
 // Usage: node tests/e2e/bench.mjs [--epochs N] [--no-extras]
 //          [--mem-condition pca|bp|fa|fa_wn|dfa] [--mem-seconds S] [--no-memory] [--no-native]
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launch, openPage, serve } from './harness.mjs';
 
@@ -27,6 +28,39 @@ const MEM_SECONDS = Number(option('--mem-seconds', 90));
 const MB = 1e6;
 
 const log = (...a) => console.error('bench:', ...a);
+
+// Memory (bytes) of the page's renderer: Chromium starts a few renderer
+// processes (the page's, spares); among those started by this node process
+// (found by walking the process tree from our pid, so other people's browsers
+// are not counted) take the largest proportional set size (PSS, from
+// /proc/PID/smaps_rollup; RSS would count the zygote's shared pages in each).
+// A page and its Web Workers live in one renderer.
+function rendererPss() {
+  let rows;
+  try {
+    rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return NaN;
+  }
+  const procs = rows.map((r) => {
+    const m = r.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/);
+    return m && { pid: +m[1], ppid: +m[2], args: m[3] };
+  }).filter(Boolean);
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  let best = NaN;
+  for (const p of procs) {
+    if (!mine.has(p.pid) || !p.args.includes('--type=renderer')) continue;
+    try {
+      const kb = Number(readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)[1]);
+      best = Number.isNaN(best) ? kb * 1024 : Math.max(best, kb * 1024);
+    } catch { /* exited */ }
+  }
+  return best;
+}
 
 async function readyPage(browser, url) {
   const { page, errors } = await openPage(browser, url);
@@ -101,9 +135,12 @@ async function memoryRun(browser, url) {
   }, { condition: MEM_CONDITION, seconds: MEM_SECONDS });
   let jsPeak = before.jsUsed;
   let jsTotalPeak = before.jsTotal;
+  const pssBefore = rendererPss();
+  let pssPeak = pssBefore;
   let state;
   for (;;) {
     await new Promise((ok) => setTimeout(ok, 500));
+    pssPeak = Math.max(pssPeak, rendererPss());
     const m = await metrics();
     jsPeak = Math.max(jsPeak, m.jsUsed);
     jsTotalPeak = Math.max(jsTotalPeak, m.jsTotal);
@@ -120,7 +157,7 @@ async function memoryRun(browser, url) {
   const perStep = last[0] > half[0] ? (last[1] - half[1]) / (last[0] - half[0]) : 0;
   const remaining = state.finished ? 0 : start.total - state.steps;
   return {
-    condition: MEM_CONDITION, ...start, ...state, jsPeak, jsTotalPeak, jsBefore: before.jsUsed,
+    condition: MEM_CONDITION, ...start, ...state, jsPeak, jsTotalPeak, jsBefore: before.jsUsed, pssBefore, pssPeak,
     wasmPerStep: perStep, wasmExtrapolated: state.wasmPeak + Math.max(perStep, 0) * remaining,
     stepsPerSecond: state.steps / state.seconds,
   };
@@ -135,18 +172,19 @@ function nativeBench() {
 
 const pct = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 
+// Each part gets its own browser, so that the memory figures see no other page.
 const server = await serve();
-const browser = await launch();
 let b, mem, nat;
 try {
   log(`browser bench: ${EPOCHS} epochs${EXTRAS ? ' + extras' : ''}`);
-  b = await browserBench(browser, server.url);
+  const browser = await launch();
+  try { b = await browserBench(browser, server.url); } finally { await browser.close(); }
   if (!flag('--no-memory')) {
     log(`memory: one fig6 paper run (condition ${MEM_CONDITION}), at most ${MEM_SECONDS} s`);
-    mem = await memoryRun(browser, server.url);
+    const browser2 = await launch();
+    try { mem = await memoryRun(browser2, server.url); } finally { await browser2.close(); }
   }
 } finally {
-  await browser.close();
   await server.close();
 }
 if (!flag('--no-native')) nat = nativeBench();
@@ -181,6 +219,7 @@ if (mem) {
   p(`steps: ${mem.steps} of ${mem.total} in ${mem.seconds.toFixed(1)} s (${mem.stepsPerSecond.toFixed(1)} steps/s)${mem.finished ? ', finished' : ''}`);
   p(`wasm linear memory: ${(mem.wasmStart / MB).toFixed(1)} MB with the data loaded, ${(mem.wasmAfterNew / MB).toFixed(1)} MB after creating the run, peak ${(mem.wasmPeak / MB).toFixed(1)} MB`);
   p(`JS heap used: ${(mem.jsBefore / MB).toFixed(1)} MB before, peak ${(mem.jsPeak / MB).toFixed(1)} MB (heap total peak ${(mem.jsTotalPeak / MB).toFixed(1)} MB)`);
+  p(`page's renderer process (largest renderer PSS, /proc smaps_rollup; page + its workers): ${(mem.pssBefore / MB).toFixed(1)} MB before the run, peak ${(mem.pssPeak / MB).toFixed(1)} MB`);
   const peak = mem.wasmPeak + mem.jsTotalPeak;
   p(`peak wasm + JS heap: ${(peak / MB).toFixed(1)} MB measured`
     + (mem.finished ? '' : `; extrapolated to the full ${mem.total} steps at ${(mem.wasmPerStep / 1e3).toFixed(2)} kB/step of wasm growth: ${((mem.wasmExtrapolated + mem.jsTotalPeak) / MB).toFixed(1)} MB`)
