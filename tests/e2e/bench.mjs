@@ -10,6 +10,8 @@
 //
 // Usage: node tests/e2e/bench.mjs [--epochs N] [--no-extras]
 //          [--mem-condition pca|bp|fa|fa_wn|dfa] [--mem-seconds S] [--no-memory] [--no-native]
+//          [--page-seconds S]  (also: the page's own figures view running the whole fig6
+//                               paper figure in its worker pool for S seconds)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ const EPOCHS = Number(option('--epochs', 5));
 const EXTRAS = !flag('--no-extras');
 const MEM_CONDITION = option('--mem-condition', 'pca');
 const MEM_SECONDS = Number(option('--mem-seconds', 90));
+const PAGE_SECONDS = Number(option('--page-seconds', 0));
 const MB = 1e6;
 
 const log = (...a) => console.error('bench:', ...a);
@@ -163,6 +166,33 @@ async function memoryRun(browser, url) {
   };
 }
 
+// The real page running the whole fig6 paper figure (#/figures link: all
+// runs, in its Web Worker pool) for a bounded time: peak renderer PSS (page +
+// workers, each worker with its own engine and data) and main-thread JS heap.
+async function pageFigureRun(browser, url, seconds) {
+  const { page, errors } = await openPage(browser, `${url}#/figures?fig=fig6&preset=paper&seed=0`);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const t0 = Date.now();
+  let pssPeak = 0, jsPeak = 0, status = '';
+  const series = [];
+  while ((Date.now() - t0) / 1e3 < seconds) {
+    await new Promise((ok) => setTimeout(ok, 1000));
+    const pss = rendererPss();
+    const { metrics: m } = await cdp.send('Performance.getMetrics');
+    const js = m.find((x) => x.name === 'JSHeapTotalSize')?.value ?? NaN;
+    status = await page.$eval('#figure-status', (e) => e.textContent).catch(() => '');
+    pssPeak = Math.max(pssPeak, pss);
+    jsPeak = Math.max(jsPeak, js);
+    series.push([(Date.now() - t0) / 1e3, pss]);
+  }
+  const workers = await page.evaluate(() => navigator.hardwareConcurrency);
+  await page.close();
+  if (errors.length) log('page errors:', errors);
+  return { seconds, pssPeak, jsPeak, status, workers: Math.max(1, Math.min(workers || 2, 4)), series };
+}
+
 function nativeBench() {
   const cli = join(ROOT, 'target/release/fa-lab');
   const args = ['bench', '--numpy', '--json', '--epochs', String(EPOCHS), ...(EXTRAS ? ['--extras'] : [])];
@@ -174,7 +204,7 @@ const pct = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 
 // Each part gets its own browser, so that the memory figures see no other page.
 const server = await serve();
-let b, mem, nat;
+let b, mem, nat, pageMem;
 try {
   log(`browser bench: ${EPOCHS} epochs${EXTRAS ? ' + extras' : ''}`);
   const browser = await launch();
@@ -183,6 +213,11 @@ try {
     log(`memory: one fig6 paper run (condition ${MEM_CONDITION}), at most ${MEM_SECONDS} s`);
     const browser2 = await launch();
     try { mem = await memoryRun(browser2, server.url); } finally { await browser2.close(); }
+  }
+  if (PAGE_SECONDS > 0) {
+    log(`memory: the page's figures view running the fig6 paper figure for ${PAGE_SECONDS} s`);
+    const browser3 = await launch();
+    try { pageMem = await pageFigureRun(browser3, server.url, PAGE_SECONDS); } finally { await browser3.close(); }
   }
 } finally {
   await server.close();
@@ -224,6 +259,11 @@ if (mem) {
   p(`peak wasm + JS heap: ${(peak / MB).toFixed(1)} MB measured`
     + (mem.finished ? '' : `; extrapolated to the full ${mem.total} steps at ${(mem.wasmPerStep / 1e3).toFixed(2)} kB/step of wasm growth: ${((mem.wasmExtrapolated + mem.jsTotalPeak) / MB).toFixed(1)} MB`)
     + '   (goal < 500 MB)');
+}
+if (pageMem) {
+  p(`== the page's figures view, fig6 paper figure (all runs, ${pageMem.workers} Web Workers), first ${pageMem.seconds} s: ${pageMem.status}`);
+  p(`page's renderer PSS (page + workers): peak ${(pageMem.pssPeak / MB).toFixed(1)} MB; main-thread JS heap total peak ${(pageMem.jsPeak / MB).toFixed(1)} MB   (goal < 500 MB)`);
+  p(`PSS over time (s, MB): ${pageMem.series.filter((_, i) => i % 10 === 9).map(([t, v]) => `${t.toFixed(0)}:${(v / MB).toFixed(0)}`).join(' ')}`);
 }
 console.log(out.join('\n'));
 if (!b.viewOk) { console.log('bench view did not build'); process.exitCode = 1; }

@@ -2,15 +2,10 @@
 // native CLI (`fa-lab train`) and in the page's wasm engine in headless
 // Chromium, and compares the fingerprints (a hash of every metric and the
 // final parameters).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT, launch, openPage, serve } from './harness.mjs';
+import { openReady, trainNatively, useLab } from './harness.mjs';
 
-const CLI = join(ROOT, 'target/release/fa-lab');
 const CONFIGS = [
   ['--rule', 'fa', '--epochs', '2', '--seed', '7', '--n-train', '3000', '--batch', '250'],
   ['--rule', 'bp', '--epochs', '1', '--seed', '1', '--n-train', '2000', '--batch', '200', '--wn', '--gamma', '1.5', '--shuffle'],
@@ -19,24 +14,12 @@ const CONFIGS = [
   ['--rule', 'kp', '--epochs', '1', '--seed', '5', '--n-train', '1000', '--batch', '100', '--update-angles'],
 ];
 
-let server, browser, scratch;
-before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'fa-lab-fp-'));
-  [server, browser] = await Promise.all([serve(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const lab = useLab();
 
 test('native and wasm runs give bit-identical fingerprints', async () => {
-  const { page, errors } = await openPage(browser, server.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  const { page, errors } = await openReady(lab);
   for (const [i, args] of CONFIGS.entries()) {
-    const out = join(scratch, `run${i}`);
-    execFileSync(CLI, ['train', ...args, '--quiet', '--out', out], { cwd: ROOT, stdio: 'inherit' });
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const summary = trainNatively(lab, `run${i}`, args);
     const browserRun = await page.evaluate((config) => {
       const { engine, lab } = window.faLab;
       const run = new engine.Run(lab, config);

@@ -2,7 +2,11 @@
 // 127.0.0.1, Debian's Chromium launched headless through playwright-core,
 // and an independent reader of the data asset (node's zlib, not our Rust).
 import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { extname, join, normalize, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +14,7 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const DIST = join(ROOT, 'dist');
+export const CLI = join(ROOT, 'target/release/fa-lab');
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -73,4 +78,36 @@ export function inkedPixels(page, selector) {
     for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) n++;
     return n;
   });
+}
+
+/**
+ * One test file's lab: registers hooks that start a server for dist/, a
+ * browser and a scratch folder, and stop them after the file's tests.
+ */
+export function useLab() {
+  const lab = {};
+  before(async () => {
+    lab.scratch = mkdtempSync(join(tmpdir(), 'fa-lab-e2e-'));
+    [lab.server, lab.browser] = await Promise.all([serve(), launch()]);
+  });
+  after(async () => {
+    await lab.browser?.close();
+    await lab.server?.close();
+    rmSync(lab.scratch, { recursive: true, force: true });
+  });
+  return lab;
+}
+
+/** Opens `hash` on the lab's server and waits until the page is ready. */
+export async function openReady(lab, hash = '') {
+  const opened = await openPage(lab.browser, `${lab.server.url}${hash}`);
+  await opened.page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  return opened;
+}
+
+/** Runs `fa-lab train` natively with `args` into a scratch folder; returns summary.json. */
+export function trainNatively(lab, name, args) {
+  const out = join(lab.scratch, name);
+  execFileSync(CLI, ['train', ...args, '--quiet', '--out', out], { cwd: ROOT });
+  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
 }

@@ -1,30 +1,13 @@
 // The train and figures views, end to end: a link reproduces the native
 // CLI's numbers, garbled links and diverging runs give messages, figures run
 // in Web Workers and embed as a single panel.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, inkedPixels, launch, openPage, serve } from './harness.mjs';
+import { ROOT, inkedPixels, openReady as open, trainNatively, useLab } from './harness.mjs';
 
-let server, browser, scratch;
-before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'fa-lab-views-'));
-  [server, browser] = await Promise.all([serve(), launch()]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-async function openReady(hash) {
-  const opened = await openPage(browser, `${server.url}${hash}`);
-  await opened.page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-  return opened;
-}
+const lab = useLab();
+const openReady = (hash) => open(lab, hash);
 
 test('a train link reproduces the native CLI run bit for bit, with live plots', async () => {
   const link = 'rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
@@ -40,9 +23,7 @@ test('a train link reproduces the native CLI run bit for bit, with live plots', 
   // The address now carries the run's link.
   assert.ok(page.url().endsWith(`#/train?${link}`), page.url());
 
-  const out = join(scratch, 'train');
-  execFileSync(join(ROOT, 'target/release/fa-lab'), ['train', '--link', page.url(), '--quiet', '--out', out], { cwd: ROOT });
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const summary = trainNatively(lab, 'train', ['--link', page.url()]);
   assert.equal(fingerprint, summary.fingerprint);
   await page.screenshot({ path: join(ROOT, 'target/e2e/train.png'), fullPage: true });
   assert.deepEqual(errors, []);
