@@ -3,8 +3,10 @@
 // in Web Workers and embed as a single panel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, inkedPixels, openReady as open, trainNatively, useLab } from './harness.mjs';
+import { CLI, ROOT, inkedPixels, openReady as open, trainNatively, useLab } from './harness.mjs';
 
 const lab = useLab();
 const openReady = (hash) => open(lab, hash);
@@ -69,4 +71,21 @@ test('a figure link runs in workers and draws every panel; embed shows one', asy
   assert.deepEqual([...errors, ...embed.errors], []);
   await page.close();
   await embed.page.close();
+});
+
+test('a figure computed in the browser equals the CLI\'s, number for number', async () => {
+  for (const fig of ['fig2b', 'fig6']) {
+    const out = join(lab.scratch, `figure-${fig}`);
+    execFileSync(CLI, ['figure', fig, '--preset', 'quick', '--runs', '1', '--seed', '5', '--out', out], { cwd: ROOT, stdio: 'ignore' });
+    const native = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
+    const { page } = await openReady(`#/figures?fig=${fig}&preset=quick&runs=1&seed=5`);
+    await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 });
+    // Through JSON on both sides, so NaN is null in both.
+    const browser = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+    // f32 parameters print as written natively (0.001) and widen in JS; compare them as f32.
+    const asF32 = (params) => JSON.parse(JSON.stringify(params), (_, v) => (typeof v === 'number' ? Math.fround(v) : v));
+    assert.deepEqual(asF32(browser.params), asF32(native.params), `${fig}: parameters`);
+    assert.deepEqual({ ...browser, params: null }, { ...native, params: null }, `${fig}: browser and CLI differ`);
+    await page.close();
+  }
 });
