@@ -137,14 +137,15 @@ impl Mnist15 {
         if crc32fast::hash(&payload) != header.crc32 {
             return Err(Error::CorruptData("checksum mismatch: the file is damaged".into()));
         }
-        let mut rest = payload.as_slice();
-        let mut take = |n: usize| {
-            let (head, tail) = rest.split_at(n);
-            rest = tail;
-            head.to_vec()
-        };
-        let train = Split { pixels: take(header.n_train * N_PIXELS), labels: take(header.n_train) };
-        let test = Split { pixels: take(header.n_test * N_PIXELS), labels: take(header.n_test) };
+        // Split from the back so the training pixels, most of the payload,
+        // stay in its buffer: no second copy of 13.5 MB (wasm memory never shrinks).
+        let mut payload = payload;
+        let mut take_tail = |n: usize| payload.split_off(payload.len() - n);
+        let test_labels = take_tail(header.n_test);
+        let test_pixels = take_tail(header.n_test * N_PIXELS);
+        let train_labels = take_tail(header.n_train);
+        let train = Split { pixels: payload, labels: train_labels };
+        let test = Split { pixels: test_pixels, labels: test_labels };
         train.check("train")?;
         test.check("test")?;
         Ok(Mnist15 { train, test })
