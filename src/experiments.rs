@@ -1234,6 +1234,9 @@ impl TrainJob {
                 let net = self.trainer.network_mut();
                 net.set_rule(Rule::Backprop)?;
                 net.set_eta(Rule::Backprop.default_eta() * self.eta_scale)?;
+                // The paper's claim is that BP then gets stuck at a zero-gradient
+                // point: a dead network is the result to draw, not a failed run.
+                net.set_allow_dead(true);
             }
         }
         if steps.is_multiple_of(self.record_every) || steps == self.total_steps {

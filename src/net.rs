@@ -267,6 +267,8 @@ pub struct Network {
     bias_updates: Vec<Vec<f32>>,
     /// When set, each step also computes true backprop's `δ` and `ΔW` from the same state.
     track_bp: bool,
+    /// Step on through dead batches instead of returning `Diverged` (Fig. 7).
+    allow_dead: bool,
     bp_deltas: Vec<Vec<f32>>,
     bp_updates: Vec<Vec<f32>>,
 }
@@ -316,6 +318,7 @@ impl Network {
             updates: (0..d).map(|l| vec![0.0; sizes[l] * sizes[l + 1]]).collect(),
             bias_updates: (0..d).map(|l| vec![0.0; sizes[l + 1]]).collect(),
             track_bp: false,
+            allow_dead: false,
             bp_deltas: empty(d + 1),
             bp_updates: empty(d),
             cfg,
@@ -379,6 +382,14 @@ impl Network {
         Ok(())
     }
 
+    /// When on, a dead batch (SPEC §8: `δ_d = 0` while the loss is not 0) is not
+    /// an error: the step goes on and changes nothing, since every `δ_l`, and so
+    /// every update, is then 0. Fig. 7 needs this to show BP *stuck* at a
+    /// zero-gradient point after FA, rather than end the run there.
+    pub fn set_allow_dead(&mut self, on: bool) {
+        self.allow_dead = on;
+    }
+
     /// When on, every step also computes true backprop's `δ` and `ΔW` from the same
     /// pre-update state and batch ([`Network::bp_update`]) — a second backward pass.
     pub fn set_track_bp_updates(&mut self, on: bool) {
@@ -406,7 +417,11 @@ impl Network {
                 self.cfg.rule, self.cfg.eta
             )));
         }
-        if self.cfg.activation == Activation::TanhRelu && loss > 0.0 && self.deltas[d].iter().all(|&v| v == 0.0) {
+        if !self.allow_dead
+            && self.cfg.activation == Activation::TanhRelu
+            && loss > 0.0
+            && self.deltas[d].iter().all(|&v| v == 0.0)
+        {
             let how = if self.acts[d].iter().all(|&v| v == 0.0) {
                 "every output is 0"
             } else {

@@ -476,6 +476,15 @@ fn dead_network_is_flagged() {
         other => panic!("expected a dead network, got {other:?}"),
     }
     assert_eq!(net.params_flat(), p, "a dead step must not update");
+
+    // Allowed to go on (Fig. 7's "stuck" BP), a dead step succeeds and changes
+    // nothing: δ_d = 0 makes every update 0.
+    net.set_allow_dead(true);
+    for _ in 0..3 {
+        let stats = net.step(&x, &y, 6).unwrap();
+        assert!(stats.loss > 0.0);
+    }
+    assert_eq!(net.params_flat(), p, "a stuck network stays where it is");
 }
 
 // ---------- configuration and API ----------------------------------------
