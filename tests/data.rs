@@ -98,14 +98,16 @@ fn prepare_mnist_builds_an_asset_from_small_synthetic_idx_files() {
     write_idx(&dir.join("t10k-images-idx3-ubyte"), &[5, 28, 28], &te_px);
     write_idx(&dir.join("t10k-labels-idx1-ubyte"), &[5], &te_lb);
     let out = dir.join("out/mnist15.bin");
-    let status = Command::new(env!("CARGO_BIN_EXE_fa-lab"))
-        .args(["prepare-mnist", "--idx-dir"])
-        .arg(&dir)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let prepare = || {
+        Command::new(env!("CARGO_BIN_EXE_fa-lab"))
+            .args(["prepare-mnist", "--idx-dir"])
+            .arg(&dir)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert!(prepare().status.success());
     let m = Mnist15::from_asset(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!((m.train.len(), m.test.len()), (12, 5));
     assert_eq!(m.train.labels, tr_lb);
@@ -116,13 +118,7 @@ fn prepare_mnist_builds_an_asset_from_small_synthetic_idx_files() {
 
     // A truncated label file is refused with a message, not a panic.
     std::fs::write(dir.join("t10k-labels-idx1-ubyte"), [0, 0, 8, 1, 0, 0, 0, 5, 1, 2]).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_fa-lab"))
-        .args(["prepare-mnist", "--idx-dir"])
-        .arg(&dir)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = prepare();
     assert!(!output.status.success());
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("corrupt data") && err.contains("need 5 bytes"), "{err}");
