@@ -161,14 +161,6 @@ pub fn train_config_from_link(query: &str) -> Result<JsValue, JsError> {
     to_value(&link::train_config_from_query(query).map_err(to_js)?)
 }
 
-/// The link query of training settings (validated first).
-#[wasm_bindgen(js_name = trainLink)]
-pub fn train_link(config: JsValue) -> Result<String, JsError> {
-    let cfg: TrainConfig = from_value(config, "the run's settings")?;
-    cfg.validate().map_err(to_js)?;
-    Ok(link::train_config_to_query(&cfg))
-}
-
 /// A rule's default learning rate, e.g. `defaultEta("fa")`.
 #[wasm_bindgen(js_name = defaultEta)]
 pub fn default_eta(rule: &str) -> Result<f32, JsError> {
@@ -179,12 +171,6 @@ pub fn default_eta(rule: &str) -> Result<f32, JsError> {
 #[wasm_bindgen(js_name = figureParamsFromLink)]
 pub fn figure_params_from_link(query: &str) -> Result<JsValue, JsError> {
     to_value(&link::figure_params_from_query(query).map_err(to_js)?)
-}
-
-/// The link query of a figure.
-#[wasm_bindgen(js_name = figureLink)]
-pub fn figure_link(id: &str, preset: &str, runs: usize, seed: u32) -> Result<String, JsError> {
-    Ok(link::figure_query(id.parse().map_err(to_js)?, preset.parse().map_err(to_js)?, runs, seed as u64))
 }
 
 /// The parameters of experiment `id` (`fig2b` … `fig7`, `rules`) in a

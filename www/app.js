@@ -143,7 +143,6 @@ class App {
     this.views = {
       train: new TrainView(this),
       figures: new FigureView(this),
-      embed: null,
       data: new DataView(this),
       bench: new BenchView(this),
     };
