@@ -72,14 +72,15 @@ const fmt = (v, digits) => (v === undefined || v === null ? '—' : v.toFixed(di
 /** Builds the bench view inside `container`: a Run button and a results table. */
 export function renderBench(container, engine) {
   container.replaceChildren();
-  const heading = document.createElement('h2');
+  const heading = document.createElement('h3');
   heading.textContent = 'Benchmark: one FA epoch of the paper net';
   const lede = document.createElement('p');
   lede.className = 'lede';
-  lede.textContent = 'Network 225-50-50-50-50-50, batch 1000, 60 steps of the real training step on fixed '
+  lede.append('Network 225-50-50-50-50-50, batch 1000, 60 steps of the real training step on fixed '
     + 'synthetic data, one thread, in this browser\'s WebAssembly engine '
-    + `(${engine.simdEnabled() ? 'with' : 'without'} SIMD). The same code runs natively as `
-    + '`fa-lab bench`; a matching checksum means the same bits.';
+    + `(${engine.simdEnabled() ? 'with' : 'without'} SIMD). The same code runs natively as `,
+  Object.assign(document.createElement('code'), { textContent: 'fa-lab bench' }),
+  '; a matching checksum means the same bits.');
   const controls = document.createElement('p');
   const button = document.createElement('button');
   button.type = 'button';

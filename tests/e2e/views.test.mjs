@@ -89,3 +89,16 @@ test('a figure computed in the browser equals the CLI\'s, number for number', as
     await page.close();
   }
 });
+
+test('the speed view times the same workload as fa-lab bench, to the same bits', async () => {
+  const native = JSON.parse(execFileSync(CLI, ['bench', '--epochs', '1', '--json'], { cwd: ROOT }).toString());
+  const { page, errors } = await openReady('#/bench');
+  await page.click('#bench-run');
+  await page.waitForFunction(() => /checksum/.test(document.getElementById('bench-root').textContent)
+    && /Done/.test(document.getElementById('bench-root').textContent), null, { timeout: 180_000 });
+  const text = await page.textContent('#bench-root');
+  assert.match(text, new RegExp(`checksum after 1 epoch\\s*${native.checksum}`));
+  assert.match(text, /GFLOP\/s/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
