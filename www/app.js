@@ -274,18 +274,24 @@ class TrainView {
     $('train-pause').disabled = false;
     $('train-pause').textContent = 'Pause';
     this.draw();
-    requestAnimationFrame(() => this.frame());
+    // A new run retires the previous run's frame loop.
+    this.generation = (this.generation || 0) + 1;
+    const generation = this.generation;
+    requestAnimationFrame(() => this.frame(generation));
   }
 
   togglePause() {
     if (!this.run || this.run.isDone()) return;
     this.running = !this.running;
     $('train-pause').textContent = this.running ? 'Pause' : 'Resume';
-    if (this.running) requestAnimationFrame(() => this.frame());
+    if (this.running) {
+      const generation = this.generation;
+      requestAnimationFrame(() => this.frame(generation));
+    }
   }
 
-  frame() {
-    if (!this.running || !this.run) return;
+  frame(generation) {
+    if (!this.running || !this.run || generation !== this.generation) return;
     const run = this.run;
     const t0 = performance.now();
     try {
@@ -314,7 +320,7 @@ class TrainView {
       this.finish();
       return;
     }
-    requestAnimationFrame(() => this.frame());
+    requestAnimationFrame(() => this.frame(generation));
   }
 
   draw() {
