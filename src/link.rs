@@ -153,7 +153,8 @@ pub fn train_config_to_query(cfg: &TrainConfig) -> String {
     q.join("&")
 }
 
-const FIGURE_KEYS: &[&str] = &["fig", "preset", "runs", "seed"];
+/// `panel` picks what an embed shows; it does not change the numbers.
+const FIGURE_KEYS: &[&str] = &["fig", "preset", "runs", "seed", "panel"];
 
 /// The experiment a figure link describes: its preset with the link's runs and seed.
 pub fn figure_params_from_query(query: &str) -> Result<Params> {
@@ -235,6 +236,7 @@ mod tests {
     fn figure_links_round_trip_and_reject_garbage() {
         let q = figure_query(ExperimentId::Fig6, Preset::Quick, 3, 11);
         let params = figure_params_from_query(&q).unwrap();
+        assert_eq!(figure_params_from_query(&format!("{q}&panel=b")).unwrap(), params, "an embed link's panel is display only");
         assert_eq!((params.id(), params.n_runs(), params.seed()), (ExperimentId::Fig6, 3, 11));
         let mut expected = ExperimentId::Fig6.params(Preset::Quick);
         expected.set_runs(3);

@@ -17,7 +17,13 @@ use plotters::prelude::*;
 #[derive(clap::Args)]
 pub struct Args {
     /// fig2b, fig3, fig4, fig5, fig6, fig7, rules, or all.
-    id: String,
+    #[arg(required_unless_present = "link")]
+    id: Option<String>,
+    /// A page link's figure, e.g. 'fig=fig6&preset=quick&runs=3&seed=0' (the
+    /// part after `#/figures?` or `#/embed?`, or the whole address); replaces
+    /// the id, --preset, --runs and --seed.
+    #[arg(long, conflicts_with_all = ["id", "preset", "runs", "seed"])]
+    link: Option<String>,
     /// quick (seconds, same qualitative shape) or paper (the paper's runs and data).
     #[arg(long, default_value = "quick")]
     preset: String,
@@ -38,25 +44,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let preset: Preset = args.preset.parse()?;
-    let ids: Vec<ExperimentId> = if args.id.trim().eq_ignore_ascii_case("all") {
-        ExperimentId::ALL.to_vec()
-    } else {
-        vec![args.id.parse()?]
-    };
     let size = parse_size(&args.size)?;
-    let mut all_params = Vec::new();
-    for id in &ids {
-        let mut params = id.params(preset);
-        if let Some(runs) = args.runs {
-            params.set_runs(runs);
+    let all_params = match &args.link {
+        Some(link) => {
+            let query = link.rsplit_once('?').map_or(link.as_str(), |(_, q)| q);
+            vec![fa_lab::link::figure_params_from_query(query)?]
         }
-        if let Some(seed) = args.seed {
-            params.set_seed(seed);
-        }
-        params.validate()?;
-        all_params.push(params);
-    }
+        None => params_from_args(&args)?,
+    };
     let bytes = fs::read(&args.data).map_err(|e| Error::Io(format!("{}: {e}", args.data.display())))?;
     let data = Mnist15::from_asset(&bytes)?;
     fs::create_dir_all(&args.out).map_err(|e| Error::Io(format!("{}: {e}", args.out.display())))?;
@@ -74,6 +69,26 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn params_from_args(args: &Args) -> Result<Vec<Params>> {
+    let preset: Preset = args.preset.parse()?;
+    let id = args.id.as_deref().unwrap_or_default();
+    let ids: Vec<ExperimentId> =
+        if id.trim().eq_ignore_ascii_case("all") { ExperimentId::ALL.to_vec() } else { vec![id.parse()?] };
+    let mut all_params = Vec::new();
+    for id in ids {
+        let mut params = id.params(preset);
+        if let Some(runs) = args.runs {
+            params.set_runs(runs);
+        }
+        if let Some(seed) = args.seed {
+            params.set_seed(seed);
+        }
+        params.validate()?;
+        all_params.push(params);
+    }
+    Ok(all_params)
 }
 
 fn run_figure(params: &Params, data: &Mnist15) -> Result<FigureData> {

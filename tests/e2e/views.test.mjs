@@ -73,13 +73,14 @@ test('a figure link runs in workers and draws every panel; embed shows one', asy
   await embed.page.close();
 });
 
-test('a figure computed in the browser equals the CLI\'s, number for number', async () => {
+test('a figure link computed in the browser equals the CLI\'s, number for number', async () => {
   for (const fig of ['fig2b', 'fig6']) {
-    const out = join(lab.scratch, `figure-${fig}`);
-    execFileSync(CLI, ['figure', fig, '--preset', 'quick', '--runs', '1', '--seed', '5', '--out', out], { cwd: ROOT, stdio: 'ignore' });
-    const native = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
     const { page } = await openReady(`#/figures?fig=${fig}&preset=quick&runs=1&seed=5`);
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 });
+    // The page's own address, handed to the CLI.
+    const out = join(lab.scratch, `figure-${fig}`);
+    execFileSync(CLI, ['figure', '--link', page.url(), '--out', out], { cwd: ROOT, stdio: 'ignore' });
+    const native = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
     // Through JSON on both sides, so NaN is null in both.
     const browser = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
     // f32 parameters print as written natively (0.001) and widen in JS; compare them as f32.
