@@ -53,6 +53,15 @@ impl History {
         }
     }
 
+    /// Why panel `key` can have no line for a run of `rule`, if it can't.
+    pub fn empty_reason(key: &str, rule: crate::net::Rule, update_angles: bool) -> Option<&'static str> {
+        match (key, rule) {
+            ("alignment", crate::net::Rule::Direct) => Some("DFA's D_l (n_d × n_l) has no W_l shape to compare"),
+            ("updates", _) if !update_angles => Some("turn on update angles vs BP"),
+            _ => None,
+        }
+    }
+
     /// Panel `key` (one of [`PANEL_KEYS`]); `None` for an unknown key.
     pub fn panel(&self, key: &str) -> Option<Panel> {
         let panel = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| Panel {
@@ -174,6 +183,15 @@ mod tests {
         for key in PANEL_KEYS {
             assert!(h.panel(key).is_some());
         }
+    }
+
+    #[test]
+    fn empty_panels_say_why() {
+        use crate::net::Rule;
+        assert!(History::empty_reason("alignment", Rule::Direct, false).unwrap().contains("DFA"));
+        assert!(History::empty_reason("alignment", Rule::Feedback, false).is_none());
+        assert!(History::empty_reason("updates", Rule::Feedback, false).is_some());
+        assert!(History::empty_reason("updates", Rule::Feedback, true).is_none());
     }
 
     #[test]

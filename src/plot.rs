@@ -146,6 +146,9 @@ pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figu
         return Err(Error::InvalidParam(format!("{} has no panel {panel_key:?}; it has {keys:?}", fig.experiment)));
     };
     let mut note = format!("{} {}: {} of {} runs", fig.experiment, panel.key, fig.runs_done, fig.runs_total);
+    if fig.runs_done == 0 {
+        note = format!("no finished runs yet — {note}");
+    }
     if !fig.failed.is_empty() {
         let who: Vec<String> = fig.failed.iter().map(|f| format!("{} seed {}", f.condition_name, f.seed)).collect();
         note.push_str(&format!("; {} dead/diverged, left out ({})", fig.failed.len(), who.join(", ")));
@@ -175,7 +178,7 @@ fn small_text(area_note: &str) -> (String, TextStyle<'static>) {
 fn draw_waiting<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, note: &str) -> Result<()> {
     let title = ("sans-serif", 15).into_font().color(&palette::INK);
     area.draw_text(&panel.title, &title, (10, 8)).map_err(plot_err)?;
-    let (text, style) = small_text(&format!("no finished runs yet — {note}"));
+    let (text, style) = small_text(note);
     let (_, h) = area.dim_in_pixel();
     area.draw_text(&text, &style, (10, h as i32 / 2)).map_err(plot_err)?;
     area.present().map_err(plot_err)

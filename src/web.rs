@@ -120,7 +120,10 @@ impl Run {
     pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str) -> Result<(), JsError> {
         let panel = self.history.panel(key).ok_or_else(|| JsError::new(&format!("no panel {key:?}")))?;
         let cfg = self.inner.config();
-        let note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.inner.iteration());
+        let mut note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.inner.iteration());
+        if let Some(why) = History::empty_reason(key, cfg.net.rule, cfg.update_angles) {
+            note = format!("{why} ({note})");
+        }
         plot::draw_line_panel(&canvas_area(canvas)?, &panel, &note).map_err(to_js)
     }
 
