@@ -497,6 +497,11 @@ trait Vf: Copy {
     unsafe fn or(self, o: Self) -> Self;
     /// Lane-wise `if self > y { a } else { b }` (ordered: false for NaN).
     unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self;
+    /// Lane-wise `if self > y { self } else { y }`: one instruction (x86
+    /// `maxps`, wasm `f32x4.pmax`), not IEEE `max` (NaN and ±0 follow the compare).
+    unsafe fn max_gt(self, y: Self) -> Self;
+    /// Lane-wise `if self < y { self } else { y }` (x86 `minps`, wasm `f32x4.pmin`).
+    unsafe fn min_lt(self, y: Self) -> Self;
     /// On the bit patterns as u32: `(self << 23) + c` (wrapping).
     unsafe fn shl23_add(self, c: Self) -> Self;
 }
@@ -526,6 +531,7 @@ unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
     c: *mut f32,
     c_rs: usize,
     fin: Fin,
+    last: usize,
 ) {
     unsafe {
         let zero = V::splat(0.0);
@@ -548,6 +554,20 @@ unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
         for (r, row) in acc.iter().enumerate() {
             for (v, &s) in row.iter().enumerate() {
                 let p = c.add(r * c_rs + v * V::LANES);
+                if v + 1 == NV && last < V::LANES {
+                    // Only the first `last` lanes are columns of C.
+                    let mut buf = [0.0f32; 16];
+                    s.store(buf.as_mut_ptr());
+                    for (q, &t) in buf.iter().enumerate().take(last) {
+                        let dst = p.add(q);
+                        *dst = match fin {
+                            Fin::Store => t,
+                            Fin::Scale(al) => al * t,
+                            Fin::Acc(al) => *dst + al * t,
+                        };
+                    }
+                    continue;
+                }
                 let out = match fin {
                     Fin::Store => s,
                     Fin::Scale(al) => V::splat(al).mul(s),
@@ -585,40 +605,24 @@ unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: 
         let c = g.c.add(i * g.c_rs);
         let mut j = 0;
         while j + NV * V::LANES <= g.n {
-            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
+            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
             j += NV * V::LANES;
         }
         if NV > 2 && j + 2 * V::LANES <= g.n {
-            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
+            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
             j += 2 * V::LANES;
         }
         while j + V::LANES <= g.n {
-            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
+            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
             j += V::LANES;
         }
         while j + T::LANES <= g.n {
-            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin);
+            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, T::LANES);
             j += T::LANES;
         }
         if j < g.n {
-            // Zero-padded panel: the padded lanes compute zeros that are dropped.
-            let mut tmp = [0.0f32; 64];
-            let tl = T::LANES;
-            let fin = match g.fin {
-                Fin::Acc(al) => Fin::Scale(al),
-                f => f,
-            };
-            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, tail.as_ptr(), tl, tmp.as_mut_ptr(), tl, fin);
-            for r in 0..R {
-                for q in 0..g.n - j {
-                    let dst = c.add(r * g.c_rs + j + q);
-                    let t = tmp[r * tl + q];
-                    *dst = match g.fin {
-                        Fin::Acc(_) => *dst + t,
-                        _ => t,
-                    };
-                }
-            }
+            // B's zero-padded panel: the padded lanes compute zeros that are not stored.
+            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, tail.as_ptr(), T::LANES, c.add(j), g.c_rs, g.fin, g.n - j);
         }
     }
 }
@@ -703,28 +707,71 @@ unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
     }
 }
 
+/// The splatted constants of [`tanh_v`], built once per call of a kernel.
+///
+/// Each goes through `black_box`, so the compiler keeps it in a register or a
+/// local instead of re-creating it inside the loop: in wasm, LLVM would
+/// otherwise re-emit every `v128.const` per iteration, and V8 builds each one
+/// from immediates with several instructions (measured: the vector tanh ran
+/// about 3× slower that way).
+struct TanhK<V> {
+    sign: V,
+    abs: V,
+    clamp: V,
+    log2e: V,
+    magic: V,
+    scale_bias: V,
+    ln2_hi: V,
+    ln2_lo: V,
+    c: [V; 6],
+    one: V,
+    two: V,
+    zero: V,
+}
+
+impl<V: Vf> TanhK<V> {
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        use core::hint::black_box as opaque;
+        unsafe {
+            let s = |x: f32| opaque(V::splat(x));
+            TanhK {
+                sign: s(f32::from_bits(0x8000_0000)),
+                abs: s(f32::from_bits(0x7fff_ffff)),
+                clamp: s(TANH_CLAMP),
+                log2e: s(LOG2E),
+                magic: s(ROUND_MAGIC),
+                scale_bias: s(f32::from_bits(SCALE_BIAS)),
+                ln2_hi: s(LN2_HI),
+                ln2_lo: s(LN2_LO),
+                c: EXPM1_C.map(s),
+                one: s(1.0),
+                two: s(2.0),
+                zero: s(0.0),
+            }
+        }
+    }
+}
+
 /// Vector tanh: exactly the operations of [`tanh_scalar`], in the same order.
 #[inline(always)]
-unsafe fn tanh_v<V: Vf>(x: V) -> V {
+unsafe fn tanh_v<V: Vf>(x: V, k: &TanhK<V>) -> V {
     unsafe {
-        let sign = x.and(V::splat(f32::from_bits(0x8000_0000)));
-        let t = x.and(V::splat(f32::from_bits(0x7fff_ffff)));
-        let clamp = V::splat(TANH_CLAMP);
-        let t = t.select_gt(clamp, clamp, t);
+        let sign = x.and(k.sign);
+        let t = x.and(k.abs);
+        let t = k.clamp.min_lt(t);
         let u = t.add(t);
-        let magic = V::splat(ROUND_MAGIC);
-        let kr = u.mul(V::splat(LOG2E)).add(magic);
-        let kf = kr.sub(magic);
-        let scale = kr.shl23_add(V::splat(f32::from_bits(SCALE_BIAS)));
-        let r = u.sub(kf.mul(V::splat(LN2_HI))).sub(kf.mul(V::splat(LN2_LO)));
-        let mut p = V::splat(EXPM1_C[0]);
-        for &cst in &EXPM1_C[1..] {
-            p = p.mul(r).add(V::splat(cst));
+        let kr = u.mul(k.log2e).add(k.magic);
+        let kf = kr.sub(k.magic);
+        let scale = kr.shl23_add(k.scale_bias);
+        let r = u.sub(kf.mul(k.ln2_hi)).sub(kf.mul(k.ln2_lo));
+        let mut p = k.c[0];
+        for &cst in &k.c[1..] {
+            p = p.mul(r).add(cst);
         }
         let er = r.add(r.mul(r).mul(p));
-        let one = V::splat(1.0);
-        let em = scale.mul(er).add(scale.sub(one));
-        let y = em.div(em.add(V::splat(2.0)));
+        let em = scale.mul(er).add(scale.sub(k.one));
+        let y = em.div(em.add(k.two));
         y.or(sign)
     }
 }
@@ -760,10 +807,10 @@ unsafe fn with_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32], op: impl Fn(V, V
 #[inline(always)]
 unsafe fn bias_tanh_relu_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
     unsafe {
-        let zero = V::splat(0.0);
+        let k = TanhK::<V>::new();
         let op = |x: V, b: V| {
             let s = x.add(b);
-            tanh_v(s.select_gt(zero, s, zero))
+            tanh_v(s.max_gt(k.zero), &k)
         };
         with_bias_generic::<V>(z, bias, op, |x, b| {
             let s = x + b;
@@ -846,9 +893,10 @@ macro_rules! simd_entry_points {
             pub(super) unsafe fn tanh_slice(x: &mut [f32]) {
                 let mut j = 0;
                 unsafe {
+                    let k = TanhK::<$v>::new();
                     while j + <$v>::LANES <= x.len() {
                         let p = x.as_mut_ptr().add(j);
-                        tanh_v(<$v>::load(p)).store(p);
+                        tanh_v(<$v>::load(p), &k).store(p);
                         j += <$v>::LANES;
                     }
                 }
@@ -917,6 +965,14 @@ mod x86 {
             }
         }
         #[inline(always)]
+        unsafe fn max_gt(self, y: Self) -> Self {
+            unsafe { F4(_mm_max_ps(self.0, y.0)) }
+        }
+        #[inline(always)]
+        unsafe fn min_lt(self, y: Self) -> Self {
+            unsafe { F4(_mm_min_ps(self.0, y.0)) }
+        }
+        #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
             unsafe {
                 let s = _mm_slli_epi32::<23>(_mm_castps_si128(self.0));
@@ -968,6 +1024,14 @@ mod x86 {
             unsafe { F8(_mm256_blendv_ps(b.0, a.0, _mm256_cmp_ps::<_CMP_GT_OQ>(self.0, y.0))) }
         }
         #[inline(always)]
+        unsafe fn max_gt(self, y: Self) -> Self {
+            unsafe { F8(_mm256_max_ps(self.0, y.0)) }
+        }
+        #[inline(always)]
+        unsafe fn min_lt(self, y: Self) -> Self {
+            unsafe { F8(_mm256_min_ps(self.0, y.0)) }
+        }
+        #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
             unsafe {
                 let s = _mm256_slli_epi32::<23>(_mm256_castps_si256(self.0));
@@ -1017,6 +1081,14 @@ mod x86 {
         #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
             unsafe { F16(_mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, y.0), b.0, a.0)) }
+        }
+        #[inline(always)]
+        unsafe fn max_gt(self, y: Self) -> Self {
+            unsafe { F16(_mm512_max_ps(self.0, y.0)) }
+        }
+        #[inline(always)]
+        unsafe fn min_lt(self, y: Self) -> Self {
+            unsafe { F16(_mm512_min_ps(self.0, y.0)) }
         }
         #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
@@ -1083,6 +1155,16 @@ mod wasm {
         #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
             F4(v128_bitselect(a.0, b.0, f32x4_gt(self.0, y.0)))
+        }
+        #[inline(always)]
+        unsafe fn max_gt(self, y: Self) -> Self {
+            // pmax(a, b) = if a < b { b } else { a }
+            F4(f32x4_pmax(y.0, self.0))
+        }
+        #[inline(always)]
+        unsafe fn min_lt(self, y: Self) -> Self {
+            // pmin(a, b) = if b < a { b } else { a }
+            F4(f32x4_pmin(y.0, self.0))
         }
         #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
