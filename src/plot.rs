@@ -378,7 +378,7 @@ mod tests {
     use crate::data::N_PIXELS;
 
     fn split() -> Split {
-        Split { pixels: (0..4 * N_PIXELS).map(|i| (i % 256) as u8).collect(), labels: vec![3, 1, 4, 1] }
+        Split::new((0..4 * N_PIXELS).map(|i| (i % 256) as u8).collect(), vec![3, 1, 4, 1])
     }
 
     #[test]

@@ -22,9 +22,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NHotCodes;
-use crate::data::{Mnist15, N_CLASSES, N_PIXELS};
+use crate::data::{Mnist15, N_CLASSES, N_PIXELS, Split};
 use crate::metrics::{IterMetrics, iter_metrics};
-use crate::net::{NetConfig, Network, Rule, pixels_to_inputs};
+use crate::net::{NetConfig, Network, Rule, pixel_input};
 use crate::rng::{Purpose, Rng};
 use crate::{Error, Result};
 
@@ -113,11 +113,13 @@ pub struct Trainer {
     cfg: TrainConfig,
     net: Network,
     codes: NHotCodes,
-    /// Training images in use (`n × N_PIXELS` bytes) and their labels after label shuffling.
-    train_pixels: Vec<u8>,
+    /// The training images (shared with the data set, not copied); the first
+    /// `order.len()` are in use.
+    train: Split,
+    /// Labels of the images in use, after label shuffling.
     train_labels: Vec<u8>,
-    test_inputs: Vec<f32>,
-    test_labels: Vec<u8>,
+    /// The test split (shared, not copied; converted to inputs in chunks).
+    test: Split,
     /// Sample order of the current epoch.
     order: Vec<usize>,
     order_rng: Rng,
@@ -150,10 +152,9 @@ impl Trainer {
         Ok(Trainer {
             net,
             codes,
-            train_pixels: data.train.pixels[..n * N_PIXELS].to_vec(),
+            train: data.train.clone(),
             train_labels,
-            test_inputs: pixels_to_inputs(&data.test.pixels),
-            test_labels: data.test.labels.clone(),
+            test: data.test.clone(),
             order: (0..n).collect(),
             order_rng: Rng::new(cfg.seed, Purpose::BatchOrder),
             epoch: 0,
@@ -178,9 +179,9 @@ impl Trainer {
         self.batch_inputs.resize(rows * N_PIXELS, 0.0);
         self.batch_targets.resize(rows * n_out, 0.0);
         for (r, &sample) in self.order[start..start + rows].iter().enumerate() {
-            let pixels = &self.train_pixels[sample * N_PIXELS..(sample + 1) * N_PIXELS];
+            let pixels = self.train.image(sample);
             for (x, &p) in self.batch_inputs[r * N_PIXELS..(r + 1) * N_PIXELS].iter_mut().zip(pixels) {
-                *x = p as f32 / 255.0;
+                *x = pixel_input(p);
             }
             let code = self.codes.code(self.train_labels[sample] as usize);
             self.batch_targets[r * n_out..(r + 1) * n_out].copy_from_slice(code);
@@ -234,7 +235,7 @@ impl Trainer {
 
     /// Test accuracy of the current network, without recording it.
     pub fn test_accuracy(&self) -> Result<f64> {
-        self.net.accuracy_on(&self.test_inputs, &self.test_labels, &self.codes)
+        self.net.accuracy(&self.test, &self.codes)
     }
 
     /// True right after the last step of an epoch.

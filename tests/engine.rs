@@ -86,12 +86,12 @@ fn synthetic_data(seed: u64, n_train: usize, n_test: usize) -> Mnist15 {
         (0..10).map(|_| (0..N_PIXELS).map(|_| if rng.below(4) == 0 { 220 } else { 10 }).collect()).collect();
     let mut split = |n: usize| {
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        let pixels = labels
+        let pixels: Vec<u8> = labels
             .iter()
             .flat_map(|&c| prototypes[c as usize].clone())
             .map(|p| (p as usize + rng.below(30)).min(255) as u8)
             .collect();
-        Split { pixels, labels }
+        Split::new(pixels, labels)
     };
     let train = split(n_train);
     let test = split(n_test);
@@ -604,5 +604,24 @@ fn cli_train_rejects_bad_arguments_with_exit_code_2() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("invalid parameter"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn accuracy_on_a_split_counts_as_accuracy_on_its_inputs() {
+    // `Network::accuracy` converts pixels a chunk of rows at a time; the
+    // independent path converts the whole split at once. 2,345 rows: chunks
+    // of 1,000 and a ragged last one.
+    let data = synthetic_data(5, 10, 2345);
+    let mut net = Network::new(config(&[N_PIXELS, 30, 20], Rule::Feedback, 1e-3), 7).unwrap();
+    let codes = NHotCodes::new(10, 20, &mut Rng::new(7, Purpose::Codes)).unwrap();
+    let inputs = fa_lab::net::pixels_to_inputs(&data.test.pixels);
+    for _ in 0..3 {
+        let chunked = net.accuracy(&data.test, &codes).unwrap();
+        let whole = net.accuracy_on(&inputs, &data.test.labels, &codes).unwrap();
+        assert_eq!(chunked.to_bits(), whole.to_bits());
+        assert!(chunked > 0.0 && chunked < 1.0, "{chunked}: a degenerate net would not test the chunk edges");
+        let (x, y) = random_batch(9, 50, N_PIXELS, 20);
+        net.step(&x, &y, 50).unwrap();
     }
 }

@@ -12,9 +12,11 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn asset() -> Vec<u8> {
-    let split = |n: usize| Split {
-        pixels: (0..n * N_PIXELS).map(|i| if (i / 15) % 3 == 0 { 255 } else { 0 }).collect(),
-        labels: (0..n).map(|i| (i % 10) as u8).collect(),
+    let split = |n: usize| {
+        Split::new(
+            (0..n * N_PIXELS).map(|i| if (i / 15) % 3 == 0 { 255 } else { 0 }).collect(),
+            (0..n).map(|i| (i % 10) as u8).collect(),
+        )
     };
     Mnist15 { train: split(30), test: split(10) }.to_asset().unwrap()
 }
