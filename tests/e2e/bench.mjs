@@ -1,19 +1,25 @@
 // The browser benchmark (scripts/bench.sh runs it; not a *.test.mjs, so the
 // test runner leaves it alone). In one go:
-//   1. the built page (dist/) served on 127.0.0.1, in headless Chromium:
-//      www/bench.js's runBench — an FA epoch of the paper net in the wasm engine;
-//   2. the page's peak memory (wasm linear memory + JS heap via CDP) while it
+//   1. speed, in interleaved rounds so that all three see the same machine
+//      (machines here are shared and their speed drifts over minutes): each
+//      round times N epochs of the FA step of the paper net in the built page
+//      (dist/, served on 127.0.0.1, headless Chromium; the engine is warmed up
+//      first so that V8 has tiered the kernels up), then N epochs natively
+//      (`fa-lab bench --json`), then N epochs of ../shared/bench/numpy_step.py;
+//      ratios are taken per round and their medians reported;
+//   2. the per-step cost of the bookkeeping (www/bench.js's runBench extras,
+//      and `fa-lab bench --extras`);
+//   3. the page's peak memory (wasm linear memory + JS heap via CDP) while it
 //      runs ONE paper-preset fig6 run (condition `pca`, the one that keeps
 //      parameter snapshots, by default) for a bounded time, in a fresh page;
-//   3. natively: target/release/fa-lab bench --numpy --json (same workload);
 // then prints the figures and the ratios.
 //
-// Usage: node tests/e2e/bench.mjs [--epochs N] [--no-extras]
+// Usage: node tests/e2e/bench.mjs [--rounds R] [--epochs N] [--no-extras]
 //          [--mem-condition pca|bp|fa|fa_wn|dfa] [--mem-seconds S] [--no-memory] [--no-native]
-//          [--page-seconds S]  (also: the page's own figures view running the whole fig6
+//          [--page-seconds S] [--page-workers N]  (also: the page's own figures view running the whole fig6
 //                               paper figure in its worker pool for S seconds)
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launch, openPage, serve } from './harness.mjs';
 
@@ -23,11 +29,18 @@ const option = (name, dflt) => {
   const i = argv.indexOf(name);
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
-const EPOCHS = Number(option('--epochs', 5));
+const ROUNDS = Number(option('--rounds', 5));
+const EPOCHS = Number(option('--epochs', 3));
+const WARMUP = 3;
+const NUMPY_SCRIPT = join(ROOT, '..', 'shared', 'bench', 'numpy_step.py');
 const EXTRAS = !flag('--no-extras');
 const MEM_CONDITION = option('--mem-condition', 'pca');
 const MEM_SECONDS = Number(option('--mem-seconds', 90));
 const PAGE_SECONDS = Number(option('--page-seconds', 0));
+// The page sizes its worker pool as min(navigator.hardwareConcurrency, 4);
+// --page-workers N makes the page see N cores, e.g. 4 to measure a 4-core
+// machine's pool on this one (same memory, just slower).
+const PAGE_WORKERS = Number(option('--page-workers', 0));
 const MB = 1e6;
 
 const log = (...a) => console.error('bench:', ...a);
@@ -71,24 +84,48 @@ async function readyPage(browser, url) {
   return { page, errors };
 }
 
-async function browserBench(browser, url) {
+// The page's engine: a FaBench warmed up for WARMUP epochs (checksum taken after
+// the first, as `fa-lab bench` does), then `epochs(n)` times n more epochs.
+async function browserEngine(browser, url) {
   const { page, errors } = await readyPage(browser, url);
   page.on('console', (m) => { if (m.type() === 'log') log('page:', m.text()); });
-  const result = await page.evaluate(async ({ epochs, extras }) => {
-    const { runBench, renderBench } = await import('./bench.js');
+  const info = await page.evaluate(async ({ warmup }) => {
+    const { renderBench } = await import('./bench.js');
     const { engine } = window.faLab;
     // The view builds (cheap check that renderBench works against this engine).
     const box = document.createElement('div');
     renderBench(box, engine);
     const viewOk = !!box.querySelector('#bench-run') && !!box.querySelector('#bench-results');
-    const r = await runBench(engine, {
-      epochs, extras, onEpoch: (extra, i, s) => console.log(`${extra} epoch ${i + 1}: ${s.toFixed(3)} s`),
-    });
-    return { ...r, viewOk, userAgent: navigator.userAgent };
-  }, { epochs: EPOCHS, extras: EXTRAS });
-  await page.close();
-  if (errors.length) log('page errors:', errors);
-  return result;
+    const bench = new engine.FaBench('step');
+    window.__bench = bench;
+    const warmupSeconds = [];
+    let checksum = null;
+    for (let i = 0; i < warmup; i++) {
+      const t0 = performance.now();
+      bench.epoch();
+      warmupSeconds.push((performance.now() - t0) / 1e3);
+      if (i === 0) checksum = bench.checksum();
+    }
+    return {
+      viewOk, checksum, warmupSeconds, simd: engine.simdEnabled(),
+      flops: engine.benchEpochFlops(), steps: engine.benchStepsPerEpoch(), userAgent: navigator.userAgent,
+    };
+  }, { warmup: WARMUP });
+  const epochs = (n) => page.evaluate(async (n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      await new Promise((ok) => setTimeout(ok, 0));
+      const t0 = performance.now();
+      window.__bench.epoch();
+      out.push((performance.now() - t0) / 1e3);
+    }
+    return out;
+  }, n);
+  const extras = () => page.evaluate(async (epochs) => {
+    const { runBench } = await import('./bench.js');
+    return (await runBench(window.faLab.engine, { epochs, extras: true, warmup: 1 })).extras;
+  }, EPOCHS);
+  return { page, errors, info, epochs, extras };
 }
 
 // Peak memory of one paper-preset fig6 run. The page steps the run in chunks
@@ -170,7 +207,11 @@ async function memoryRun(browser, url) {
 // runs, in its Web Worker pool) for a bounded time: peak renderer PSS (page +
 // workers, each worker with its own engine and data) and main-thread JS heap.
 async function pageFigureRun(browser, url, seconds) {
-  const { page, errors } = await openPage(browser, `${url}#/figures?fig=fig6&preset=paper&seed=0`);
+  const { page, errors } = await openPage(browser);
+  if (PAGE_WORKERS > 0) {
+    await page.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), PAGE_WORKERS);
+  }
+  await page.goto(`${url}#/figures?fig=fig6&preset=paper&seed=0`);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -193,22 +234,61 @@ async function pageFigureRun(browser, url, seconds) {
   return { seconds, pssPeak, jsPeak, status, workers: Math.max(1, Math.min(workers || 2, 4)), series };
 }
 
-function nativeBench() {
+function nativeBench(extraArgs) {
   const cli = join(ROOT, 'target/release/fa-lab');
-  const args = ['bench', '--numpy', '--json', '--epochs', String(EPOCHS), ...(EXTRAS ? ['--extras'] : [])];
-  log(`running ${cli} ${args.join(' ')}`);
+  const args = ['bench', '--json', '--epochs', String(EPOCHS), ...extraArgs];
   return JSON.parse(execFileSync(cli, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
+// numpy_step.py's median over EPOCHS epochs, or null when python3, numpy or the script is missing.
+function numpyEpoch() {
+  if (!existsSync(NUMPY_SCRIPT)) return null;
+  try {
+    const text = execFileSync('python3', [NUMPY_SCRIPT, String(EPOCHS)], {
+      encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const m = text.match(/epoch:\s*([0-9.]+)\s*s/);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 
 // Each part gets its own browser, so that the memory figures see no other page.
 const server = await serve();
 let b, mem, nat, pageMem;
+const rounds = [];
 try {
-  log(`browser bench: ${EPOCHS} epochs${EXTRAS ? ' + extras' : ''}`);
+  log(`speed: ${ROUNDS} rounds of ${EPOCHS} epochs each in the browser, natively and in numpy (after ${WARMUP} warm-up epochs in the browser)`);
   const browser = await launch();
-  try { b = await browserBench(browser, server.url); } finally { await browser.close(); }
+  try {
+    const eng = await browserEngine(browser, server.url);
+    log(`browser warm-up epochs: ${eng.info.warmupSeconds.map((x) => x.toFixed(3)).join(', ')} s`);
+    b = { ...eng.info, epochSeconds: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const row = { browser: median(await eng.epochs(EPOCHS)), native: null, numpy: null };
+      b.epochSeconds.push(row.browser);
+      if (!flag('--no-native')) {
+        const n = nativeBench([]);
+        row.native = n.median_seconds;
+        nat = { ...n, epochSeconds: [...(nat?.epochSeconds ?? []), n.median_seconds], kernelsOnly: [...(nat?.kernelsOnly ?? []), n.kernels_only_seconds] };
+        row.numpy = numpyEpoch();
+      }
+      rounds.push(row);
+      log(`round ${r + 1}: browser ${row.browser.toFixed(3)} s`
+        + (row.native ? `, native ${row.native.toFixed(3)} s` : '') + (row.numpy ? `, numpy ${row.numpy.toFixed(3)} s` : ''));
+    }
+    if (EXTRAS) {
+      log('bookkeeping: interleaved fresh epochs in the browser, then natively');
+      b.extras = await eng.extras();
+      if (nat) nat.extras = nativeBench(['--extras']).extras;
+    }
+    await eng.page.close();
+    if (eng.errors.length) log('page errors:', eng.errors);
+  } finally { await browser.close(); }
   if (!flag('--no-memory')) {
     log(`memory: one fig6 paper run (condition ${MEM_CONDITION}), at most ${MEM_SECONDS} s`);
     const browser2 = await launch();
@@ -222,30 +302,41 @@ try {
 } finally {
   await server.close();
 }
-if (!flag('--no-native')) nat = nativeBench();
 
 const out = [];
 const p = (s) => out.push(s);
 p('');
-p('== FA epoch, paper net 225-50-50-50-50-50, batch 1000, 60 steps (Network::step, synthetic data, 1 thread)');
-p(`browser (headless Chromium, wasm ${b.simd ? 'simd128' : 'NO SIMD'}): median ${b.medianSeconds.toFixed(4)} s of ${EPOCHS} [${b.epochSeconds.map((s) => s.toFixed(3)).join(', ')}], ${b.gflops.toFixed(2)} GFLOP/s, ${b.msPerStep.toFixed(2)} ms/step`);
+p(`== FA epoch, paper net 225-50-50-50-50-50, batch 1000, 60 steps (Network::step, synthetic data, 1 thread); ${ROUNDS} interleaved rounds, median of ${EPOCHS} epochs per round`);
+const fmtList = (v) => v.map((x) => (x == null ? '—' : x.toFixed(3))).join(', ');
+const bMed = median(b.epochSeconds);
+p(`browser (headless Chromium, wasm ${b.simd ? 'simd128' : 'NO SIMD'}): median ${bMed.toFixed(4)} s [rounds: ${fmtList(b.epochSeconds)}], `
+  + `${(b.flops / bMed / 1e9).toFixed(2)} GFLOP/s, ${((bMed / b.steps) * 1e3).toFixed(2)} ms/step (warm-up epochs: ${fmtList(b.warmupSeconds)})`);
 if (nat) {
-  p(`native (fa-lab bench, ${nat.path}):      median ${nat.median_seconds.toFixed(4)} s of ${nat.epochs} [${nat.epoch_seconds.map((s) => s.toFixed(3)).join(', ')}], ${nat.gflops.toFixed(2)} GFLOP/s`);
-  p(`native kernels only (same step inline):   ${nat.kernels_only_seconds.toFixed(4)} s`);
-  if (nat.numpy_seconds !== null) p(`numpy (numpy_step.py, 1 thread):          median ${nat.numpy_seconds.toFixed(4)} s`);
-  p(`browser / native: ${(b.medianSeconds / nat.median_seconds).toFixed(2)}×`);
-  if (nat.numpy_seconds !== null) {
-    p(`browser / numpy:  ${(b.medianSeconds / nat.numpy_seconds).toFixed(3)}   (goal ≤ 1.25)`);
-    p(`native / numpy:   ${(nat.median_seconds / nat.numpy_seconds).toFixed(3)}   (goal ≤ 0.55)`);
+  const nMed = median(nat.epochSeconds);
+  p(`native (fa-lab bench, ${nat.path}): median ${nMed.toFixed(4)} s [rounds: ${fmtList(nat.epochSeconds)}], ${(b.flops / nMed / 1e9).toFixed(2)} GFLOP/s`);
+  p(`native kernels only (same step inline): median ${median(nat.kernelsOnly).toFixed(4)} s`);
+  const withNumpy = rounds.filter((r) => r.numpy != null);
+  if (withNumpy.length) {
+    p(`numpy (numpy_step.py, 1 thread): median ${median(withNumpy.map((r) => r.numpy)).toFixed(4)} s [rounds: ${fmtList(rounds.map((r) => r.numpy))}]`);
+    const show = (k) => {
+      const v = withNumpy.map((r) => r[k] / r.numpy);
+      return `${median(v).toFixed(3)} (per round ${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)})`;
+    };
+    p(`browser / numpy:  ${show('browser')}   (goal ≤ 1.25)`);
+    p(`native / numpy:   ${show('native')}   (goal ≤ 0.55)`);
+  } else {
+    p(`numpy: not run (${NUMPY_SCRIPT}, python3 or numpy missing)`);
   }
+  p(`browser / native: ${median(rounds.map((r) => r.browser / r.native)).toFixed(2)}×`);
   p(`checksum after 1 epoch: browser ${b.checksum}, native ${nat.checksum} → ${b.checksum === nat.checksum ? 'same bits' : 'DIFFERENT BITS'}`);
 }
-if (b.extras || nat?.extras) {
+if (EXTRAS && (b.extras || nat?.extras)) {
   p('== per-step bookkeeping (slowdown vs its baseline, medians of interleaved fresh epochs)');
   for (const name of ['metrics', 'update-angles', 'alignment']) {
     const be = b.extras?.[name];
     const ne = nat?.extras?.[name];
-    const base = (be || ne).baseline ?? (be || ne).baseline;
+    if (!be && !ne) continue;
+    const base = (be || ne).baseline;
     p(`${name.padEnd(14)} vs ${base.padEnd(8)} browser ${be ? pct(be.overhead) : '—'}, native ${ne ? pct(ne.overhead) : '—'}${name === 'alignment' ? '   (goal < +35 %)' : ''}`);
   }
 }
