@@ -19,8 +19,14 @@
 //!
 //! [`FaBench::checksum`] hashes the parameters (FNV-1a over the `f32` bits),
 //! so native and wasm can show that they computed the same bits.
+//!
+//! [`KernelStep`] is the same FA step written directly with the kernels (what
+//! `numpy_step.py` does), and [`breakdown`] times one of its epochs per kind of
+//! kernel with a clock the caller supplies: where an epoch's time goes, in the
+//! browser as natively.
 
 use crate::align::AlignmentTracker;
+use crate::kernels;
 use crate::metrics::iter_metrics;
 use crate::net::{NetConfig, Network, Rule};
 use crate::{Error, Result};
@@ -206,4 +212,135 @@ pub fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// The kinds of work in one FA step, in the order [`breakdown`] reports them.
+pub const KINDS: [&str; 5] = ["forward gemm_nn", "bias_tanh_relu", "backward gemm_nn (δB)", "gemm_tn_acc (ΔW)", "deriv, col_sum, rest"];
+
+/// Per-kind wall time, accumulated from a caller's clock (seconds) when one is given.
+struct Laps<'a> {
+    clock: Option<&'a mut dyn FnMut() -> f64>,
+    last: f64,
+    acc: [f64; KINDS.len()],
+}
+
+impl Laps<'_> {
+    fn start(&mut self) {
+        if let Some(c) = self.clock.as_mut() {
+            self.last = c();
+        }
+    }
+
+    /// Charges the time since the last lap to `kind`.
+    fn lap(&mut self, kind: usize) {
+        if let Some(c) = self.clock.as_mut() {
+            let now = c();
+            self.acc[kind] += now - self.last;
+            self.last = now;
+        }
+    }
+}
+
+/// The paper net's FA step written directly with the kernels (no `Network`),
+/// on its own buffers: the step `numpy_step.py` times.
+pub struct KernelStep {
+    w: Vec<Vec<f32>>,
+    b: Vec<Vec<f32>>,
+    fb: Vec<Vec<f32>>,
+    acts: Vec<Vec<f32>>,
+    delta: Vec<f32>,
+    back: Vec<f32>,
+    bias_upd: Vec<f32>,
+}
+
+impl KernelStep {
+    pub fn new(seed: u64) -> KernelStep {
+        let mut rng = crate::rng::Rng::new(seed, crate::rng::Purpose::Weights);
+        let mut draw = |len: usize| {
+            let mut v = vec![0.0f32; len];
+            rng.fill_normal(0.1, &mut v);
+            v
+        };
+        let pairs: Vec<(usize, usize)> = SIZES.windows(2).map(|w| (w[0], w[1])).collect();
+        KernelStep {
+            w: pairs.iter().map(|&(a, c)| draw(a * c)).collect(),
+            b: pairs.iter().map(|&(_, c)| draw(c)).collect(),
+            fb: pairs.iter().map(|&(a, c)| draw(c * a)).collect(),
+            acts: SIZES[1..].iter().map(|&n| vec![0.0; BATCH * n]).collect(),
+            delta: vec![0.0; BATCH * SIZES[SIZES.len() - 1]],
+            back: vec![0.0; BATCH * SIZES[1]],
+            bias_upd: vec![0.0; SIZES[1]],
+        }
+    }
+
+    /// One FA step on `x` (BATCH × 225) and `y` (BATCH × 50).
+    pub fn step(&mut self, x: &[f32], y: &[f32]) {
+        self.step_with(x, y, &mut Laps { clock: None, last: 0.0, acc: [0.0; KINDS.len()] });
+    }
+
+    /// Whether every weight is still finite.
+    pub fn weights_finite(&self) -> bool {
+        self.w.iter().flatten().all(|v| v.is_finite())
+    }
+
+    fn step_with(&mut self, x: &[f32], y: &[f32], tm: &mut Laps) {
+        let d = SIZES.len() - 1;
+        tm.start();
+        for l in 0..d {
+            let (lower, upper) = self.acts.split_at_mut(l);
+            let input: &[f32] = if l == 0 { x } else { &lower[l - 1] };
+            let z = &mut upper[0];
+            kernels::gemm_nn(BATCH, SIZES[l], SIZES[l + 1], input, &self.w[l], z);
+            tm.lap(0);
+            kernels::bias_tanh_relu(z, &self.b[l]);
+            tm.lap(1);
+        }
+        // δ_d = −E ⊙ f'(Z_d) = (Y* − Y) ⊙ f'
+        let out = &self.acts[d - 1];
+        let n_out = SIZES[d];
+        self.delta.resize(BATCH * n_out, 0.0);
+        for ((dv, &o), &t) in self.delta.iter_mut().zip(out).zip(y) {
+            *dv = t - o;
+        }
+        kernels::mul_tanh_relu_deriv(&mut self.delta, out);
+        for l in (0..d).rev() {
+            let (n_in, n_next) = (SIZES[l], SIZES[l + 1]);
+            let input: &[f32] = if l == 0 { x } else { &self.acts[l - 1] };
+            if l > 0 {
+                self.back.resize(BATCH * n_in, 0.0);
+                tm.lap(4);
+                kernels::gemm_nn(BATCH, n_next, n_in, &self.delta, &self.fb[l], &mut self.back);
+                tm.lap(2);
+                kernels::mul_tanh_relu_deriv(&mut self.back, input);
+            }
+            tm.lap(4);
+            kernels::gemm_tn_acc(n_in, BATCH, n_next, ETA, input, &self.delta, &mut self.w[l]);
+            tm.lap(3);
+            self.bias_upd.resize(n_next, 0.0);
+            kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
+            for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
+                *b = *b + u;
+            }
+            std::mem::swap(&mut self.delta, &mut self.back);
+        }
+        tm.lap(4);
+    }
+}
+
+/// Seconds per epoch spent in each of [`KINDS`]: a fresh [`KernelStep`] warmed
+/// up by one untimed epoch, then one epoch timed call by call with `clock`
+/// (seconds; `Instant` natively, `performance.now()` in the browser).
+pub fn breakdown(clock: &mut dyn FnMut() -> f64) -> [f64; KINDS.len()] {
+    let data = SyntheticData::new(SEED);
+    let mut k = KernelStep::new(SEED);
+    for s in 0..STEPS {
+        let (x, y) = data.batch(s);
+        k.step(x, y);
+    }
+    let mut tm = Laps { clock: Some(clock), last: 0.0, acc: [0.0; KINDS.len()] };
+    for s in 0..STEPS {
+        let (x, y) = data.batch(s);
+        k.step_with(x, y, &mut tm);
+    }
+    tm.acc
 }

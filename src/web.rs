@@ -312,6 +312,27 @@ pub fn bench_steps_per_epoch() -> u32 {
     crate::bench::STEPS as u32
 }
 
+/// Where an epoch of the FA step goes: `[{kind, seconds}]` per kind of kernel
+/// (`crate::bench::breakdown`), timed call by call with `clock`, a JS function
+/// returning milliseconds (`performance.now`). Takes two epochs (one warm-up).
+#[wasm_bindgen(js_name = benchBreakdown)]
+pub fn bench_breakdown(clock: &js_sys::Function) -> Result<JsValue, JsError> {
+    let mut failed = None;
+    let mut now = || match clock.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()) {
+        Some(ms) => ms / 1e3,
+        None => {
+            failed.get_or_insert_with(|| JsError::new("benchBreakdown: the clock did not return a number"));
+            0.0
+        }
+    };
+    let acc = crate::bench::breakdown(&mut now);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let rows: Vec<(&str, f64)> = crate::bench::KINDS.iter().copied().zip(acc).collect();
+    serde_wasm_bindgen::to_value(&rows).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// Current size of the module's linear memory in bytes (it only grows).
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {

@@ -40,12 +40,14 @@ async function timeWorkload(engine, extra, epochs, warmup, onEpoch) {
 }
 
 /**
- * Runs the benchmark: `warmup` untimed epochs, then `epochs` timed ones. `extras: true` also times the per-step bookkeeping
+ * Runs the benchmark: `warmup` untimed epochs, then `epochs` timed ones.
+ * `breakdown: true` also times one epoch kernel call by kernel call (where the time goes).
+ * `extras: true` also times the per-step bookkeeping
  * (metrics, update angles, alignment tracker), interleaved one epoch at a time
  * with fresh plain-step epochs so the ratios compare like with like.
  * Resolves to { epochSeconds, medianSeconds, gflops, msPerStep, checksum, simd, extras }.
  */
-export async function runBench(engine, { epochs = 5, extras = false, warmup = 3, onEpoch } = {}) {
+export async function runBench(engine, { epochs = 5, extras = false, warmup = 3, breakdown = false, onEpoch } = {}) {
   const flops = engine.benchEpochFlops();
   const steps = engine.benchStepsPerEpoch();
   const { epochSeconds, checksum } = await timeWorkload(engine, 'step', epochs, warmup, onEpoch);
@@ -58,7 +60,13 @@ export async function runBench(engine, { epochs = 5, extras = false, warmup = 3,
     checksum,
     simd: engine.simdEnabled(),
     extras: null,
+    breakdown: null,
   };
+  if (breakdown) {
+    await yieldToBrowser();
+    // [[kind, seconds per epoch], ...] of the same step written with the kernels.
+    result.breakdown = engine.benchBreakdown(() => performance.now());
+  }
   if (extras) {
     const names = ['step', 'metrics', 'update-angles', 'alignment'];
     const baseline = { metrics: 'step', 'update-angles': 'metrics', alignment: 'step' };
@@ -127,6 +135,7 @@ export function renderBench(container, engine) {
       const r = await runBench(engine, {
         epochs: 5,
         extras: extrasBox.checked,
+        breakdown: true,
         onEpoch: (extra, i, s) => { status.textContent = `Running: ${extra}, epoch ${i + 1}: ${s.toFixed(3)} s`; },
       });
       table.replaceChildren(
@@ -137,6 +146,10 @@ export function renderBench(container, engine) {
         row(['epochs (s)', r.epochSeconds.map((s) => s.toFixed(3)).join(', ')]),
         row(['checksum after 1 epoch', r.checksum]),
       );
+      const total = (r.breakdown || []).reduce((a, [, t]) => a + t, 0);
+      for (const [kind, t] of r.breakdown || []) {
+        table.append(row([`time in ${kind}`, `${fmt(t * 1e3, 1)} ms/epoch (${fmt((100 * t) / total, 1)} %)`]));
+      }
       for (const [name, e] of Object.entries(r.extras || {})) {
         table.append(row([`+ ${name} (vs ${e.baseline})`, `+${fmt(100 * e.overhead, 1)} % (${fmt(e.seconds, 4)} s/epoch)`]));
       }

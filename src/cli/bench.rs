@@ -17,7 +17,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use fa_lab::bench::{self as core, BATCH, ETA, Extra, FaBench, SIZES, STEPS, SyntheticData, median};
+use fa_lab::bench::{self as core, BATCH, Extra, FaBench, KINDS, KernelStep, STEPS, SyntheticData, median};
 use fa_lab::kernels::{self, Path};
 use fa_lab::{Error, Result};
 
@@ -44,102 +44,6 @@ pub struct Args {
     /// Print one JSON object (seconds, GFLOP/s, ratios) instead of text.
     #[arg(long)]
     json: bool,
-}
-
-/// Kernel kinds timed by --breakdown.
-const KINDS: [&str; 5] = ["forward gemm_nn", "bias_tanh_relu", "backward gemm_nn (δB)", "gemm_tn_acc (ΔW)", "deriv, col_sum, rest"];
-
-/// Accumulates wall time per kernel kind when enabled.
-struct Timer {
-    on: bool,
-    last: Instant,
-    acc: [f64; 5],
-}
-
-impl Timer {
-    fn lap(&mut self, kind: usize) {
-        if self.on {
-            let now = Instant::now();
-            self.acc[kind] += (now - self.last).as_secs_f64();
-            self.last = now;
-        }
-    }
-}
-
-/// The paper net with FA feedback, and buffers reused across steps.
-struct FaNet {
-    w: Vec<Vec<f32>>,
-    b: Vec<Vec<f32>>,
-    fb: Vec<Vec<f32>>,
-    acts: Vec<Vec<f32>>,
-    delta: Vec<f32>,
-    back: Vec<f32>,
-    bias_upd: Vec<f32>,
-}
-
-impl FaNet {
-    fn new(seed: u64) -> FaNet {
-        let mut rng = fa_lab::rng::Rng::new(seed, fa_lab::rng::Purpose::Weights);
-        let mut draw = |len: usize| {
-            let mut v = vec![0.0f32; len];
-            rng.fill_normal(0.1, &mut v);
-            v
-        };
-        let pairs: Vec<(usize, usize)> = SIZES.windows(2).map(|w| (w[0], w[1])).collect();
-        FaNet {
-            w: pairs.iter().map(|&(a, c)| draw(a * c)).collect(),
-            b: pairs.iter().map(|&(_, c)| draw(c)).collect(),
-            fb: pairs.iter().map(|&(a, c)| draw(c * a)).collect(),
-            acts: SIZES[1..].iter().map(|&n| vec![0.0; BATCH * n]).collect(),
-            delta: vec![0.0; BATCH * 50],
-            back: vec![0.0; BATCH * 50],
-            bias_upd: vec![0.0; 50],
-        }
-    }
-
-    /// One FA step on x (BATCH×225), y (BATCH×50); `acts[l]` holds L_{l+1}.
-    fn step(&mut self, x: &[f32], y: &[f32], tm: &mut Timer) {
-        let d = SIZES.len() - 1;
-        tm.last = Instant::now();
-        for l in 0..d {
-            let (lower, upper) = self.acts.split_at_mut(l);
-            let input: &[f32] = if l == 0 { x } else { &lower[l - 1] };
-            let z = &mut upper[0];
-            kernels::gemm_nn(BATCH, SIZES[l], SIZES[l + 1], input, &self.w[l], z);
-            tm.lap(0);
-            kernels::bias_tanh_relu(z, &self.b[l]);
-            tm.lap(1);
-        }
-        // δ_d = −E ⊙ f'(Z_d) = (Y* − Y) ⊙ f'
-        let out = &self.acts[d - 1];
-        let n_out = SIZES[d];
-        self.delta.resize(BATCH * n_out, 0.0);
-        for ((dv, &o), &t) in self.delta.iter_mut().zip(out).zip(y) {
-            *dv = t - o;
-        }
-        kernels::mul_tanh_relu_deriv(&mut self.delta, out);
-        for l in (0..d).rev() {
-            let (n_in, n_next) = (SIZES[l], SIZES[l + 1]);
-            let input: &[f32] = if l == 0 { x } else { &self.acts[l - 1] };
-            if l > 0 {
-                self.back.resize(BATCH * n_in, 0.0);
-                tm.lap(4);
-                kernels::gemm_nn(BATCH, n_next, n_in, &self.delta, &self.fb[l], &mut self.back);
-                tm.lap(2);
-                kernels::mul_tanh_relu_deriv(&mut self.back, input);
-            }
-            tm.lap(4);
-            kernels::gemm_tn_acc(n_in, BATCH, n_next, ETA, input, &self.delta, &mut self.w[l]);
-            tm.lap(3);
-            self.bias_upd.resize(n_next, 0.0);
-            kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
-            for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
-                *b = *b + u;
-            }
-            std::mem::swap(&mut self.delta, &mut self.back);
-        }
-        tm.lap(4);
-    }
 }
 
 /// Runs the numpy yardstick; Ok(None) when python3 or numpy is missing.
@@ -248,35 +152,32 @@ pub fn run(args: Args) -> Result<()> {
     // The same step written directly with the kernels.
     let data = SyntheticData::new(core::SEED);
     let (x0, y0) = data.batch(0);
-    let mut net = FaNet::new(core::SEED);
-    let mut tm = Timer { on: false, last: Instant::now(), acc: [0.0; 5] };
-    net.step(x0, y0, &mut tm); // warm-up
+    let mut net = KernelStep::new(core::SEED);
+    net.step(x0, y0); // warm-up
     let mut times = Vec::with_capacity(args.epochs);
     for _ in 0..args.epochs {
         let t0 = Instant::now();
         for s in 0..STEPS {
             let (xb, yb) = data.batch(s);
-            net.step(xb, yb, &mut tm);
+            net.step(xb, yb);
         }
         times.push(t0.elapsed().as_secs_f64());
     }
     let med_k = median(&times);
-    let finite = net.w.iter().flatten().all(|v| v.is_finite());
     say(format!(
         "fa-lab FA epoch (kernels only, same step inline): {med_k:.4} s (median of {}), {:.1} GFLOP/s{}",
         args.epochs,
         gflops(med_k),
-        if finite { "" } else { " [weights not finite!]" }
+        if net.weights_finite() { "" } else { " [weights not finite!]" }
     ));
+    let mut kinds = Vec::new();
     if args.breakdown {
-        tm.on = true;
-        for s in 0..STEPS {
-            let (xb, yb) = data.batch(s);
-            net.step(xb, yb, &mut tm);
-        }
-        let total: f64 = tm.acc.iter().sum();
-        for (name, t) in KINDS.iter().zip(tm.acc) {
+        let t0 = Instant::now();
+        let acc = core::breakdown(&mut || t0.elapsed().as_secs_f64());
+        let total: f64 = acc.iter().sum();
+        for (name, t) in KINDS.iter().zip(acc) {
             say(format!("  {name:<24} {:7.2} ms/epoch  {:5.1}%", t * 1e3, 100.0 * t / total));
+            kinds.push(format!("\"{name}\": {t}"));
         }
     }
     let mut np_secs = None;
@@ -290,14 +191,15 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         let num = |v: Option<f64>| v.map_or("null".to_string(), |v| v.to_string());
         println!(
-            "{{\"path\": \"{}\", \"epochs\": {}, \"epoch_seconds\": {:?}, \"median_seconds\": {med}, \"gflops\": {}, \"checksum\": \"{checksum}\", \"kernels_only_seconds\": {med_k}, \"numpy_seconds\": {}, \"ratio_numpy\": {}, \"extras\": {{{}}}}}",
+            "{{\"path\": \"{}\", \"epochs\": {}, \"epoch_seconds\": {:?}, \"median_seconds\": {med}, \"gflops\": {}, \"checksum\": \"{checksum}\", \"kernels_only_seconds\": {med_k}, \"numpy_seconds\": {}, \"ratio_numpy\": {}, \"extras\": {{{}}}, \"breakdown\": {{{}}}}}",
             path.name(),
             args.epochs,
             step_times,
             gflops(med),
             num(np_secs),
             num(np_secs.map(|np| med / np)),
-            extras.join(", ")
+            extras.join(", "),
+            kinds.join(", ")
         );
     }
     Ok(())

@@ -125,7 +125,8 @@ async function browserEngine(browser, url) {
     const { runBench } = await import('./bench.js');
     return (await runBench(window.faLab.engine, { epochs, extras: true, warmup: 1 })).extras;
   }, EPOCHS);
-  return { page, errors, info, epochs, extras };
+  const breakdown = () => page.evaluate(() => window.faLab.engine.benchBreakdown(() => performance.now()));
+  return { page, errors, info, epochs, extras, breakdown };
 }
 
 // Peak memory of one paper-preset fig6 run. The page steps the run in chunks
@@ -281,6 +282,9 @@ try {
       log(`round ${r + 1}: browser ${row.browser.toFixed(3)} s`
         + (row.native ? `, native ${row.native.toFixed(3)} s` : '') + (row.numpy ? `, numpy ${row.numpy.toFixed(3)} s` : ''));
     }
+    log('breakdown: one epoch of the kernels-only step, timed call by call, in the browser and natively');
+    b.breakdown = await eng.breakdown();
+    if (nat) nat.breakdown = nativeBench(['--breakdown']).breakdown;
     if (EXTRAS) {
       log('bookkeeping: interleaved fresh epochs in the browser, then natively');
       b.extras = await eng.extras();
@@ -329,6 +333,16 @@ if (nat) {
   }
   p(`browser / native: ${median(rounds.map((r) => r.browser / r.native)).toFixed(2)}×`);
   p(`checksum after 1 epoch: browser ${b.checksum}, native ${nat.checksum} → ${b.checksum === nat.checksum ? 'same bits' : 'DIFFERENT BITS'}`);
+}
+if (b.breakdown) {
+  p('== where an epoch goes (the same step written with the kernels, one epoch timed call by call), ms/epoch (share)');
+  const btot = b.breakdown.reduce((a, [, t]) => a + t, 0);
+  const ntot = nat?.breakdown ? Object.values(nat.breakdown).reduce((a, t) => a + t, 0) : NaN;
+  for (const [kind, t] of b.breakdown) {
+    const n = nat?.breakdown?.[kind];
+    p(`${kind.padEnd(24)} browser ${(t * 1e3).toFixed(1).padStart(6)} (${((100 * t) / btot).toFixed(1).padStart(4)} %)`
+      + (n != null ? `   native ${(n * 1e3).toFixed(1).padStart(6)} (${((100 * n) / ntot).toFixed(1).padStart(4)} %)   browser/native ${(t / n).toFixed(2)}×` : ''));
+  }
 }
 if (EXTRAS && (b.extras || nat?.extras)) {
   p('== per-step bookkeeping (slowdown vs its baseline, medians of interleaved fresh epochs)');
