@@ -295,9 +295,11 @@ mod tests {
     use super::*;
 
     fn tiny() -> Mnist15 {
-        let mk = |n: usize, seed: u8| Split {
-            pixels: Arc::new((0..n * N_PIXELS).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()),
-            labels: (0..n).map(|i| (i % N_CLASSES) as u8).collect(),
+        let mk = |n: usize, seed: u8| {
+            Split::new(
+                (0..n * N_PIXELS).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect(),
+                (0..n).map(|i| (i % N_CLASSES) as u8).collect(),
+            )
         };
         Mnist15 { train: mk(7, 1), test: mk(3, 2) }
     }

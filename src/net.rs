@@ -650,7 +650,6 @@ impl Network {
         if split.is_empty() {
             return Err(Error::InvalidParam("accuracy on an empty split".into()));
         }
-        let n_out = codes.n_outputs();
         let mut correct = 0usize;
         let mut inputs = Vec::with_capacity(EVAL_CHUNK * N_PIXELS);
         for (c, labels) in split.labels.chunks(EVAL_CHUNK).enumerate() {
@@ -658,11 +657,7 @@ impl Network {
             inputs.clear();
             inputs.extend(split.pixels[row0 * N_PIXELS..(row0 + labels.len()) * N_PIXELS].iter().map(|&p| pixel_input(p)));
             self.check_inputs(&inputs, labels.len())?;
-            self.for_each_output_chunk(&inputs, labels.len(), |_, _, out| {
-                for (row, &label) in out.chunks_exact(n_out).zip(labels) {
-                    correct += usize::from(codes.predict(row) == label as usize);
-                }
-            });
+            correct += self.count_correct(&inputs, labels, codes);
         }
         Ok(correct as f64 / split.len() as f64)
     }
@@ -671,15 +666,20 @@ impl Network {
     /// reads as the label.
     pub fn accuracy_on(&self, x: &[f32], labels: &[u8], codes: &NHotCodes) -> Result<f64> {
         self.check_codes(codes)?;
-        let n_out = codes.n_outputs();
         self.check_inputs(x, labels.len())?;
+        Ok(self.count_correct(x, labels, codes) as f64 / labels.len() as f64)
+    }
+
+    /// Rows of `x` whose output `codes` reads as their label (shapes checked by the caller).
+    fn count_correct(&self, x: &[f32], labels: &[u8], codes: &NHotCodes) -> usize {
+        let n_out = codes.n_outputs();
         let mut correct = 0usize;
         self.for_each_output_chunk(x, labels.len(), |row0, _, out| {
             for (i, row) in out.chunks_exact(n_out).enumerate() {
                 correct += usize::from(codes.predict(row) == labels[row0 + i] as usize);
             }
         });
-        Ok(correct as f64 / labels.len() as f64)
+        correct
     }
 
     fn check_codes(&self, codes: &NHotCodes) -> Result<()> {
