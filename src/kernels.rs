@@ -908,6 +908,21 @@ macro_rules! simd_entry_points {
     };
 }
 
+/// `unsafe fn op(self, o: Self) -> Self` for each `op => intrinsic` pair: a
+/// lane-wise binary operation that is one intrinsic on the wrapped register
+/// (used inside the `Vf` impls; wasm's intrinsics are safe, hence the allow).
+macro_rules! lanewise {
+    ($t:ident; $($op:ident => $intr:ident),* $(,)?) => {
+        $(
+            #[inline(always)]
+            #[allow(unused_unsafe)]
+            unsafe fn $op(self, o: Self) -> Self {
+                unsafe { $t($intr(self.0, o.0)) }
+            }
+        )*
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use core::arch::x86_64::*;
@@ -921,6 +936,17 @@ mod x86 {
 
     impl super::Vf for F4 {
         const LANES: usize = 4;
+        lanewise! {
+            F4;
+            add => _mm_add_ps,
+            sub => _mm_sub_ps,
+            mul => _mm_mul_ps,
+            div => _mm_div_ps,
+            and => _mm_and_ps,
+            or => _mm_or_ps,
+            max_gt => _mm_max_ps,
+            min_lt => _mm_min_ps,
+        }
         #[inline(always)]
         unsafe fn splat(x: f32) -> Self {
             unsafe { F4(_mm_set1_ps(x)) }
@@ -934,43 +960,11 @@ mod x86 {
             unsafe { _mm_storeu_ps(p, self.0) }
         }
         #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            unsafe { F4(_mm_add_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn sub(self, o: Self) -> Self {
-            unsafe { F4(_mm_sub_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn mul(self, o: Self) -> Self {
-            unsafe { F4(_mm_mul_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn div(self, o: Self) -> Self {
-            unsafe { F4(_mm_div_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn and(self, o: Self) -> Self {
-            unsafe { F4(_mm_and_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn or(self, o: Self) -> Self {
-            unsafe { F4(_mm_or_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
             unsafe {
                 let m = _mm_cmpgt_ps(self.0, y.0);
                 F4(_mm_or_ps(_mm_and_ps(m, a.0), _mm_andnot_ps(m, b.0)))
             }
-        }
-        #[inline(always)]
-        unsafe fn max_gt(self, y: Self) -> Self {
-            unsafe { F4(_mm_max_ps(self.0, y.0)) }
-        }
-        #[inline(always)]
-        unsafe fn min_lt(self, y: Self) -> Self {
-            unsafe { F4(_mm_min_ps(self.0, y.0)) }
         }
         #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
@@ -983,6 +977,17 @@ mod x86 {
 
     impl super::Vf for F8 {
         const LANES: usize = 8;
+        lanewise! {
+            F8;
+            add => _mm256_add_ps,
+            sub => _mm256_sub_ps,
+            mul => _mm256_mul_ps,
+            div => _mm256_div_ps,
+            and => _mm256_and_ps,
+            or => _mm256_or_ps,
+            max_gt => _mm256_max_ps,
+            min_lt => _mm256_min_ps,
+        }
         #[inline(always)]
         unsafe fn splat(x: f32) -> Self {
             unsafe { F8(_mm256_set1_ps(x)) }
@@ -996,40 +1001,8 @@ mod x86 {
             unsafe { _mm256_storeu_ps(p, self.0) }
         }
         #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            unsafe { F8(_mm256_add_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn sub(self, o: Self) -> Self {
-            unsafe { F8(_mm256_sub_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn mul(self, o: Self) -> Self {
-            unsafe { F8(_mm256_mul_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn div(self, o: Self) -> Self {
-            unsafe { F8(_mm256_div_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn and(self, o: Self) -> Self {
-            unsafe { F8(_mm256_and_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn or(self, o: Self) -> Self {
-            unsafe { F8(_mm256_or_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
             unsafe { F8(_mm256_blendv_ps(b.0, a.0, _mm256_cmp_ps::<_CMP_GT_OQ>(self.0, y.0))) }
-        }
-        #[inline(always)]
-        unsafe fn max_gt(self, y: Self) -> Self {
-            unsafe { F8(_mm256_max_ps(self.0, y.0)) }
-        }
-        #[inline(always)]
-        unsafe fn min_lt(self, y: Self) -> Self {
-            unsafe { F8(_mm256_min_ps(self.0, y.0)) }
         }
         #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
@@ -1042,6 +1015,15 @@ mod x86 {
 
     impl super::Vf for F16 {
         const LANES: usize = 16;
+        lanewise! {
+            F16;
+            add => _mm512_add_ps,
+            sub => _mm512_sub_ps,
+            mul => _mm512_mul_ps,
+            div => _mm512_div_ps,
+            max_gt => _mm512_max_ps,
+            min_lt => _mm512_min_ps,
+        }
         #[inline(always)]
         unsafe fn splat(x: f32) -> Self {
             unsafe { F16(_mm512_set1_ps(x)) }
@@ -1055,22 +1037,6 @@ mod x86 {
             unsafe { _mm512_storeu_ps(p, self.0) }
         }
         #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            unsafe { F16(_mm512_add_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn sub(self, o: Self) -> Self {
-            unsafe { F16(_mm512_sub_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn mul(self, o: Self) -> Self {
-            unsafe { F16(_mm512_mul_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
-        unsafe fn div(self, o: Self) -> Self {
-            unsafe { F16(_mm512_div_ps(self.0, o.0)) }
-        }
-        #[inline(always)]
         unsafe fn and(self, o: Self) -> Self {
             unsafe { F16(_mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(self.0), _mm512_castps_si512(o.0)))) }
         }
@@ -1081,14 +1047,6 @@ mod x86 {
         #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
             unsafe { F16(_mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, y.0), b.0, a.0)) }
-        }
-        #[inline(always)]
-        unsafe fn max_gt(self, y: Self) -> Self {
-            unsafe { F16(_mm512_max_ps(self.0, y.0)) }
-        }
-        #[inline(always)]
-        unsafe fn min_lt(self, y: Self) -> Self {
-            unsafe { F16(_mm512_min_ps(self.0, y.0)) }
         }
         #[inline(always)]
         unsafe fn shl23_add(self, c: Self) -> Self {
@@ -1116,6 +1074,15 @@ mod wasm {
 
     impl super::Vf for F4 {
         const LANES: usize = 4;
+        lanewise! {
+            F4;
+            add => f32x4_add,
+            sub => f32x4_sub,
+            mul => f32x4_mul,
+            div => f32x4_div,
+            and => v128_and,
+            or => v128_or,
+        }
         #[inline(always)]
         unsafe fn splat(x: f32) -> Self {
             F4(f32x4_splat(x))
@@ -1127,30 +1094,6 @@ mod wasm {
         #[inline(always)]
         unsafe fn store(self, p: *mut f32) {
             unsafe { v128_store(p as *mut v128, self.0) }
-        }
-        #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            F4(f32x4_add(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn sub(self, o: Self) -> Self {
-            F4(f32x4_sub(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn mul(self, o: Self) -> Self {
-            F4(f32x4_mul(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn div(self, o: Self) -> Self {
-            F4(f32x4_div(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn and(self, o: Self) -> Self {
-            F4(v128_and(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn or(self, o: Self) -> Self {
-            F4(v128_or(self.0, o.0))
         }
         #[inline(always)]
         unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self {
