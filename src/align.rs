@@ -103,11 +103,7 @@ impl LayerShape {
                 "layer widths must be positive, got {n_prev}, {n_layer}, {n_next}"
             )));
         }
-        Ok(LayerShape {
-            n_prev,
-            n_layer,
-            n_next,
-        })
+        Ok(LayerShape { n_prev, n_layer, n_next })
     }
 
     /// Entries of `W_l` (and of `B_l`, and of every `T^o_l`).
@@ -118,18 +114,14 @@ impl LayerShape {
 
 fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
     if got != want {
-        return Err(Error::InvalidParam(format!(
-            "{what}: expected {want} values, got {got}"
-        )));
+        return Err(Error::InvalidParam(format!("{what}: expected {want} values, got {got}")));
     }
     Ok(())
 }
 
 fn check_window(capacity: usize) -> Result<()> {
     if capacity == 0 {
-        return Err(Error::InvalidParam(
-            "an alignment window needs at least one order".into(),
-        ));
+        return Err(Error::InvalidParam("an alignment window needs at least one order".into()));
     }
     Ok(())
 }
@@ -142,20 +134,10 @@ fn check_batch(n_b: usize) -> Result<()> {
 }
 
 /// `A = δ_{l+1}ᵀ L_{l−1}` (`n_next × n_prev`) into `out`.
-fn signal_product(
-    shape: LayerShape,
-    input: &[f32],
-    delta_next: &[f32],
-    n_b: usize,
-    out: &mut [f32],
-) -> Result<()> {
+fn signal_product(shape: LayerShape, input: &[f32], delta_next: &[f32], n_b: usize, out: &mut [f32]) -> Result<()> {
     check_batch(n_b)?;
     check_len("L_{l-1} (n_b × n_{l-1})", input.len(), n_b * shape.n_prev)?;
-    check_len(
-        "δ_{l+1} (n_b × n_{l+1})",
-        delta_next.len(),
-        n_b * shape.n_next,
-    )?;
+    check_len("δ_{l+1} (n_b × n_{l+1})", delta_next.len(), n_b * shape.n_next)?;
     kernels::gemm_tn(shape.n_next, n_b, shape.n_prev, 1.0, delta_next, input, out);
     Ok(())
 }
@@ -173,12 +155,7 @@ struct Ring {
 
 impl Ring {
     fn new(slot_len: usize, capacity: usize) -> Ring {
-        Ring {
-            slot_len,
-            capacity,
-            data: vec![0.0; (capacity + 1) * slot_len],
-            steps: 0,
-        }
+        Ring { slot_len, capacity, data: vec![0.0; (capacity + 1) * slot_len], steps: 0 }
     }
 
     fn slot_of(&self, step: u64) -> usize {
@@ -235,10 +212,7 @@ impl AlignmentWindow {
     /// A window for orders `1..=capacity` (`capacity ≥ 1`).
     pub fn new(shape: LayerShape, capacity: usize) -> Result<Self> {
         check_window(capacity)?;
-        Ok(AlignmentWindow {
-            shape,
-            products: Ring::new(shape.n_next * shape.n_prev, capacity),
-        })
+        Ok(AlignmentWindow { shape, products: Ring::new(shape.n_next * shape.n_prev, capacity) })
     }
 
     /// Bytes a window of this shape and capacity holds: `(capacity + 1) · n_{l+1} · n_{l−1} · 4`.
@@ -273,16 +247,8 @@ impl AlignmentWindow {
     pub fn push(&mut self, input: &[f32], delta_next: &[f32], n_b: usize) -> Result<()> {
         // Validate before taking the slot, so a rejected push leaves the window as it was.
         check_batch(n_b)?;
-        check_len(
-            "L_{l-1} (n_b × n_{l-1})",
-            input.len(),
-            n_b * self.shape.n_prev,
-        )?;
-        check_len(
-            "δ_{l+1} (n_b × n_{l+1})",
-            delta_next.len(),
-            n_b * self.shape.n_next,
-        )?;
+        check_len("L_{l-1} (n_b × n_{l-1})", input.len(), n_b * self.shape.n_prev)?;
+        check_len("δ_{l+1} (n_b × n_{l+1})", delta_next.len(), n_b * self.shape.n_next)?;
         let shape = self.shape;
         signal_product(shape, input, delta_next, n_b, self.products.next_slot())
     }
@@ -376,37 +342,13 @@ pub fn initial_weights_term(
 ) -> Result<Vec<f32>> {
     check_batch(n_b)?;
     check_len("L_{l-1} (n_b × n_{l-1})", input.len(), n_b * shape.n_prev)?;
-    check_len(
-        "W_{l-1}[0] (n_{l-1} × n_l)",
-        initial_weights.len(),
-        shape.n_prev * shape.n_layer,
-    )?;
+    check_len("W_{l-1}[0] (n_{l-1} × n_l)", initial_weights.len(), shape.n_prev * shape.n_layer)?;
     check_len("b_l (n_l)", bias.len(), shape.n_layer)?;
-    check_len(
-        "δ_{l+1} (n_b × n_{l+1})",
-        delta_next.len(),
-        n_b * shape.n_next,
-    )?;
+    check_len("δ_{l+1} (n_b × n_{l+1})", delta_next.len(), n_b * shape.n_next)?;
     let mut act = vec![0.0; n_b * shape.n_layer];
-    activate(
-        activation,
-        input,
-        initial_weights,
-        bias,
-        n_b,
-        shape.n_prev,
-        &mut act,
-    );
+    activate(activation, input, initial_weights, bias, n_b, shape.n_prev, &mut act);
     let mut out = vec![0.0; shape.weight_len()];
-    kernels::gemm_tn(
-        shape.n_layer,
-        n_b,
-        shape.n_next,
-        eta,
-        &act,
-        delta_next,
-        &mut out,
-    );
+    kernels::gemm_tn(shape.n_layer, n_b, shape.n_next, eta, &act, delta_next, &mut out);
     Ok(out)
 }
 
@@ -437,11 +379,7 @@ impl NonlinearWindow {
     pub fn new(shape: LayerShape, capacity: usize) -> Result<Self> {
         check_window(capacity)?;
         let len = shape.n_prev * shape.n_layer;
-        Ok(NonlinearWindow {
-            shape,
-            updates: Ring::new(len, capacity),
-            weights: Ring::new(len, capacity),
-        })
+        Ok(NonlinearWindow { shape, updates: Ring::new(len, capacity), weights: Ring::new(len, capacity) })
     }
 
     /// Bytes a window of this shape and capacity holds: `(capacity + 1) · 2 · n_{l−1} · n_l · 4`.
@@ -470,31 +408,13 @@ impl NonlinearWindow {
     /// Records step `k`: `input` is `L_{l−1}[k]` (`n_b × n_{l−1}`), `delta_layer` is
     /// `δ_l[k]` (`n_b × n_l`), `weights_used` is the `W_{l−1}[k]` of step `k`'s
     /// forward pass (before its update).
-    pub fn push(
-        &mut self,
-        input: &[f32],
-        delta_layer: &[f32],
-        weights_used: &[f32],
-        n_b: usize,
-    ) -> Result<()> {
+    pub fn push(&mut self, input: &[f32], delta_layer: &[f32], weights_used: &[f32], n_b: usize) -> Result<()> {
         let s = self.shape;
         check_batch(n_b)?;
         check_len("L_{l-1} (n_b × n_{l-1})", input.len(), n_b * s.n_prev)?;
         check_len("δ_l (n_b × n_l)", delta_layer.len(), n_b * s.n_layer)?;
-        check_len(
-            "W_{l-1} (n_{l-1} × n_l)",
-            weights_used.len(),
-            s.n_prev * s.n_layer,
-        )?;
-        kernels::gemm_tn(
-            s.n_prev,
-            n_b,
-            s.n_layer,
-            1.0,
-            input,
-            delta_layer,
-            self.updates.next_slot(),
-        );
+        check_len("W_{l-1} (n_{l-1} × n_l)", weights_used.len(), s.n_prev * s.n_layer)?;
+        kernels::gemm_tn(s.n_prev, n_b, s.n_layer, 1.0, input, delta_layer, self.updates.next_slot());
         self.weights.next_slot().copy_from_slice(weights_used);
         Ok(())
     }
@@ -502,13 +422,7 @@ impl NonlinearWindow {
     /// Eq. 4's `T^o_l[k]` for the newest step `k` (`n_l × n_{l+1}`), with `f` the
     /// network's `activation` (for [`Activation::Linear`], `f' ≡ 1` and this equals
     /// the linear term whenever `δ_l = δ_{l+1} B_l`).
-    pub fn term(
-        &self,
-        order: usize,
-        now: StepSignals,
-        activation: Activation,
-        eta: f32,
-    ) -> Result<Vec<f32>> {
+    pub fn term(&self, order: usize, now: StepSignals, activation: Activation, eta: f32) -> Result<Vec<f32>> {
         let mut scratch = self.scratch(now)?;
         let mut term = vec![0.0; self.shape.weight_len()];
         self.term_into(order, now, activation, eta, &mut scratch, &mut term)?;
@@ -517,12 +431,7 @@ impl NonlinearWindow {
 
     /// `∠(T^o_l[k], B_lᵀ)` in degrees for `o = 1..=max_order()` (entry `o − 1`);
     /// NaN for a term that is exactly zero. `feedback` is `B_l` (`n_{l+1} × n_l`).
-    pub fn angles_deg(
-        &self,
-        now: StepSignals,
-        activation: Activation,
-        feedback: &[f32],
-    ) -> Result<Vec<f64>> {
+    pub fn angles_deg(&self, now: StepSignals, activation: Activation, feedback: &[f32]) -> Result<Vec<f64>> {
         let s = self.shape;
         check_len("B_l (n_{l+1} × n_l)", feedback.len(), s.weight_len())?;
         let mut scratch = self.scratch(now)?;
@@ -539,21 +448,10 @@ impl NonlinearWindow {
     fn scratch(&self, now: StepSignals) -> Result<[Vec<f32>; 2]> {
         let s = self.shape;
         check_batch(now.n_b)?;
-        check_len(
-            "L_{l-1}[k] (n_b × n_{l-1})",
-            now.input.len(),
-            now.n_b * s.n_prev,
-        )?;
-        check_len(
-            "δ_{l+1}[k] (n_b × n_{l+1})",
-            now.delta_next.len(),
-            now.n_b * s.n_next,
-        )?;
+        check_len("L_{l-1}[k] (n_b × n_{l-1})", now.input.len(), now.n_b * s.n_prev)?;
+        check_len("δ_{l+1}[k] (n_b × n_{l+1})", now.delta_next.len(), now.n_b * s.n_next)?;
         check_len("b_l[k] (n_l)", now.bias.len(), s.n_layer)?;
-        Ok([
-            vec![0.0; now.n_b * s.n_layer],
-            vec![0.0; now.n_b * s.n_layer],
-        ])
+        Ok([vec![0.0; now.n_b * s.n_layer], vec![0.0; now.n_b * s.n_layer]])
     }
 
     fn term_into(
@@ -567,28 +465,17 @@ impl NonlinearWindow {
     ) -> Result<()> {
         self.updates.check_order(order)?;
         let s = self.shape;
-        let (Some(update), Some(weights)) = (self.updates.aged(order), self.weights.aged(order))
-        else {
+        let (Some(update), Some(weights)) = (self.updates.aged(order), self.weights.aged(order)) else {
             unreachable!("check_order guarantees both entries");
         };
         // (δ_l[k−o]ᵀ L_{l−1}[k−o] L_{l−1}[k]ᵀ)ᵀ = L_{l−1}[k] D_l[k−o], n_b × n_l: kept in
         // the batch-major layout so the mask and the final product need no transpose.
         kernels::gemm_nn(now.n_b, s.n_prev, s.n_layer, now.input, update, masked);
         if activation == Activation::TanhRelu {
-            activate(
-                activation, now.input, weights, now.bias, now.n_b, s.n_prev, act,
-            );
+            activate(activation, now.input, weights, now.bias, now.n_b, s.n_prev, act);
             kernels::mul_tanh_relu_deriv(masked, act);
         }
-        kernels::gemm_tn(
-            s.n_layer,
-            now.n_b,
-            s.n_next,
-            eta * eta,
-            masked,
-            now.delta_next,
-            term,
-        );
+        kernels::gemm_tn(s.n_layer, now.n_b, s.n_next, eta * eta, masked, now.delta_next, term);
         Ok(())
     }
 }
@@ -620,21 +507,9 @@ impl DisturbedLayer {
         initial_prev_weights: &[f32],
         alignment_feedback: &[f32],
     ) -> Result<Self> {
-        check_len(
-            "W_l[0] (n_l × n_{l+1})",
-            initial_weights.len(),
-            shape.weight_len(),
-        )?;
-        check_len(
-            "W_{l-1}[0] (n_{l-1} × n_l)",
-            initial_prev_weights.len(),
-            shape.n_prev * shape.n_layer,
-        )?;
-        check_len(
-            "B̂ (n_{l+1} × n_l)",
-            alignment_feedback.len(),
-            shape.weight_len(),
-        )?;
+        check_len("W_l[0] (n_l × n_{l+1})", initial_weights.len(), shape.weight_len())?;
+        check_len("W_{l-1}[0] (n_{l-1} × n_l)", initial_prev_weights.len(), shape.n_prev * shape.n_layer)?;
+        check_len("B̂ (n_{l+1} × n_l)", alignment_feedback.len(), shape.weight_len())?;
         let a_len = shape.n_next * shape.n_prev;
         Ok(DisturbedLayer {
             shape,
@@ -681,24 +556,9 @@ impl DisturbedLayer {
             *dst = src as f32;
         }
         // η² B̂ᵀ (S A[k]ᵀ): the sum over every order o = 1..k of eq. 5 at once.
-        kernels::gemm_nt(
-            s.n_next,
-            s.n_prev,
-            s.n_next,
-            &self.sum_f32,
-            &self.product,
-            &mut self.m,
-        );
+        kernels::gemm_nt(s.n_next, s.n_prev, s.n_next, &self.sum_f32, &self.product, &mut self.m);
         let mut alignment = vec![0.0; s.weight_len()];
-        kernels::gemm_tn(
-            s.n_layer,
-            s.n_next,
-            s.n_next,
-            eta * eta,
-            &self.alignment_feedback,
-            &self.m,
-            &mut alignment,
-        );
+        kernels::gemm_tn(s.n_layer, s.n_next, s.n_next, eta * eta, &self.alignment_feedback, &self.m, &mut alignment);
         for ((w, u), a) in self.weights.iter_mut().zip(&mut update).zip(&alignment) {
             *u += a;
             *w += *u;
@@ -711,12 +571,7 @@ impl DisturbedLayer {
 
     /// `∠(W̃_l, B̂ᵀ)` in degrees.
     pub fn angle_to_alignment_feedback_deg(&self) -> f64 {
-        angle_transposed_deg(
-            &self.weights,
-            &self.alignment_feedback,
-            self.shape.n_layer,
-            self.shape.n_next,
-        )
+        angle_transposed_deg(&self.weights, &self.alignment_feedback, self.shape.n_layer, self.shape.n_next)
     }
 }
 
@@ -730,8 +585,7 @@ fn fa_feedback(net: &Network, l: usize) -> Result<&[f32]> {
             net.rule()
         )));
     }
-    net.feedback(l)
-        .ok_or_else(|| Error::InvalidParam(format!("the network has no B_{l}")))
+    net.feedback(l).ok_or_else(|| Error::InvalidParam(format!("the network has no B_{l}")))
 }
 
 /// Guards that an adapter sees every step: orders count consecutive steps.
@@ -743,9 +597,7 @@ struct StepCounter {
 
 impl StepCounter {
     fn new(net: &Network) -> Self {
-        StepCounter {
-            next: net.iteration(),
-        }
+        StepCounter { next: net.iteration() }
     }
 
     fn advance(&mut self, net: &Network) -> Result<()> {
@@ -780,10 +632,7 @@ impl AlignmentTracker {
         let windows = hidden_layers(net)
             .map(|l| AlignmentWindow::new(LayerShape::of(net.sizes(), l)?, capacity))
             .collect::<Result<_>>()?;
-        Ok(AlignmentTracker {
-            windows,
-            counter: StepCounter::new(net),
-        })
+        Ok(AlignmentTracker { windows, counter: StepCounter::new(net) })
     }
 
     /// Bytes held by all windows.
@@ -809,11 +658,7 @@ impl AlignmentTracker {
     /// `∠(T^o_l[k], B_lᵀ)` for the newest step: entry `l − 1` is layer `l`, its
     /// entry `o − 1` is order `o`.
     pub fn linear_angles_deg(&self, net: &Network) -> Result<Vec<Vec<f64>>> {
-        self.windows
-            .iter()
-            .enumerate()
-            .map(|(i, w)| w.linear_angles_deg(fa_feedback(net, i + 1)?))
-            .collect()
+        self.windows.iter().enumerate().map(|(i, w)| w.linear_angles_deg(fa_feedback(net, i + 1)?)).collect()
     }
 }
 
@@ -829,12 +674,8 @@ struct PreStep {
 impl PreStep {
     fn take(net: &Network) -> PreStep {
         PreStep {
-            weights: hidden_layers(net)
-                .map(|l| net.weights(l - 1).to_vec())
-                .collect(),
-            biases: hidden_layers(net)
-                .map(|l| net.bias(l - 1).to_vec())
-                .collect(),
+            weights: hidden_layers(net).map(|l| net.weights(l - 1).to_vec()).collect(),
+            biases: hidden_layers(net).map(|l| net.bias(l - 1).to_vec()).collect(),
         }
     }
 
@@ -864,29 +705,14 @@ impl NonlinearTracker {
             .map(|l| NonlinearWindow::new(LayerShape::of(net.sizes(), l)?, capacity))
             .collect::<Result<_>>()?;
         let upcoming = PreStep::take(net);
-        Ok(NonlinearTracker {
-            windows,
-            used_biases: upcoming.biases.clone(),
-            upcoming,
-            counter: StepCounter::new(net),
-        })
+        Ok(NonlinearTracker { windows, used_biases: upcoming.biases.clone(), upcoming, counter: StepCounter::new(net) })
     }
 
     /// Bytes held by all windows and snapshots.
     pub fn bytes(&self) -> usize {
-        let snap: usize = self
-            .upcoming
-            .weights
-            .iter()
-            .chain(&self.upcoming.biases)
-            .chain(&self.used_biases)
-            .map(Vec::len)
-            .sum();
-        self.windows
-            .iter()
-            .map(NonlinearWindow::bytes)
-            .sum::<usize>()
-            + snap * std::mem::size_of::<f32>()
+        let snap: usize =
+            self.upcoming.weights.iter().chain(&self.upcoming.biases).chain(&self.used_biases).map(Vec::len).sum();
+        self.windows.iter().map(NonlinearWindow::bytes).sum::<usize>() + snap * std::mem::size_of::<f32>()
     }
 
     pub fn window(&self, l: usize) -> &NonlinearWindow {
@@ -898,12 +724,7 @@ impl NonlinearTracker {
         self.counter.advance(net)?;
         for (i, w) in self.windows.iter_mut().enumerate() {
             let l = i + 1;
-            w.push(
-                net.layer_output(l - 1),
-                net.delta(l),
-                &self.upcoming.weights[i],
-                net.batch_rows(),
-            )?;
+            w.push(net.layer_output(l - 1), net.delta(l), &self.upcoming.weights[i], net.batch_rows())?;
         }
         std::mem::swap(&mut self.used_biases, &mut self.upcoming.biases);
         self.upcoming.refresh(net);
@@ -926,13 +747,7 @@ impl NonlinearTracker {
         self.windows
             .iter()
             .enumerate()
-            .map(|(i, w)| {
-                w.angles_deg(
-                    self.signals(net, i + 1),
-                    activation,
-                    fa_feedback(net, i + 1)?,
-                )
-            })
+            .map(|(i, w)| w.angles_deg(self.signals(net, i + 1), activation, fa_feedback(net, i + 1)?))
             .collect()
     }
 }
@@ -993,22 +808,10 @@ impl DisturbedCopy {
                     b_new
                 }
             };
-            layers.push(DisturbedLayer::new(
-                shape,
-                net.weights(l),
-                net.weights(l - 1),
-                &alignment_feedback,
-            )?);
+            layers.push(DisturbedLayer::new(shape, net.weights(l), net.weights(l - 1), &alignment_feedback)?);
         }
-        let upcoming_biases = hidden_layers(net)
-            .map(|l| net.bias(l - 1).to_vec())
-            .collect();
-        Ok(DisturbedCopy {
-            layers,
-            fresh,
-            upcoming_biases,
-            counter: StepCounter::new(net),
-        })
+        let upcoming_biases = hidden_layers(net).map(|l| net.bias(l - 1).to_vec()).collect();
+        Ok(DisturbedCopy { layers, fresh, upcoming_biases, counter: StepCounter::new(net) })
     }
 
     /// The copy of hidden layer `l`.
@@ -1048,9 +851,7 @@ impl DisturbedCopy {
                 Ok(DisturbedAngles {
                     real_deg: angle_transposed_deg(net.weights(l), b, s.n_layer, s.n_next),
                     disturbed_deg: angle_transposed_deg(&layer.weights, b, s.n_layer, s.n_next),
-                    disturbed_to_new_deg: self
-                        .fresh
-                        .then(|| layer.angle_to_alignment_feedback_deg()),
+                    disturbed_to_new_deg: self.fresh.then(|| layer.angle_to_alignment_feedback_deg()),
                 })
             })
             .collect()

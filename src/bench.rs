@@ -47,11 +47,7 @@ pub const ALIGN_ORDERS: usize = 180;
 /// Multiply–add FLOPs of one FA step, counted as numpy_step.py does
 /// (forward + ΔW for the first layer, forward + δB + ΔW for the others).
 pub fn step_flops() -> f64 {
-    SIZES
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| 2.0 * (BATCH * w[0] * w[1]) as f64 * if i == 0 { 2.0 } else { 3.0 })
-        .sum()
+    SIZES.windows(2).enumerate().map(|(i, w)| 2.0 * (BATCH * w[0] * w[1]) as f64 * if i == 0 { 2.0 } else { 3.0 }).sum()
 }
 
 /// FLOPs of one epoch ([`STEPS`] × [`step_flops`]).
@@ -92,10 +88,11 @@ impl Extra {
 impl std::str::FromStr for Extra {
     type Err = Error;
     fn from_str(s: &str) -> Result<Extra> {
-        Extra::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| Error::InvalidParam(format!("unknown bench workload {s:?}: expected step, metrics, update-angles or alignment")))
+        Extra::ALL.into_iter().find(|e| e.name() == s).ok_or_else(|| {
+            Error::InvalidParam(format!(
+                "unknown bench workload {s:?}: expected step, metrics, update-angles or alignment"
+            ))
+        })
     }
 }
 
@@ -215,7 +212,8 @@ pub fn median(v: &[f64]) -> f64 {
 }
 
 /// The kinds of work in one FA step, in the order [`breakdown`] reports them.
-pub const KINDS: [&str; 5] = ["forward gemm_nn", "bias_tanh_relu", "backward gemm_nn (δB)", "gemm_tn_acc (ΔW)", "deriv, col_sum, rest"];
+pub const KINDS: [&str; 5] =
+    ["forward gemm_nn", "bias_tanh_relu", "backward gemm_nn (δB)", "gemm_tn_acc (ΔW)", "deriv, col_sum, rest"];
 
 /// Per-kind wall time, accumulated from a caller's clock (seconds) when one is given.
 struct Laps<'a> {

@@ -140,13 +140,14 @@ impl Mnist15 {
         // would leave up to twice the payload in wasm memory, which never shrinks.
         let expected = (header.n_train + header.n_test) * (N_PIXELS + 1);
         let mut payload = vec![0u8; expected];
-        let written = miniz_oxide::inflate::decompress_slice_iter_to_slice(&mut payload, std::iter::once(body), true, false)
-            .map_err(|status| match status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                    Error::CorruptData(format!("the payload is longer than the {expected} bytes its header announces"))
-                }
-                status => Error::CorruptData(format!("the compressed payload does not decode ({status:?})")),
-            })?;
+        let written =
+            miniz_oxide::inflate::decompress_slice_iter_to_slice(&mut payload, std::iter::once(body), true, false)
+                .map_err(|status| match status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => Error::CorruptData(format!(
+                        "the payload is longer than the {expected} bytes its header announces"
+                    )),
+                    status => Error::CorruptData(format!("the compressed payload does not decode ({status:?})")),
+                })?;
         if written != expected {
             return Err(Error::CorruptData(format!("payload has {written} bytes, expected {expected}")));
         }
@@ -219,16 +220,18 @@ pub fn parse_idx(bytes: &[u8]) -> Result<Idx> {
         return Err(Error::CorruptData("not an IDX file (bad magic)".into()));
     }
     if bytes[2] != 0x08 {
-        return Err(Error::CorruptData(format!("IDX type 0x{:02x}; only unsigned bytes (0x08) are supported", bytes[2])));
+        return Err(Error::CorruptData(format!(
+            "IDX type 0x{:02x}; only unsigned bytes (0x08) are supported",
+            bytes[2]
+        )));
     }
     let n_dims = bytes[3] as usize;
     let data_start = 4 + 4 * n_dims;
     if bytes.len() < data_start {
         return Err(Error::CorruptData("IDX header is truncated".into()));
     }
-    let dims: Vec<usize> = (0..n_dims)
-        .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
-        .collect();
+    let dims: Vec<usize> =
+        (0..n_dims).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
     let len: usize = dims.iter().product();
     if bytes.len() - data_start != len {
         return Err(Error::CorruptData(format!(
@@ -275,10 +278,7 @@ pub fn split_from_idx(images: &Idx, labels: &Idx) -> Result<Split> {
         return Err(Error::CorruptData(format!("image IDX has dims {:?}, expected [n, side, side]", images.dims)));
     }
     if labels.dims.len() != 1 || labels.dims[0] != images.dims[0] {
-        return Err(Error::CorruptData(format!(
-            "label IDX has dims {:?} for {} images",
-            labels.dims, images.dims[0]
-        )));
+        return Err(Error::CorruptData(format!("label IDX has dims {:?} for {} images", labels.dims, images.dims[0])));
     }
     let side = images.dims[1];
     let mut pixels = Vec::with_capacity(images.dims[0] * N_PIXELS);
@@ -364,7 +364,8 @@ mod tests {
         let scale = 28.0 / 15.0;
         for oy in 0..SIDE {
             for ox in 0..SIDE {
-                let (y0, y1, x0, x1) = (oy as f64 * scale, (oy + 1) as f64 * scale, ox as f64 * scale, (ox + 1) as f64 * scale);
+                let (y0, y1, x0, x1) =
+                    (oy as f64 * scale, (oy + 1) as f64 * scale, ox as f64 * scale, (ox + 1) as f64 * scale);
                 let mut acc = 0.0;
                 for iy in 0..28 {
                     let wy = (y1.min(iy as f64 + 1.0) - y0.max(iy as f64)).max(0.0);

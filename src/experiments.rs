@@ -272,9 +272,23 @@ impl Fig3Params {
     fn preset(quick: bool) -> Self {
         if quick {
             // 3000 images in batches of 50: still 60 minibatches an epoch.
-            Fig3Params { runs: 3, seed: 0, train: TrainSetup::quick(3000, 50, 4, 10), max_order: 130, early_step: 130, late_step: None }
+            Fig3Params {
+                runs: 3,
+                seed: 0,
+                train: TrainSetup::quick(3000, 50, 4, 10),
+                max_order: 130,
+                early_step: 130,
+                late_step: None,
+            }
         } else {
-            Fig3Params { runs: 30, seed: 0, train: TrainSetup::paper(10), max_order: 130, early_step: 130, late_step: None }
+            Fig3Params {
+                runs: 30,
+                seed: 0,
+                train: TrainSetup::paper(10),
+                max_order: 130,
+                early_step: 130,
+                late_step: None,
+            }
         }
     }
 }
@@ -532,8 +546,15 @@ impl Params {
                 if !(p.gamma.is_finite() && p.gamma > 0.0 && p.gamma <= crate::net::MAX_GAMMA) {
                     return bad(format!("fig6: gamma must be in (0, {}], got {}", crate::net::MAX_GAMMA, p.gamma));
                 }
-                if p.moving_average == 0 || p.pca_snapshot_every == 0 || p.pca_grid < 2 || p.pca_grid > 200 || p.pca_loss_samples == 0 {
-                    return bad("fig6: moving_average, pca_snapshot_every, pca_loss_samples ≥ 1 and pca_grid in 2..=200".into());
+                if p.moving_average == 0
+                    || p.pca_snapshot_every == 0
+                    || p.pca_grid < 2
+                    || p.pca_grid > 200
+                    || p.pca_loss_samples == 0
+                {
+                    return bad(
+                        "fig6: moving_average, pca_snapshot_every, pca_loss_samples ≥ 1 and pca_grid in 2..=200".into(),
+                    );
                 }
             }
             Params::Fig7(p) => {
@@ -714,7 +735,10 @@ impl FigureData {
         for p in &self.panels {
             for ser in &p.series {
                 for i in 0..ser.x.len() {
-                    s.push_str(&format!("{},{},{},{},{},{}\n", p.key, ser.key, ser.x[i], ser.mean[i], ser.sd[i], ser.n[i]));
+                    s.push_str(&format!(
+                        "{},{},{},{},{},{}\n",
+                        p.key, ser.key, ser.x[i], ser.mean[i], ser.sd[i], ser.n[i]
+                    ));
                 }
             }
             if let Some(pca) = &p.pca {
@@ -770,8 +794,12 @@ impl RunState {
             return Err(Error::InvalidParam(format!("condition {} of {}", spec.condition, conditions.len())));
         }
         let job = match &spec.params {
-            Params::Fig2b(p) => Job::OpenLoop(Box::new(OpenLoop::new(p, Fig2bCondition::ALL[spec.condition], spec.seed))),
-            Params::Fig6(p) if conditions[spec.condition] == "pca" => Job::Pca(Box::new(PcaJob::new(p, spec.seed, data)?)),
+            Params::Fig2b(p) => {
+                Job::OpenLoop(Box::new(OpenLoop::new(p, Fig2bCondition::ALL[spec.condition], spec.seed)))
+            }
+            Params::Fig6(p) if conditions[spec.condition] == "pca" => {
+                Job::Pca(Box::new(PcaJob::new(p, spec.seed, data)?))
+            }
             _ => Job::Train(Box::new(TrainJob::new(spec, data)?)),
         };
         Ok(RunState { spec: spec.clone(), job, steps: 0, finished: false })
@@ -1092,7 +1120,12 @@ impl TrainJob {
                 if late >= total {
                     return Err(Error::InvalidParam(format!("fig3: late step {late} ≥ {total} steps")));
                 }
-                probes.push(OrderProbe { name: "early", at: p.early_step as u64, max_order: p.max_order, tracker: None });
+                probes.push(OrderProbe {
+                    name: "early",
+                    at: p.early_step as u64,
+                    max_order: p.max_order,
+                    tracker: None,
+                });
                 probes.push(OrderProbe { name: "late", at: late, max_order: p.max_order, tracker: None });
                 record.accuracy = false;
                 (&p.train, cfg)
@@ -1155,7 +1188,10 @@ impl TrainJob {
         let disturbed = if with_disturbed {
             let net = trainer.network();
             let mut rng = Rng::new(seed, Purpose::Extra(4));
-            Some((DisturbedCopy::new(net, DisturbedFeedback::Same)?, DisturbedCopy::new(net, DisturbedFeedback::Fresh(&mut rng))?))
+            Some((
+                DisturbedCopy::new(net, DisturbedFeedback::Same)?,
+                DisturbedCopy::new(net, DisturbedFeedback::Fresh(&mut rng))?,
+            ))
         } else {
             None
         };
@@ -1386,7 +1422,9 @@ impl PcaJob {
             return Ok(true);
         }
         let (pca, range, net) = self.fitted.as_mut().expect("fitted above");
-        let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> { (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect() };
+        let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> {
+            (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect()
+        };
         let (a, b) = (axis(range.a, self.grid), axis(range.b, self.grid));
         // One grid row per call.
         let j = self.loss.len() / self.grid;
@@ -1404,7 +1442,13 @@ impl PcaJob {
                 .map(|(label, t)| Ok(PcaPath { label: label.to_string(), points: pca.project_trajectory(t)? }))
                 .collect::<Result<Vec<_>>>()?;
             let ev = pca.explained_variance_ratio();
-            self.result = Some(PcaData { a, b, loss: std::mem::take(&mut self.loss), paths, explained: ev.into_iter().take(2).collect() });
+            self.result = Some(PcaData {
+                a,
+                b,
+                loss: std::mem::take(&mut self.loss),
+                paths,
+                explained: ev.into_iter().take(2).collect(),
+            });
         }
         Ok(true)
     }
@@ -1436,7 +1480,13 @@ fn sdef(key: impl Into<String>, label: impl Into<String>, colour: usize, dashed:
     SeriesDef { key: key.into(), label: label.into(), colour, dashed }
 }
 
-fn panel(key: &'static str, title: impl Into<String>, x_label: &'static str, y_label: &'static str, series: Vec<SeriesDef>) -> PanelDef {
+fn panel(
+    key: &'static str,
+    title: impl Into<String>,
+    x_label: &'static str,
+    y_label: &'static str,
+    series: Vec<SeriesDef>,
+) -> PanelDef {
     PanelDef { key, title: title.into(), x_label, y_label, log_y: false, markers: false, series, pca: false }
 }
 
@@ -1457,12 +1507,19 @@ fn layout(params: &Params) -> Vec<PanelDef> {
             "∠(W_1, B_1ᵀ) in the open-loop net",
             ITER,
             ANGLE,
-            Fig2bCondition::ALL.iter().enumerate().map(|(i, c)| sdef(format!("{}/angle", c.key()), c.label(), i, false)).collect(),
+            Fig2bCondition::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, c)| sdef(format!("{}/angle", c.key()), c.label(), i, false))
+                .collect(),
         )],
         Params::Fig3(_) => {
             let mut v = Vec::new();
             for (cond, letter, what) in [("fixed", "b", "no shuffling"), ("shuffled", "c", "shuffled every epoch")] {
-                for (when, key) in [("early", if letter == "b" { "b-early" } else { "c-early" }), ("late", if letter == "b" { "b-late" } else { "c-late" })] {
+                for (when, key) in [
+                    ("early", if letter == "b" { "b-early" } else { "c-early" }),
+                    ("late", if letter == "b" { "b-late" } else { "c-late" }),
+                ] {
                     let series = HIDDEN
                         .iter()
                         .map(|&l| sdef(format!("{cond}/order/{when}/{l}"), format!("T^o_{l} (W_{l})"), l, false))
@@ -1482,7 +1539,12 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                 ANGLE,
                 HIDDEN
                     .iter()
-                    .flat_map(|&l| [sdef(format!("fa/real/{l}"), format!("W_{l}"), l, false), sdef(format!("fa/disturbed/{l}"), format!("W̃_{l}"), l, true)])
+                    .flat_map(|&l| {
+                        [
+                            sdef(format!("fa/real/{l}"), format!("W_{l}"), l, false),
+                            sdef(format!("fa/disturbed/{l}"), format!("W̃_{l}"), l, true),
+                        ]
+                    })
                     .collect(),
             ),
             panel(
@@ -1492,7 +1554,12 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                 ANGLE,
                 HIDDEN
                     .iter()
-                    .flat_map(|&l| [sdef(format!("fa/real/{l}"), format!("W_{l}"), l, false), sdef(format!("fa/disturbed_new/{l}"), format!("W̃_{l} (B_new)"), l, true)])
+                    .flat_map(|&l| {
+                        [
+                            sdef(format!("fa/real/{l}"), format!("W_{l}"), l, false),
+                            sdef(format!("fa/disturbed_new/{l}"), format!("W̃_{l} (B_new)"), l, true),
+                        ]
+                    })
                     .collect(),
             ),
         ],
@@ -1507,7 +1574,13 @@ fn layout(params: &Params) -> Vec<PanelDef> {
             );
             a.markers = true;
             let conds: Vec<_> = p.fractions.iter().enumerate().map(|(i, &f)| cond(i, f)).collect();
-            let mut b = panel("b", "training loss (batch, ½ΣE²)", ITER, "loss", conds.iter().map(|(k, l, i)| sdef(format!("{k}/loss"), l, *i, false)).collect());
+            let mut b = panel(
+                "b",
+                "training loss (batch, ½ΣE²)",
+                ITER,
+                "loss",
+                conds.iter().map(|(k, l, i)| sdef(format!("{k}/loss"), l, *i, false)).collect(),
+            );
             b.log_y = true;
             let mut c = panel(
                 "c",
@@ -1517,12 +1590,24 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                 conds.iter().map(|(k, l, i)| sdef(format!("{k}/order/late/1"), l, *i, false)).collect(),
             );
             c.markers = true;
-            let d = panel("d", "test accuracy", "epoch", "test accuracy (%)", conds.iter().map(|(k, l, i)| sdef(format!("{k}/accuracy"), l, *i, false)).collect());
+            let d = panel(
+                "d",
+                "test accuracy",
+                "epoch",
+                "test accuracy (%)",
+                conds.iter().map(|(k, l, i)| sdef(format!("{k}/accuracy"), l, *i, false)).collect(),
+            );
             vec![a, b, c, d]
         }
         Params::Fig6(p) => {
             let mut v = vec![
-                panel("a", "‖W_l‖_F under FA", ITER, "Frobenius norm", ALL_LAYERS.iter().map(|&l| sdef(format!("fa/norm/{l}"), layer_name(l), l, false)).collect()),
+                panel(
+                    "a",
+                    "‖W_l‖_F under FA",
+                    ITER,
+                    "Frobenius norm",
+                    ALL_LAYERS.iter().map(|&l| sdef(format!("fa/norm/{l}"), layer_name(l), l, false)).collect(),
+                ),
                 panel(
                     "b",
                     "∠(W_l, B_lᵀ): FA (solid) vs FA+WN (dashed)",
@@ -1530,7 +1615,12 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                     ANGLE,
                     HIDDEN
                         .iter()
-                        .flat_map(|&l| [sdef(format!("fa/align/{l}"), format!("W_{l} FA"), l, false), sdef(format!("fa_wn/align/{l}"), format!("W_{l} FA+WN"), l, true)])
+                        .flat_map(|&l| {
+                            [
+                                sdef(format!("fa/align/{l}"), format!("W_{l} FA"), l, false),
+                                sdef(format!("fa_wn/align/{l}"), format!("W_{l} FA+WN"), l, true),
+                            ]
+                        })
                         .collect(),
                 ),
                 panel(
@@ -1547,7 +1637,12 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                     ANGLE,
                     HIDDEN
                         .iter()
-                        .flat_map(|&l| [sdef(format!("fa/fbupdate/{l}"), format!("ΔW_{l} FA"), l, false), sdef(format!("fa_wn/fbupdate/{l}"), format!("ΔW_{l} FA+WN"), l, true)])
+                        .flat_map(|&l| {
+                            [
+                                sdef(format!("fa/fbupdate/{l}"), format!("ΔW_{l} FA"), l, false),
+                                sdef(format!("fa_wn/fbupdate/{l}"), format!("ΔW_{l} FA+WN"), l, true),
+                            ]
+                        })
                         .collect(),
                 ),
                 PanelDef {
@@ -1574,7 +1669,13 @@ fn layout(params: &Params) -> Vec<PanelDef> {
             if p.include_dfa {
                 rules.push(("dfa", "DFA", 3));
             }
-            v.push(panel("accuracy", "test accuracy", "epoch", "test accuracy (%)", rules.iter().map(|(k, l, c)| sdef(format!("{k}/accuracy"), *l, *c, false)).collect()));
+            v.push(panel(
+                "accuracy",
+                "test accuracy",
+                "epoch",
+                "test accuracy (%)",
+                rules.iter().map(|(k, l, c)| sdef(format!("{k}/accuracy"), *l, *c, false)).collect(),
+            ));
             v
         }
         Params::Fig7(p) => {
@@ -1587,13 +1688,30 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                     format!("T = {t}")
                 }
             };
-            let mut a = panel("loss", "training loss (batch, ½ΣE²)", ITER, "loss", p.thresholds.iter().enumerate().map(|(i, &t)| sdef(format!("T{t}/loss"), label(t), i, false)).collect());
+            let mut a = panel(
+                "loss",
+                "training loss (batch, ½ΣE²)",
+                ITER,
+                "loss",
+                p.thresholds.iter().enumerate().map(|(i, &t)| sdef(format!("T{t}/loss"), label(t), i, false)).collect(),
+            );
             a.log_y = true;
-            let b = panel("accuracy", "test accuracy", "epoch", "test accuracy (%)", p.thresholds.iter().enumerate().map(|(i, &t)| sdef(format!("T{t}/accuracy"), label(t), i, false)).collect());
+            let b = panel(
+                "accuracy",
+                "test accuracy",
+                "epoch",
+                "test accuracy (%)",
+                p.thresholds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| sdef(format!("T{t}/accuracy"), label(t), i, false))
+                    .collect(),
+            );
             vec![a, b]
         }
         Params::Rules(p) => {
-            let names: Vec<(String, usize)> = p.rules.iter().enumerate().map(|(i, r)| (r.name().to_string(), i)).collect();
+            let names: Vec<(String, usize)> =
+                p.rules.iter().enumerate().map(|(i, r)| (r.name().to_string(), i)).collect();
             let label = |n: &str| match n {
                 "bp" => "BP",
                 "fa" => "FA",
@@ -1601,22 +1719,42 @@ fn layout(params: &Params) -> Vec<PanelDef> {
                 "sign" => "sign-symmetry",
                 _ => "Kolen–Pollack",
             };
-            let acc = panel("accuracy", "test accuracy", "epoch", "test accuracy (%)", names.iter().map(|(n, i)| sdef(format!("{n}/accuracy"), label(n), *i, false)).collect());
+            let acc = panel(
+                "accuracy",
+                "test accuracy",
+                "epoch",
+                "test accuracy (%)",
+                names.iter().map(|(n, i)| sdef(format!("{n}/accuracy"), label(n), *i, false)).collect(),
+            );
             let upd = panel(
                 "update",
                 format!("∠(ΔW_l^rule, ΔW_l^BP), mean over W_0..W_3, moving average {}", p.moving_average),
                 ITER,
                 ANGLE,
-                names.iter().filter(|(n, _)| n != "bp").map(|(n, i)| sdef(format!("{n}/update/mean"), label(n), *i, false)).collect(),
+                names
+                    .iter()
+                    .filter(|(n, _)| n != "bp")
+                    .map(|(n, i)| sdef(format!("{n}/update/mean"), label(n), *i, false))
+                    .collect(),
             );
             let align = panel(
                 "alignment",
                 "∠(W_l, feedback_lᵀ), mean over W_1..W_4",
                 ITER,
                 ANGLE,
-                names.iter().filter(|(n, _)| n != "bp" && n != "dfa").map(|(n, i)| sdef(format!("{n}/align/mean"), label(n), *i, false)).collect(),
+                names
+                    .iter()
+                    .filter(|(n, _)| n != "bp" && n != "dfa")
+                    .map(|(n, i)| sdef(format!("{n}/align/mean"), label(n), *i, false))
+                    .collect(),
             );
-            let mut loss = panel("loss", "training loss (batch, ½ΣE²)", ITER, "loss", names.iter().map(|(n, i)| sdef(format!("{n}/loss"), label(n), *i, false)).collect());
+            let mut loss = panel(
+                "loss",
+                "training loss (batch, ½ΣE²)",
+                ITER,
+                "loss",
+                names.iter().map(|(n, i)| sdef(format!("{n}/loss"), label(n), *i, false)).collect(),
+            );
             loss.log_y = true;
             vec![acc, upd, align, loss]
         }
@@ -1643,7 +1781,12 @@ pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
     let failed = results
         .iter()
         .filter_map(|r| {
-            r.failure.as_ref().map(|reason| FailedRun { run: r.run, condition_name: r.condition_name.clone(), seed: r.seed, reason: reason.clone() })
+            r.failure.as_ref().map(|reason| FailedRun {
+                run: r.run,
+                condition_name: r.condition_name.clone(),
+                seed: r.seed,
+                reason: reason.clone(),
+            })
         })
         .collect();
     let mut panels = Vec::new();
@@ -1659,7 +1802,16 @@ pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
                 continue;
             }
             pts.sort_by(|p, q| p.0.total_cmp(&q.0));
-            let mut out = Series { key: s.key, label: s.label, colour: s.colour, dashed: s.dashed, x: vec![], mean: vec![], sd: vec![], n: vec![] };
+            let mut out = Series {
+                key: s.key,
+                label: s.label,
+                colour: s.colour,
+                dashed: s.dashed,
+                x: vec![],
+                mean: vec![],
+                sd: vec![],
+                n: vec![],
+            };
             for group in pts.chunk_by(|p, q| p.0 == q.0) {
                 let ys: Vec<f64> = group.iter().map(|p| p.1).collect();
                 let (m, sd) = mean_sd(&ys);

@@ -75,7 +75,12 @@ impl History {
             pca: None,
         };
         Some(match key {
-            "loss" => panel("Training loss (½ Σ E² over the batch)", "loss", true, vec![self.series("loss", "loss", 0, &self.iteration, &self.loss)]),
+            "loss" => panel(
+                "Training loss (½ Σ E² over the batch)",
+                "loss",
+                true,
+                vec![self.series("loss", "loss", 0, &self.iteration, &self.loss)],
+            ),
             "alignment" => panel(
                 "Weight alignment ∠(W_l, B_lᵀ)",
                 "angle (degrees)",
@@ -83,11 +88,21 @@ impl History {
                 self.per_layer(&self.alignment, |l| format!("W_{l} vs B_{l}ᵀ"), None),
             ),
             "accuracy" => {
-                let mut p = panel("Test accuracy after each epoch", "accuracy (%)", false, vec![self.series("accuracy", "test accuracy", 0, &self.epoch_end, &self.accuracy)]);
+                let mut p = panel(
+                    "Test accuracy after each epoch",
+                    "accuracy (%)",
+                    false,
+                    vec![self.series("accuracy", "test accuracy", 0, &self.epoch_end, &self.accuracy)],
+                );
                 p.markers = true;
                 p
             }
-            "norms" => panel("Weight norms ‖W_l‖_F", "Frobenius norm", false, self.per_layer(&self.norms, |l| format!("‖W_{l}‖"), None)),
+            "norms" => panel(
+                "Weight norms ‖W_l‖_F",
+                "Frobenius norm",
+                false,
+                self.per_layer(&self.norms, |l| format!("‖W_{l}‖"), None),
+            ),
             "updates" => panel(
                 "Update alignment ∠(ΔW_l, ΔW_l^BP), moving average of 60",
                 "angle (degrees)",
@@ -99,8 +114,18 @@ impl History {
     }
 
     fn series(&self, key: &str, label: &str, colour: usize, x: &[f64], y: &[f64]) -> Series {
-        let (x, mean): (Vec<f64>, Vec<f64>) = x.iter().zip(y).filter(|(_, y)| y.is_finite()).map(|(&x, &y)| (x, y)).unzip();
-        Series { key: key.to_string(), label: label.to_string(), colour, dashed: false, sd: vec![0.0; x.len()], n: vec![1; x.len()], x, mean }
+        let (x, mean): (Vec<f64>, Vec<f64>) =
+            x.iter().zip(y).filter(|(_, y)| y.is_finite()).map(|(&x, &y)| (x, y)).unzip();
+        Series {
+            key: key.to_string(),
+            label: label.to_string(),
+            colour,
+            dashed: false,
+            sd: vec![0.0; x.len()],
+            n: vec![1; x.len()],
+            x,
+            mean,
+        }
     }
 
     fn per_layer(&self, values: &[Vec<f64>], label: impl Fn(usize) -> String, smooth: Option<usize>) -> Vec<Series> {

@@ -223,10 +223,9 @@ impl Path {
 
     /// The path called `name` (as printed by [`Path::name`]).
     pub fn from_name(name: &str) -> crate::Result<Path> {
-        Path::ALL
-            .into_iter()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| crate::Error::InvalidParam(format!("unknown kernel path {name:?} (scalar, sse2, avx2, avx512, simd128)")))
+        Path::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
+            crate::Error::InvalidParam(format!("unknown kernel path {name:?} (scalar, sse2, avx2, avx512, simd128)"))
+        })
     }
 }
 
@@ -378,7 +377,10 @@ pub mod on {
     }
 
     fn check_rows(name: &str, z: usize, n: usize) {
-        assert!(if n == 0 { z == 0 } else { z % n == 0 }, "{name}: z.len() = {z} is not a multiple of bias.len() = {n}");
+        assert!(
+            if n == 0 { z == 0 } else { z % n == 0 },
+            "{name}: z.len() = {z} is not a multiple of bias.len() = {n}"
+        );
     }
 
     /// [`super::bias_tanh_relu`] on `path`.
@@ -782,7 +784,12 @@ unsafe fn tanh_v<V: Vf>(x: V, k: &TanhK<V>) -> V {
 /// the last `len mod LANES` elements use `scalar`. Elements are independent, so
 /// this is the row-wise definition exactly.
 #[inline(always)]
-unsafe fn with_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32], op: impl Fn(V, V) -> V, scalar: impl Fn(f32, f32) -> f32) {
+unsafe fn with_bias_generic<V: Vf>(
+    z: &mut [f32],
+    bias: &[f32],
+    op: impl Fn(V, V) -> V,
+    scalar: impl Fn(f32, f32) -> f32,
+) {
     let n = bias.len();
     let period = n * V::LANES;
     let rep: Vec<f32> = (0..period).map(|i| bias[i % n]).collect();

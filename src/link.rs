@@ -57,10 +57,7 @@ fn percent_decode(s: &str) -> Result<String> {
 }
 
 fn parse<T: std::str::FromStr>(key: &str, value: &str) -> Result<T> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| Error::InvalidParam(format!("the link's {key}={value:?} is not a valid value")))
+    value.trim().parse().map_err(|_| Error::InvalidParam(format!("the link's {key}={value:?} is not a valid value")))
 }
 
 fn parse_flag(key: &str, value: &str) -> Result<bool> {
@@ -71,7 +68,8 @@ fn parse_flag(key: &str, value: &str) -> Result<bool> {
     }
 }
 
-const TRAIN_KEYS: &[&str] = &["rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear"];
+const TRAIN_KEYS: &[&str] =
+    &["rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear"];
 
 /// The training run a link describes. Absent keys take the paper's setting
 /// with the rule's default `η` (see [`TrainConfig::paper`]); the result is validated.
@@ -236,7 +234,11 @@ mod tests {
     fn figure_links_round_trip_and_reject_garbage() {
         let q = figure_query(ExperimentId::Fig6, Preset::Quick, 3, 11);
         let params = figure_params_from_query(&q).unwrap();
-        assert_eq!(figure_params_from_query(&format!("{q}&panel=b")).unwrap(), params, "an embed link's panel is display only");
+        assert_eq!(
+            figure_params_from_query(&format!("{q}&panel=b")).unwrap(),
+            params,
+            "an embed link's panel is display only"
+        );
         assert_eq!((params.id(), params.n_runs(), params.seed()), (ExperimentId::Fig6, 3, 11));
         let mut expected = ExperimentId::Fig6.params(Preset::Quick);
         expected.set_runs(3);

@@ -528,9 +528,7 @@ impl Network {
             let (lower, upper) = self.deltas.split_at_mut(l + 1);
             let (delta_l, delta_next, delta_out) = (&mut lower[l], &upper[0], &upper[d - l - 1]);
             match self.cfg.rule {
-                Rule::Backprop => {
-                    kernels::gemm_nt(n_b, sizes[l + 1], sizes[l], delta_next, &self.weights[l], delta_l)
-                }
+                Rule::Backprop => kernels::gemm_nt(n_b, sizes[l + 1], sizes[l], delta_next, &self.weights[l], delta_l),
                 Rule::Feedback | Rule::SignSymmetry | Rule::KolenPollack { .. } => {
                     kernels::gemm_nn(n_b, sizes[l + 1], sizes[l], delta_next, &self.feedback[l], delta_l)
                 }
@@ -557,7 +555,15 @@ impl Network {
         }
         for l in 0..d {
             let eta = self.cfg.eta;
-            kernels::gemm_tn(sizes[l], n_b, sizes[l + 1], eta, &self.acts[l], &self.bp_deltas[l + 1], &mut self.bp_updates[l]);
+            kernels::gemm_tn(
+                sizes[l],
+                n_b,
+                sizes[l + 1],
+                eta,
+                &self.acts[l],
+                &self.bp_deltas[l + 1],
+                &mut self.bp_updates[l],
+            );
         }
     }
 
@@ -655,7 +661,9 @@ impl Network {
         for (c, labels) in split.labels.chunks(EVAL_CHUNK).enumerate() {
             let row0 = c * EVAL_CHUNK;
             inputs.clear();
-            inputs.extend(split.pixels[row0 * N_PIXELS..(row0 + labels.len()) * N_PIXELS].iter().map(|&p| pixel_input(p)));
+            inputs.extend(
+                split.pixels[row0 * N_PIXELS..(row0 + labels.len()) * N_PIXELS].iter().map(|&p| pixel_input(p)),
+            );
             self.check_inputs(&inputs, labels.len())?;
             correct += self.count_correct(&inputs, labels, codes);
         }
@@ -831,11 +839,7 @@ impl Network {
     /// Sets every learnable parameter from the layout of [`Network::params_flat`].
     pub fn set_params_flat(&mut self, params: &[f32]) -> Result<()> {
         if params.len() != self.n_params() {
-            return Err(Error::InvalidParam(format!(
-                "expected {} parameters, got {}",
-                self.n_params(),
-                params.len()
-            )));
+            return Err(Error::InvalidParam(format!("expected {} parameters, got {}", self.n_params(), params.len())));
         }
         let mut rest = params;
         let use_bias = self.cfg.use_bias;
@@ -850,7 +854,14 @@ impl Network {
 }
 
 /// `L_{l+1} = f(L_l W_l + b)` for every layer; `outputs[l]` receives `L_{l+1}`.
-fn forward(cfg: &NetConfig, weights: &[Vec<f32>], biases: &[Vec<f32>], input: &[f32], n_b: usize, outputs: &mut [Vec<f32>]) {
+fn forward(
+    cfg: &NetConfig,
+    weights: &[Vec<f32>],
+    biases: &[Vec<f32>],
+    input: &[f32],
+    n_b: usize,
+    outputs: &mut [Vec<f32>],
+) {
     let sizes = &cfg.sizes;
     for l in 0..weights.len() {
         let (done, rest) = outputs.split_at_mut(l);
@@ -898,7 +909,12 @@ pub fn pixel_input(p: u8) -> f32 {
 /// (norms accumulated in f64, in row order; a zero column stays zero).
 pub fn normalize_columns(m: &mut [f32], rows: usize, cols: usize, gamma: f32) {
     for j in 0..cols {
-        let sq: f64 = (0..rows).map(|i| { let v = m[i * cols + j] as f64; v * v }).sum();
+        let sq: f64 = (0..rows)
+            .map(|i| {
+                let v = m[i * cols + j] as f64;
+                v * v
+            })
+            .sum();
         if sq > 0.0 {
             let scale = gamma as f64 / sq.sqrt();
             for i in 0..rows {

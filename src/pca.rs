@@ -38,14 +38,9 @@ impl Trajectory {
     /// An empty trajectory of `n_params`-long parameter vectors.
     pub fn new(n_params: usize) -> Result<Self> {
         if n_params == 0 {
-            return Err(Error::InvalidParam(
-                "a trajectory needs at least one parameter".into(),
-            ));
+            return Err(Error::InvalidParam("a trajectory needs at least one parameter".into()));
         }
-        Ok(Trajectory {
-            n_params,
-            snapshots: Vec::new(),
-        })
+        Ok(Trajectory { n_params, snapshots: Vec::new() })
     }
 
     /// Appends one snapshot; it must have `n_params` finite entries.
@@ -58,9 +53,7 @@ impl Trajectory {
             )));
         }
         if params.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Diverged(
-                "parameter snapshot contains a non-finite value".into(),
-            ));
+            return Err(Error::Diverged("parameter snapshot contains a non-finite value".into()));
         }
         self.snapshots.extend_from_slice(params);
         Ok(())
@@ -115,25 +108,16 @@ impl Pca {
     /// completed deterministically to an orthonormal set with zero variance.
     pub fn fit(trajectories: &[&Trajectory], n_components: usize) -> Result<Pca> {
         if n_components < 2 {
-            return Err(Error::InvalidParam(
-                "PCA needs at least 2 components for a plane".into(),
-            ));
+            return Err(Error::InvalidParam("PCA needs at least 2 components for a plane".into()));
         }
         let Some(first) = trajectories.first() else {
-            return Err(Error::InvalidParam(
-                "PCA needs at least one trajectory".into(),
-            ));
+            return Err(Error::InvalidParam("PCA needs at least one trajectory".into()));
         };
         let n_params = first.n_params;
         if trajectories.iter().any(|t| t.n_params != n_params) {
-            return Err(Error::InvalidParam(
-                "trajectories have different parameter counts".into(),
-            ));
+            return Err(Error::InvalidParam("trajectories have different parameter counts".into()));
         }
-        let rows: Vec<&[f32]> = trajectories
-            .iter()
-            .flat_map(|t| (0..t.len()).map(move |i| t.snapshot(i)))
-            .collect();
+        let rows: Vec<&[f32]> = trajectories.iter().flat_map(|t| (0..t.len()).map(move |i| t.snapshot(i))).collect();
         let t = rows.len();
         if t < n_components + 1 {
             return Err(Error::InvalidParam(format!(
@@ -168,10 +152,7 @@ impl Pca {
             let width = GRAM_BLOCK.min(n_params - p0);
             for (i, row) in rows.iter().enumerate() {
                 let dst = &mut block[i * width..(i + 1) * width];
-                for (d, (&v, &m)) in dst
-                    .iter_mut()
-                    .zip(row[p0..p0 + width].iter().zip(&mean[p0..]))
-                {
+                for (d, (&v, &m)) in dst.iter_mut().zip(row[p0..p0 + width].iter().zip(&mean[p0..])) {
                     *d = v as f64 - m;
                 }
             }
@@ -193,9 +174,7 @@ impl Pca {
         let total: f64 = eig.values.iter().map(|&v| v.max(0.0)).sum();
         // Equal snapshots leave only the rounding of the f64 mean (~1e-32 relative).
         if total <= raw_square_sum * 1e-24 {
-            return Err(Error::InvalidParam(
-                "all snapshots are equal: nothing to analyse".into(),
-            ));
+            return Err(Error::InvalidParam("all snapshots are equal: nothing to analyse".into()));
         }
 
         // v_c = Xᵀ u_c / √λ_c is the unit right singular vector of the centred data.
@@ -225,12 +204,7 @@ impl Pca {
         for v in &mut components {
             orient(v);
         }
-        Ok(Pca {
-            mean,
-            components,
-            variances,
-            total_variance: total / t as f64,
-        })
+        Ok(Pca { mean, components, variances, total_variance: total / t as f64 })
     }
 
     pub fn n_params(&self) -> usize {
@@ -253,10 +227,7 @@ impl Pca {
 
     /// Fraction of the total variance of the snapshots along each component.
     pub fn explained_variance_ratio(&self) -> Vec<f64> {
-        self.variances
-            .iter()
-            .map(|v| v / self.total_variance)
-            .collect()
+        self.variances.iter().map(|v| v / self.total_variance).collect()
     }
 
     /// Coordinates of `params` on every component.
@@ -271,14 +242,7 @@ impl Pca {
         Ok(self
             .components
             .iter()
-            .map(|v| {
-                params
-                    .iter()
-                    .zip(&self.mean)
-                    .zip(v)
-                    .map(|((&x, &m), &w)| (x as f64 - m) * w)
-                    .sum()
-            })
+            .map(|v| params.iter().zip(&self.mean).zip(v).map(|((&x, &m), &w)| (x as f64 - m) * w).sum())
             .collect())
     }
 
@@ -290,17 +254,13 @@ impl Pca {
 
     /// Every snapshot of `trajectory` projected on the top two components.
     pub fn project_trajectory(&self, trajectory: &Trajectory) -> Result<Vec<(f64, f64)>> {
-        (0..trajectory.len())
-            .map(|i| self.project(trajectory.snapshot(i)))
-            .collect()
+        (0..trajectory.len()).map(|i| self.project(trajectory.snapshot(i))).collect()
     }
 
     /// The full parameter vector at `mean + a·pc1 + b·pc2`, written into `out`.
     pub fn point_into(&self, a: f64, b: f64, out: &mut [f32]) -> Result<()> {
         if out.len() != self.mean.len() {
-            return Err(Error::InvalidParam(
-                "output buffer has the wrong parameter count".into(),
-            ));
+            return Err(Error::InvalidParam("output buffer has the wrong parameter count".into()));
         }
         let (v1, v2) = (&self.components[0], &self.components[1]);
         for (p, o) in out.iter_mut().enumerate() {
@@ -312,8 +272,7 @@ impl Pca {
     /// The full parameter vector at `mean + a·pc1 + b·pc2`.
     pub fn point(&self, a: f64, b: f64) -> Vec<f32> {
         let mut out = vec![0.0f32; self.mean.len()];
-        self.point_into(a, b, &mut out)
-            .expect("buffer sized from the PCA itself");
+        self.point_into(a, b, &mut out).expect("buffer sized from the PCA itself");
         out
     }
 
@@ -321,9 +280,7 @@ impl Pca {
     /// `margin` times its extent (an axis of zero extent gets ±`margin`).
     pub fn projected_range(&self, trajectories: &[&Trajectory], margin: f64) -> Result<GridRange> {
         if !margin.is_finite() || margin < 0.0 {
-            return Err(Error::InvalidParam(format!(
-                "grid margin must be finite and ≥ 0, got {margin}"
-            )));
+            return Err(Error::InvalidParam(format!("grid margin must be finite and ≥ 0, got {margin}")));
         }
         let mut lo = (f64::INFINITY, f64::INFINITY);
         let mut hi = (f64::NEG_INFINITY, f64::NEG_INFINITY);
@@ -334,18 +291,13 @@ impl Pca {
             }
         }
         if !lo.0.is_finite() {
-            return Err(Error::InvalidParam(
-                "no snapshots to take a range from".into(),
-            ));
+            return Err(Error::InvalidParam("no snapshots to take a range from".into()));
         }
         let widen = |lo: f64, hi: f64| {
             let pad = if hi > lo { margin * (hi - lo) } else { margin };
             (lo - pad, hi + pad)
         };
-        Ok(GridRange {
-            a: widen(lo.0, hi.0),
-            b: widen(lo.1, hi.1),
-        })
+        Ok(GridRange { a: widen(lo.0, hi.0), b: widen(lo.1, hi.1) })
     }
 
     /// Evaluates `loss` at `mean + a·pc1 + b·pc2` for an `n_a × n_b` grid
@@ -359,22 +311,14 @@ impl Pca {
         mut loss: impl FnMut(&[f32]) -> f64,
     ) -> Result<LossGrid> {
         if n_a < 2 || n_b < 2 {
-            return Err(Error::InvalidParam(format!(
-                "a loss grid needs ≥ 2 points per axis, got {n_a}×{n_b}"
-            )));
+            return Err(Error::InvalidParam(format!("a loss grid needs ≥ 2 points per axis, got {n_a}×{n_b}")));
         }
-        let finite = [range.a.0, range.a.1, range.b.0, range.b.1]
-            .iter()
-            .all(|v| v.is_finite());
+        let finite = [range.a.0, range.a.1, range.b.0, range.b.1].iter().all(|v| v.is_finite());
         if !finite || range.a.0 >= range.a.1 || range.b.0 >= range.b.1 {
-            return Err(Error::InvalidParam(format!(
-                "empty or non-finite grid range {range:?}"
-            )));
+            return Err(Error::InvalidParam(format!("empty or non-finite grid range {range:?}")));
         }
         let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> {
-            (0..n)
-                .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-                .collect()
+            (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect()
         };
         let a = axis(range.a, n_a);
         let b = axis(range.b, n_b);
@@ -438,10 +382,7 @@ const MAX_SWEEPS: usize = 60;
 /// a tie) is made positive.
 pub fn symmetric_eigen(n: usize, a: &[f64]) -> Result<SymmetricEigen> {
     if a.len() != n * n {
-        return Err(Error::InvalidParam(format!(
-            "matrix of {} entries is not {n}×{n}",
-            a.len()
-        )));
+        return Err(Error::InvalidParam(format!("matrix of {} entries is not {n}×{n}", a.len())));
     }
     if a.iter().any(|v| !v.is_finite()) {
         return Err(Error::InvalidParam("matrix has non-finite entries".into()));
@@ -480,11 +421,8 @@ pub fn symmetric_eigen(n: usize, a: &[f64]) -> Result<SymmetricEigen> {
                 // Rotation angle φ with cot 2φ = θ; t = tan φ is the smaller root of
                 // t² + 2θt − 1 = 0, which keeps |φ| ≤ π/4 and the sweep stable.
                 let theta = (aqq - app) / (2.0 * apq);
-                let t = if theta.is_finite() {
-                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
-                } else {
-                    0.0
-                };
+                let t =
+                    if theta.is_finite() { theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt()) } else { 0.0 };
                 if t == 0.0 {
                     continue;
                 }
@@ -530,12 +468,7 @@ pub fn symmetric_eigen(n: usize, a: &[f64]) -> Result<SymmetricEigen> {
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
+    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
     for (x, y) in ca.zip(cb) {
         for lane in 0..4 {
             acc[lane] += x[lane] * y[lane];

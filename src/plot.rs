@@ -50,8 +50,7 @@ pub fn draw_digit_grid<DB: DrawingBackend>(
             let (r, c) = ((p / SIDE) as f64, (p % SIDE) as f64);
             let top_left = (x0 + (c * scale).round() as i32, y0 + (r * scale).round() as i32);
             let bottom_right = (x0 + ((c + 1.0) * scale).round() as i32, y0 + ((r + 1.0) * scale).round() as i32);
-            cell.draw(&Rectangle::new([top_left, bottom_right], RGBColor(v, v, v).filled()))
-                .map_err(plot_err)?;
+            cell.draw(&Rectangle::new([top_left, bottom_right], RGBColor(v, v, v).filled())).map_err(plot_err)?;
         }
         let font = ("sans-serif", (label_h as f64 * 0.9).max(10.0)).into_font().color(&palette::INK);
         let text = format!("{}", split.labels[idx]);
@@ -66,7 +65,11 @@ pub fn draw_digit_grid<DB: DrawingBackend>(
 
 /// Draws the class histogram of the training and test splits side by side,
 /// as the fraction of each split in each class.
-pub fn draw_class_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, train: &Split, test: &Split) -> Result<()> {
+pub fn draw_class_histogram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    train: &Split,
+    test: &Split,
+) -> Result<()> {
     area.fill(&WHITE).map_err(plot_err)?;
     let frac = |s: &Split| -> Vec<f64> {
         let n = s.len().max(1) as f64;
@@ -91,7 +94,9 @@ pub fn draw_class_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, t
         .y_desc("share of split")
         .draw()
         .map_err(plot_err)?;
-    for (values, colour, offset, name) in [(&tr, palette::TRAIN, -0.2, "train (60,000)"), (&te, palette::TEST, 0.2, "test (10,000)")] {
+    for (values, colour, offset, name) in
+        [(&tr, palette::TRAIN, -0.2, "train (60,000)"), (&te, palette::TEST, 0.2, "test (10,000)")]
+    {
         chart
             .draw_series(values.iter().enumerate().map(|(c, &v)| {
                 let x = c as f64 + offset;
@@ -161,7 +166,11 @@ pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figu
 }
 
 /// Every panel of `fig` in a grid of `cols` columns.
-pub fn draw_figure_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &FigureData, cols: usize) -> Result<()> {
+pub fn draw_figure_grid<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    fig: &FigureData,
+    cols: usize,
+) -> Result<()> {
     let cols = cols.max(1);
     let rows = fig.panels.len().div_ceil(cols).max(1);
     area.fill(&WHITE).map_err(plot_err)?;
@@ -246,7 +255,11 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
     };
     let lin_fmt = |v: &f64| {
         let a = v.abs();
-        if a != 0.0 && !(1e-3..1e5).contains(&a) { format!("{v:.1e}") } else { format!("{}", (v * 1000.0).round() / 1000.0) }
+        if a != 0.0 && !(1e-3..1e5).contains(&a) {
+            format!("{v:.1e}")
+        } else {
+            format!("{}", (v * 1000.0).round() / 1000.0)
+        }
     };
     let x_fmt = |v: &f64| {
         let a = v.abs();
@@ -269,7 +282,11 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
         } else if pts.len() == 1 || panel.markers {
             // Error bars where a band cannot show (single points).
             chart
-                .draw_series(pts.iter().filter(|p| p.3 > p.2).map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.mix(0.6))))
+                .draw_series(
+                    pts.iter()
+                        .filter(|p| p.3 > p.2)
+                        .map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.mix(0.6))),
+                )
                 .map_err(plot_err)?;
         }
         let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
@@ -290,7 +307,13 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
     area.present().map_err(plot_err)
 }
 
-fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>) -> Result<()> {
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+) -> Result<()> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -303,7 +326,12 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(chart: &mut ChartContext<'a, DB, Car
 
 /// Maps `t ∈ [0, 1]` to a dark-blue → teal → yellow ramp (low loss dark).
 fn heat_colour(t: f64) -> RGBColor {
-    const STOPS: [(f64, [f64; 3]); 4] = [(0.0, [38.0, 24.0, 96.0]), (0.35, [33.0, 120.0, 142.0]), (0.7, [94.0, 201.0, 98.0]), (1.0, [250.0, 231.0, 35.0])];
+    const STOPS: [(f64, [f64; 3]); 4] = [
+        (0.0, [38.0, 24.0, 96.0]),
+        (0.35, [33.0, 120.0, 142.0]),
+        (0.7, [94.0, 201.0, 98.0]),
+        (1.0, [250.0, 231.0, 35.0]),
+    ];
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 1.0 };
     let i = STOPS.iter().rposition(|s| s.0 <= t).unwrap_or(0).min(STOPS.len() - 2);
     let (a, b) = (STOPS[i], STOPS[i + 1]);
@@ -389,7 +417,11 @@ mod tests {
             draw_digit_grid(&area, &split(), &[0, 2, 3], 3).unwrap();
         }
         // One text element per digit, carrying its label, in order.
-        let labels: Vec<&str> = svg.split("<text").skip(1).map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap().trim()).collect();
+        let labels: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap().trim())
+            .collect();
         assert_eq!(labels, ["3", "4", "1"]);
         assert_eq!(svg.matches("<rect").count(), 1 + 3 * N_PIXELS);
     }

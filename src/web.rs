@@ -9,10 +9,10 @@ use web_sys::HtmlCanvasElement;
 
 use crate::data::{AssetHeader, Mnist15};
 use crate::experiments::{self, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState};
-use crate::plot;
 use crate::history::History;
 use crate::link;
 use crate::net::Rule;
+use crate::plot;
 use crate::train::{TrainConfig, Trainer};
 
 #[wasm_bindgen(start)]
@@ -74,7 +74,13 @@ impl Lab {
 
     /// Draws training images `first .. first + count` with their labels, `cols` per row.
     #[wasm_bindgen(js_name = drawDigits)]
-    pub fn draw_digits(&self, canvas: HtmlCanvasElement, first: usize, count: usize, cols: usize) -> Result<(), JsError> {
+    pub fn draw_digits(
+        &self,
+        canvas: HtmlCanvasElement,
+        first: usize,
+        count: usize,
+        cols: usize,
+    ) -> Result<(), JsError> {
         let indices: Vec<usize> = (first..first.saturating_add(count)).collect();
         plot::draw_digit_grid(&canvas_area(canvas)?, &self.data.train, &indices, cols).map_err(to_js)
     }
@@ -242,13 +248,12 @@ pub fn draw_panel(canvas: HtmlCanvasElement, figure: JsValue, key: &str) -> Resu
 }
 
 fn from_value<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid parameter: {what} do not parse: {e}")))
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("invalid parameter: {what} do not parse: {e}")))
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
@@ -336,5 +341,9 @@ pub fn bench_breakdown(clock: &js_sys::Function) -> Result<JsValue, JsError> {
 /// Current size of the module's linear memory in bytes (it only grows).
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {
-    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
 }

@@ -64,28 +64,18 @@ fn check_eigen(n: usize, a: &[f64], mut expected: Vec<f64>, tol: f64) {
     let eig = symmetric_eigen(n, a).unwrap();
     expected.sort_by(|x, y| y.total_cmp(x));
     for (got, want) in eig.values.iter().zip(&expected) {
-        assert!(
-            (got - want).abs() <= tol,
-            "eigenvalue {got} vs {want} (all: {:?})",
-            eig.values
-        );
+        assert!((got - want).abs() <= tol, "eigenvalue {got} vs {want} (all: {:?})", eig.values);
     }
     for c in 0..n {
         let v: Vec<f64> = (0..n).map(|k| eig.vectors[k * n + c]).collect();
         for i in 0..n {
             let av: f64 = (0..n).map(|k| a[i * n + k] * v[k]).sum();
-            assert!(
-                (av - eig.values[c] * v[i]).abs() <= tol,
-                "A v ≠ λ v for eigenvalue {c}"
-            );
+            assert!((av - eig.values[c] * v[i]).abs() <= tol, "A v ≠ λ v for eigenvalue {c}");
         }
         for d in 0..n {
             let w: Vec<f64> = (0..n).map(|k| eig.vectors[k * n + d]).collect();
             let want = if c == d { 1.0 } else { 0.0 };
-            assert!(
-                (dot(&v, &w) - want).abs() <= 1e-12,
-                "eigenvectors {c},{d} not orthonormal"
-            );
+            assert!((dot(&v, &w) - want).abs() <= 1e-12, "eigenvectors {c},{d} not orthonormal");
         }
     }
 }
@@ -93,12 +83,7 @@ fn check_eigen(n: usize, a: &[f64], mut expected: Vec<f64>, tol: f64) {
 #[test]
 fn jacobi_reproduces_known_spectra() {
     // Diagonal: the spectrum is the diagonal, returned largest first.
-    check_eigen(
-        3,
-        &[3.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 2.0],
-        vec![3.0, -1.0, 2.0],
-        1e-14,
-    );
+    check_eigen(3, &[3.0, 0.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 2.0], vec![3.0, -1.0, 2.0], 1e-14);
     // [[2,1],[1,2]] has eigenvalues 3 and 1.
     check_eigen(2, &[2.0, 1.0, 1.0, 2.0], vec![3.0, 1.0], 1e-14);
     // The 1×1 case and the zero matrix.
@@ -114,9 +99,8 @@ fn jacobi_reproduces_known_spectra() {
             t[(i + 1) * n + i] = -1.0;
         }
     }
-    let closed: Vec<f64> = (1..=n)
-        .map(|j| 2.0 - 2.0 * (j as f64 * std::f64::consts::PI / (n + 1) as f64).cos())
-        .collect();
+    let closed: Vec<f64> =
+        (1..=n).map(|j| 2.0 - 2.0 * (j as f64 * std::f64::consts::PI / (n + 1) as f64).cos()).collect();
     check_eigen(n, &t, closed, 1e-12);
     // Q diag(λ) Qᵀ with a random orthogonal Q: a planted spectrum with a repeated
     // eigenvalue, a negative one and a zero.
@@ -141,13 +125,8 @@ fn jacobi_is_deterministic_and_rejects_bad_input() {
     let mut rng = TestRng(3);
     let n = 15;
     let raw = rng.normals(n * n, 1.0);
-    let sym: Vec<f64> = (0..n * n)
-        .map(|k| raw[k] + raw[(k % n) * n + k / n])
-        .collect();
-    assert_eq!(
-        symmetric_eigen(n, &sym).unwrap(),
-        symmetric_eigen(n, &sym).unwrap()
-    );
+    let sym: Vec<f64> = (0..n * n).map(|k| raw[k] + raw[(k % n) * n + k / n]).collect();
+    assert_eq!(symmetric_eigen(n, &sym).unwrap(), symmetric_eigen(n, &sym).unwrap());
     assert!(symmetric_eigen(3, &[1.0; 8]).is_err());
     assert!(symmetric_eigen(1, &[f64::NAN]).is_err());
 }
@@ -159,10 +138,7 @@ fn jacobi_is_deterministic_and_rejects_bad_input() {
 /// four unit vectors: singular values of the 2×2 matrix C_ij = v_i·u_j, from the
 /// closed-form eigenvalues of CᵀC.
 fn principal_cosines(v: [&[f64]; 2], u: [&[f64]; 2]) -> (f64, f64) {
-    let c = [
-        [dot(v[0], u[0]), dot(v[0], u[1])],
-        [dot(v[1], u[0]), dot(v[1], u[1])],
-    ];
+    let c = [[dot(v[0], u[0]), dot(v[0], u[1])], [dot(v[1], u[0]), dot(v[1], u[1])]];
     let g00 = c[0][0] * c[0][0] + c[1][0] * c[1][0];
     let g11 = c[0][1] * c[0][1] + c[1][1] * c[1][1];
     let g01 = c[0][0] * c[0][1] + c[1][0] * c[1][1];
@@ -173,12 +149,7 @@ fn principal_cosines(v: [&[f64]; 2], u: [&[f64]; 2]) -> (f64, f64) {
 
 /// Two trajectories on a 2-D plane (orthonormal `u1`, `u2`) through `origin`
 /// in R^P, with isotropic noise of std `noise`.
-fn planted_plane_runs(
-    p: usize,
-    steps: usize,
-    noise: f64,
-    seed: u64,
-) -> (Vec<Trajectory>, [Vec<f64>; 2], Vec<f64>) {
+fn planted_plane_runs(p: usize, steps: usize, noise: f64, seed: u64) -> (Vec<Trajectory>, [Vec<f64>; 2], Vec<f64>) {
     let mut rng = TestRng(seed);
     let mut axes = random_orthonormal(&mut rng, 2, p);
     let origin = rng.normals(p, 0.1);
@@ -188,16 +159,9 @@ fn planted_plane_runs(
         for s in 0..steps {
             let t = s as f64 / steps as f64;
             // Two curved paths from a shared start, as BP and FA from one initialisation.
-            let (a, b) = if run == 0 {
-                (4.0 * t, 1.5 * t * t)
-            } else {
-                (3.0 * t * t, -2.0 * t)
-            };
-            let x: Vec<f32> = (0..p)
-                .map(|k| {
-                    (origin[k] + a * axes[0][k] + b * axes[1][k] + noise * rng.normal()) as f32
-                })
-                .collect();
+            let (a, b) = if run == 0 { (4.0 * t, 1.5 * t * t) } else { (3.0 * t * t, -2.0 * t) };
+            let x: Vec<f32> =
+                (0..p).map(|k| (origin[k] + a * axes[0][k] + b * axes[1][k] + noise * rng.normal()) as f32).collect();
             traj.push(&x).unwrap();
         }
         runs.push(traj);
@@ -213,20 +177,11 @@ fn pca_recovers_a_planted_plane() {
     let pca = Pca::fit(&[&runs[0], &runs[1]], 3).unwrap();
     let (c1, c2) = principal_cosines([pca.component(0), pca.component(1)], [&u1, &u2]);
     // Noise of 1e-4 per coordinate against a spread of ~1 tilts the plane by ~1e-4 rad.
-    assert!(
-        c1 > 1.0 - 1e-6 && c2 > 1.0 - 1e-6,
-        "principal cosines {c1}, {c2}"
-    );
+    assert!(c1 > 1.0 - 1e-6 && c2 > 1.0 - 1e-6, "principal cosines {c1}, {c2}");
     let evr = pca.explained_variance_ratio();
     // The noise carries P·σ² = 4e-6 of a total variance ≈ 1.5, all outside the plane.
-    assert!(
-        evr[0] + evr[1] > 1.0 - 1e-5,
-        "explained variance of two components {evr:?}"
-    );
-    assert!(
-        evr[0] >= evr[1] && evr[1] >= evr[2] && evr[2] < 1e-6,
-        "{evr:?}"
-    );
+    assert!(evr[0] + evr[1] > 1.0 - 1e-5, "explained variance of two components {evr:?}");
+    assert!(evr[0] >= evr[1] && evr[1] >= evr[2] && evr[2] < 1e-6, "{evr:?}");
     // The third component only sees noise but must still be orthonormal to the others.
     for i in 0..3 {
         for j in 0..3 {
@@ -240,11 +195,7 @@ fn pca_recovers_a_planted_plane() {
             let x = run.snapshot(s);
             let (a, b) = pca.project(x).unwrap();
             let back = pca.point(a, b);
-            let err = x
-                .iter()
-                .zip(&back)
-                .map(|(p, q)| (p - q).abs())
-                .fold(0.0f32, f32::max);
+            let err = x.iter().zip(&back).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
             assert!(err < 1e-3, "reconstruction error {err}");
         }
     }
@@ -267,13 +218,8 @@ fn pca_projection_distances_match_the_planted_coordinates() {
             let p = pca.project(runs[ends[i].0].snapshot(ends[i].1)).unwrap();
             let q = pca.project(runs[ends[j].0].snapshot(ends[j].1)).unwrap();
             let got = ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt();
-            let want = ((planted[i].0 - planted[j].0).powi(2)
-                + (planted[i].1 - planted[j].1).powi(2))
-            .sqrt();
-            assert!(
-                (got - want).abs() < 1e-5,
-                "distance {got} vs planted {want}"
-            );
+            let want = ((planted[i].0 - planted[j].0).powi(2) + (planted[i].1 - planted[j].1).powi(2)).sqrt();
+            assert!((got - want).abs() < 1e-5, "distance {got} vs planted {want}");
         }
     }
 }
@@ -312,10 +258,7 @@ fn pca_rejects_bad_input_without_panicking() {
     let mut short = Trajectory::new(4).unwrap();
     short.push(&[0.0; 4]).unwrap();
     short.push(&[1.0; 4]).unwrap();
-    assert!(
-        Pca::fit(&[&short], 2).is_err(),
-        "two snapshots cannot give two components"
-    );
+    assert!(Pca::fit(&[&short], 2).is_err(), "two snapshots cannot give two components");
     let other = Trajectory::new(5).unwrap();
     assert!(Pca::fit(&[&t, &other], 2).is_err());
     assert!(Pca::fit(&[&t], 1).is_err());
@@ -336,36 +279,19 @@ fn loss_grid_finds_a_planted_quadratic_minimum() {
     let step_a = (range.a.1 - range.a.0) / (n_a - 1) as f64;
     let step_b = (range.b.1 - range.b.0) / (n_b - 1) as f64;
     let (i_star, j_star) = (13, 4);
-    let (a_star, b_star) = (
-        range.a.0 + i_star as f64 * step_a,
-        range.b.0 + j_star as f64 * step_b,
-    );
-    let theta_star: Vec<f64> = pca
-        .point(a_star, b_star)
-        .iter()
-        .map(|&v| v as f64)
-        .collect();
+    let (a_star, b_star) = (range.a.0 + i_star as f64 * step_a, range.b.0 + j_star as f64 * step_b);
+    let theta_star: Vec<f64> = pca.point(a_star, b_star).iter().map(|&v| v as f64).collect();
     // An anisotropic quadratic with its minimum on the PCA plane at (a*, b*).
-    let weights: Vec<f64> = (0..theta_star.len())
-        .map(|k| 1.0 + (k % 7) as f64)
-        .collect();
+    let weights: Vec<f64> = (0..theta_star.len()).map(|k| 1.0 + (k % 7) as f64).collect();
     let mut calls = 0;
     let grid = pca
         .loss_grid(range, n_a, n_b, |theta| {
             calls += 1;
-            theta
-                .iter()
-                .zip(&theta_star)
-                .zip(&weights)
-                .map(|((&t, s), w)| w * (t as f64 - s).powi(2))
-                .sum()
+            theta.iter().zip(&theta_star).zip(&weights).map(|((&t, s), w)| w * (t as f64 - s).powi(2)).sum()
         })
         .unwrap();
     assert_eq!(calls, n_a * n_b);
-    assert_eq!(
-        (grid.a.len(), grid.b.len(), grid.loss.len()),
-        (n_a, n_b, n_a * n_b)
-    );
+    assert_eq!((grid.a.len(), grid.b.len(), grid.loss.len()), (n_a, n_b, n_a * n_b));
     let mut best = (0, 0);
     for j in 0..n_b {
         for i in 0..n_a {
@@ -381,23 +307,8 @@ fn loss_grid_finds_a_planted_quadratic_minimum() {
     let v1 = pca.component(0);
     let curvature: f64 = v1.iter().zip(&weights).map(|(v, w)| w * v * v).sum();
     let want = curvature * (grid.a[0] - a_star).powi(2);
-    assert!(
-        (grid.at(0, j_star) - want).abs() < 1e-4 * want,
-        "{} vs {want}",
-        grid.at(0, j_star)
-    );
-    assert!(
-        pca.loss_grid(
-            GridRange {
-                a: (1.0, 1.0),
-                b: (0.0, 1.0)
-            },
-            3,
-            3,
-            |_| 0.0
-        )
-        .is_err()
-    );
+    assert!((grid.at(0, j_star) - want).abs() < 1e-4 * want, "{} vs {want}", grid.at(0, j_star));
+    assert!(pca.loss_grid(GridRange { a: (1.0, 1.0), b: (0.0, 1.0) }, 3, 3, |_| 0.0).is_err());
     assert!(pca.loss_grid(range, 1, 3, |_| 0.0).is_err());
 }
 
@@ -412,18 +323,15 @@ fn paper_scale_trajectories_fit_in_memory() {
     assert!(bytes < 200 << 20);
     let pca = Pca::fit(&[&runs[0], &runs[1]], 2).unwrap();
     let (c1, c2) = principal_cosines([pca.component(0), pca.component(1)], [&u1, &u2]);
-    assert!(
-        c1 > 1.0 - 1e-5 && c2 > 1.0 - 1e-5,
-        "principal cosines {c1}, {c2}"
-    );
+    assert!(c1 > 1.0 - 1e-5 && c2 > 1.0 - 1e-5, "principal cosines {c1}, {c2}");
 }
 
 // ---------------------------------------------------------------------------
 // Alignment terms (SPEC §5)
 
 use fa_lab::align::{
-    AlignmentTracker, AlignmentWindow, DEFAULT_NONLINEAR_ORDERS, DisturbedCopy, DisturbedFeedback,
-    LayerShape, NonlinearTracker, NonlinearWindow,
+    AlignmentTracker, AlignmentWindow, DEFAULT_NONLINEAR_ORDERS, DisturbedCopy, DisturbedFeedback, LayerShape,
+    NonlinearTracker, NonlinearWindow,
 };
 use fa_lab::net::{Activation, NetConfig, Network, Rule};
 use fa_lab::rng::{Purpose, Rng};
@@ -482,33 +390,19 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
 
 /// ∠(p, q_tᵀ) in degrees, `p` stored `rows × cols`, `q_t` stored `cols × rows`.
 fn angle_to_transpose_deg(p: &[f64], q_t: &[f64], rows: usize, cols: usize) -> f64 {
-    let q: Vec<f64> = (0..rows * cols)
-        .map(|idx| q_t[(idx % cols) * rows + idx / cols])
-        .collect();
-    (dot(p, &q) / (norm(p) * norm(&q)))
-        .clamp(-1.0, 1.0)
-        .acos()
-        .to_degrees()
+    let q: Vec<f64> = (0..rows * cols).map(|idx| q_t[(idx % cols) * rows + idx / cols]).collect();
+    (dot(p, &q) / (norm(p) * norm(&q))).clamp(-1.0, 1.0).acos().to_degrees()
 }
 
 fn fa_net(sizes: &[usize], activation: Activation, use_bias: bool, eta: f32, seed: u64) -> Network {
-    let cfg = NetConfig {
-        sizes: sizes.to_vec(),
-        rule: Rule::Feedback,
-        eta,
-        weight_norm: None,
-        activation,
-        use_bias,
-    };
+    let cfg = NetConfig { sizes: sizes.to_vec(), rule: Rule::Feedback, eta, weight_norm: None, activation, use_bias };
     Network::new(cfg, seed).unwrap()
 }
 
 /// A random batch (inputs N(0,1), targets uniform in [0, 1)).
 fn batch(rng: &mut TestRng, sizes: &[usize], n_b: usize) -> (Vec<f32>, Vec<f32>) {
     let x = (0..n_b * sizes[0]).map(|_| rng.normal() as f32).collect();
-    let y = (0..n_b * sizes[sizes.len() - 1])
-        .map(|_| rng.uniform() as f32)
-        .collect();
+    let y = (0..n_b * sizes[sizes.len() - 1]).map(|_| rng.uniform() as f32).collect();
     (x, y)
 }
 
@@ -516,12 +410,7 @@ fn batch(rng: &mut TestRng, sizes: &[usize], n_b: usize) -> (Vec<f32>, Vec<f32>)
 /// ΔW (with std 0.1 they are a few percent, which would test less).
 fn boost_feedback(net: &mut Network, factor: f32) {
     for l in 1..net.depth() {
-        let b: Vec<f32> = net
-            .feedback(l)
-            .unwrap()
-            .iter()
-            .map(|v| v * factor)
-            .collect();
+        let b: Vec<f32> = net.feedback(l).unwrap().iter().map(|v| v * factor).collect();
         net.set_feedback(l, &b).unwrap();
     }
 }
@@ -563,25 +452,17 @@ fn check_linear_expansion(use_bias: bool) {
                     z0[r * n_layer + i] += bias_used[l - 1][i];
                 }
             }
-            let mut total: Vec<f64> = mat_tn(n_b, n_layer, n_next, &z0, &delta_next)
-                .iter()
-                .map(|v| eta as f64 * v)
-                .collect();
+            let mut total: Vec<f64> =
+                mat_tn(n_b, n_layer, n_next, &z0, &delta_next).iter().map(|v| eta as f64 * v).collect();
             let mut terms_sum = vec![0.0; total.len()];
             let window = tracker.window(l);
             assert_eq!(window.max_order(), k);
             for o in 1..=k {
                 let got = f64s(&window.linear_term(o, &b, eta).unwrap());
                 let m = mat_nt(n_next, n_prev, n_next, &history[l][k - o], &history[l][k]);
-                let want: Vec<f64> = mat_tn(n_next, n_layer, n_next, &b64, &m)
-                    .iter()
-                    .map(|v| (eta as f64).powi(2) * v)
-                    .collect();
-                assert!(
-                    rel_err(&got, &want) < 1e-4,
-                    "layer {l}, k {k}, order {o}: {}",
-                    rel_err(&got, &want)
-                );
+                let want: Vec<f64> =
+                    mat_tn(n_next, n_layer, n_next, &b64, &m).iter().map(|v| (eta as f64).powi(2) * v).collect();
+                assert!(rel_err(&got, &want) < 1e-4, "layer {l}, k {k}, order {o}: {}", rel_err(&got, &want));
                 terms_sum.iter_mut().zip(&got).for_each(|(s, g)| *s += g);
             }
             total.iter_mut().zip(&terms_sum).for_each(|(t, s)| *t += s);
@@ -591,10 +472,7 @@ fn check_linear_expansion(use_bias: bool) {
             // The terms must carry a real share of ΔW, or the identity would be vacuous.
             if k >= 9 {
                 let share = norm(&terms_sum) / norm(&actual);
-                assert!(
-                    share > 0.05,
-                    "layer {l}, k {k}: alignment terms are only {share} of ΔW"
-                );
+                assert!(share > 0.05, "layer {l}, k {k}: alignment terms are only {share} of ΔW");
             }
             checked += 1;
         }
@@ -632,11 +510,7 @@ fn check_disturbed_copy_is_exact(use_bias: bool) {
             let moved: Vec<f64> = real.iter().zip(&start[l - 1]).map(|(a, b)| a - b).collect();
             let diff: Vec<f64> = real.iter().zip(&tilde).map(|(a, b)| a - b).collect();
             // Relative to how far W_l has moved, which is the part eq. 8 reconstructs.
-            assert!(
-                norm(&diff) < 1e-4 * norm(&moved),
-                "layer {l}: W̃ off W by {}",
-                norm(&diff)
-            );
+            assert!(norm(&diff) < 1e-4 * norm(&moved), "layer {l}: W̃ off W by {}", norm(&diff));
             let a = angles[l - 1];
             assert!((a.real_deg - a.disturbed_deg).abs() < 1e-3, "{a:?}");
             assert_eq!(a.disturbed_to_new_deg, None);
@@ -687,24 +561,13 @@ fn disturbed_copy_with_fresh_feedback_follows_eq_8() {
         }
         running.iter_mut().zip(&a_k).for_each(|(s, a)| *s += a);
         let got = f64s(copy.layer(l).weights());
-        assert!(
-            rel_err(&got, &w_tilde) < 1e-5,
-            "W̃ off the f64 reference by {}",
-            rel_err(&got, &w_tilde)
-        );
+        assert!(rel_err(&got, &w_tilde) < 1e-5, "W̃ off the f64 reference by {}", rel_err(&got, &w_tilde));
     }
     let a = copy.angles(&net).unwrap()[l - 1];
     let want_new = angle_to_transpose_deg(&w_tilde, &b_new, n_layer, n_next);
-    assert!(
-        (a.disturbed_to_new_deg.unwrap() - want_new).abs() < 1e-2,
-        "{a:?} vs {want_new}"
-    );
-    let want_old =
-        angle_to_transpose_deg(&w_tilde, &f64s(net.feedback(l).unwrap()), n_layer, n_next);
-    assert!(
-        (a.disturbed_deg - want_old).abs() < 1e-2,
-        "{a:?} vs {want_old}"
-    );
+    assert!((a.disturbed_to_new_deg.unwrap() - want_new).abs() < 1e-2, "{a:?} vs {want_new}");
+    let want_old = angle_to_transpose_deg(&w_tilde, &f64s(net.feedback(l).unwrap()), n_layer, n_next);
+    assert!((a.disturbed_deg - want_old).abs() < 1e-2, "{a:?} vs {want_old}");
 }
 
 #[test]
@@ -728,23 +591,11 @@ fn nonlinear_terms_reduce_to_linear_ones_when_f_is_linear() {
         assert_eq!(nonlinear.window(l).max_order(), 12);
         for o in 1..=12 {
             let lin = f64s(&linear.window(l).linear_term(o, b, eta).unwrap());
-            let non = f64s(
-                &nonlinear
-                    .window(l)
-                    .term(o, nonlinear.signals(&net, l), Activation::Linear, eta)
-                    .unwrap(),
-            );
-            assert!(
-                rel_err(&non, &lin) < 1e-4,
-                "layer {l}, order {o}: {}",
-                rel_err(&non, &lin)
-            );
+            let non = f64s(&nonlinear.window(l).term(o, nonlinear.signals(&net, l), Activation::Linear, eta).unwrap());
+            assert!(rel_err(&non, &lin) < 1e-4, "layer {l}, order {o}: {}", rel_err(&non, &lin));
         }
     }
-    let (la, na) = (
-        linear.linear_angles_deg(&net).unwrap(),
-        nonlinear.angles_deg(&net).unwrap(),
-    );
+    let (la, na) = (linear.linear_angles_deg(&net).unwrap(), nonlinear.angles_deg(&net).unwrap());
     for (lin, non) in la.iter().zip(&na) {
         assert_eq!(lin.len(), 12);
         for (a, b) in lin.iter().zip(non) {
@@ -782,13 +633,7 @@ fn nonlinear_terms_match_eq_4_and_approximate_the_update() {
             net.step(&x, &y, n_b).unwrap();
             tracker.observe(&net).unwrap();
             linear.observe(&net).unwrap();
-            let d = mat_tn(
-                n_b,
-                n_prev,
-                n_layer,
-                &f64s(net.layer_output(l - 1)),
-                &f64s(net.delta(l)),
-            );
+            let d = mat_tn(n_b, n_prev, n_layer, &f64s(net.layer_output(l - 1)), &f64s(net.delta(l)));
             history.push((d, w_used));
         }
         let k = steps - 1;
@@ -803,28 +648,13 @@ fn nonlinear_terms_match_eq_4_and_approximate_the_update() {
             let mut masked = mat_nn(n_b, n_prev, n_layer, &input, d);
             for (idx, z) in zeta.iter_mut().enumerate() {
                 *z += bias[idx % n_layer];
-                let fprime = if *z > 0.0 {
-                    1.0 - z.tanh().powi(2)
-                } else {
-                    0.0
-                };
+                let fprime = if *z > 0.0 { 1.0 - z.tanh().powi(2) } else { 0.0 };
                 masked[idx] *= fprime;
             }
-            let want: Vec<f64> = mat_tn(n_b, n_layer, n_next, &masked, &delta_next)
-                .iter()
-                .map(|v| (eta as f64).powi(2) * v)
-                .collect();
-            let got = f64s(
-                &tracker
-                    .window(l)
-                    .term(o, now, Activation::TanhRelu, eta)
-                    .unwrap(),
-            );
-            assert!(
-                rel_err(&got, &want) < 1e-4,
-                "order {o}: {}",
-                rel_err(&got, &want)
-            );
+            let want: Vec<f64> =
+                mat_tn(n_b, n_layer, n_next, &masked, &delta_next).iter().map(|v| (eta as f64).powi(2) * v).collect();
+            let got = f64s(&tracker.window(l).term(o, now, Activation::TanhRelu, eta).unwrap());
+            assert!(rel_err(&got, &want) < 1e-4, "order {o}: {}", rel_err(&got, &want));
             sum.iter_mut().zip(&got).for_each(|(s, g)| *s += g);
             let lin = f64s(&linear.window(l).linear_term(o, b, eta).unwrap());
             lin_sum.iter_mut().zip(&lin).for_each(|(s, g)| *s += g);
@@ -835,13 +665,7 @@ fn nonlinear_terms_match_eq_4_and_approximate_the_update() {
         }
         let init = mat_tn(n_b, n_layer, n_next, &z0, &delta_next);
         let actual = f64s(net.last_update(l));
-        let with = |terms: &[f64]| -> Vec<f64> {
-            terms
-                .iter()
-                .zip(&init)
-                .map(|(t, i)| t + eta as f64 * i)
-                .collect()
-        };
+        let with = |terms: &[f64]| -> Vec<f64> { terms.iter().zip(&init).map(|(t, i)| t + eta as f64 * i).collect() };
         let (err_nonlinear, err_linear, err_init) = (
             rel_err(&with(&sum), &actual),
             rel_err(&with(&lin_sum), &actual),
@@ -850,32 +674,17 @@ fn nonlinear_terms_match_eq_4_and_approximate_the_update() {
         eprintln!(
             "η {eta}: residual nonlinear {err_nonlinear:.2e}, linear {err_linear:.2e}, initial term only {err_init:.2e}"
         );
-        assert!(
-            err_nonlinear < 0.25 * err_init,
-            "the terms must explain most of what W_{{l−1}}'s change did"
-        );
-        assert!(
-            err_nonlinear < 0.5 * err_linear,
-            "eq. 4 keeps the masks eq. 5 drops"
-        );
+        assert!(err_nonlinear < 0.25 * err_init, "the terms must explain most of what W_{{l−1}}'s change did");
+        assert!(err_nonlinear < 0.5 * err_linear, "eq. 4 keeps the masks eq. 5 drops");
         residuals.push(err_nonlinear);
     }
     // A second-order residual falls at least 4× when η falls 4× at a fixed number
     // of steps (here far more: at η = 0.02 a few units cross ReLU's kink).
-    assert!(
-        residuals[1] < residuals[0] / 4.0,
-        "residual must shrink with η: {residuals:?}"
-    );
+    assert!(residuals[1] < residuals[0] / 4.0, "residual must shrink with η: {residuals:?}");
 }
 
 /// `A = δᵀ L` in f64 for a window check.
-fn signal_product_f64(
-    n_b: usize,
-    n_prev: usize,
-    n_next: usize,
-    input: &[f32],
-    delta: &[f32],
-) -> Vec<f64> {
+fn signal_product_f64(n_b: usize, n_prev: usize, n_next: usize, input: &[f32], delta: &[f32]) -> Vec<f64> {
     mat_tn(n_b, n_next, n_prev, &f64s(delta), &f64s(input))
 }
 
@@ -949,10 +758,7 @@ fn autocorrelated_signals_give_terms_within_90_degrees_of_the_feedback() {
         assert!(*a < 90.0 && (a - angles[0]).abs() < 1e-9, "{angles:?}");
     }
     let random = fresh.linear_angles_deg(&feedback).unwrap();
-    assert!(
-        random.iter().any(|&a| a < 85.0) && random.iter().any(|&a| a > 95.0),
-        "{random:?}"
-    );
+    assert!(random.iter().any(|&a| a < 85.0) && random.iter().any(|&a| a > 95.0), "{random:?}");
 }
 
 #[test]
@@ -975,19 +781,11 @@ fn fa_training_on_a_repeated_batch_aligns_the_terms() {
     }
     for (l, angles) in linear.linear_angles_deg(&net).unwrap().iter().enumerate() {
         assert_eq!(angles.len(), 30);
-        assert!(
-            angles.iter().all(|&a| a < 90.0),
-            "layer {}: {angles:?}",
-            l + 1
-        );
+        assert!(angles.iter().all(|&a| a < 90.0), "layer {}: {angles:?}", l + 1);
     }
     for (l, angles) in nonlinear.angles_deg(&net).unwrap().iter().enumerate() {
         assert_eq!(angles.len(), 10);
-        assert!(
-            angles.iter().all(|&a| a < 90.0),
-            "layer {} (eq. 4): {angles:?}",
-            l + 1
-        );
+        assert!(angles.iter().all(|&a| a < 90.0), "layer {} (eq. 4): {angles:?}", l + 1);
     }
 }
 
@@ -1014,21 +812,9 @@ fn trackers_insist_on_every_step_and_on_fa() {
     net.step(&x, &y, 4).unwrap();
     net.step(&x, &y, 4).unwrap();
     assert!(tracker.observe(&net).is_err());
-    assert!(
-        copy.angles(&net)
-            .unwrap()
-            .iter()
-            .all(|a| a.disturbed_to_new_deg.is_some())
-    );
+    assert!(copy.angles(&net).unwrap().iter().all(|a| a.disturbed_to_new_deg.is_some()));
     // Alignment terms are defined for FA only.
-    let bp = Network::new(
-        NetConfig {
-            rule: Rule::Backprop,
-            ..net.config().clone()
-        },
-        1,
-    )
-    .unwrap();
+    let bp = Network::new(NetConfig { rule: Rule::Backprop, ..net.config().clone() }, 1).unwrap();
     assert!(DisturbedCopy::new(&bp, DisturbedFeedback::Same).is_err());
     let bp_tracker = AlignmentTracker::new(&bp, 5).unwrap();
     assert!(bp_tracker.linear_angles_deg(&bp).is_err());
@@ -1044,15 +830,9 @@ fn memory_of_the_windows_for_the_paper_net() {
     // nonlinear (O+1)·2·n_{l−1}·n_l·4 B. Layer 1 reads the 225 inputs.
     let sizes = [225, 50, 50, 50, 50, 50];
     let layer = |l| LayerShape::of(&sizes, l).unwrap();
-    assert_eq!(
-        AlignmentWindow::bytes_for(layer(1), 180),
-        181 * 50 * 225 * 4
-    ); // 8.1 MB
+    assert_eq!(AlignmentWindow::bytes_for(layer(1), 180), 181 * 50 * 225 * 4); // 8.1 MB
     assert_eq!(AlignmentWindow::bytes_for(layer(2), 180), 181 * 50 * 50 * 4); // 1.8 MB
-    assert_eq!(
-        NonlinearWindow::bytes_for(layer(1), DEFAULT_NONLINEAR_ORDERS),
-        61 * 2 * 225 * 50 * 4
-    ); // 5.5 MB
+    assert_eq!(NonlinearWindow::bytes_for(layer(1), DEFAULT_NONLINEAR_ORDERS), 61 * 2 * 225 * 50 * 4); // 5.5 MB
     let net = Network::new(NetConfig::paper(Rule::Feedback), 0).unwrap();
     let linear = AlignmentTracker::new(&net, 180).unwrap();
     assert_eq!(linear.bytes(), 181 * 4 * (50 * 225 + 3 * 50 * 50));

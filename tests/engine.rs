@@ -13,14 +13,7 @@ use fa_lab::train::{TrainConfig, Trainer};
 // ---------- helpers -------------------------------------------------------
 
 fn config(sizes: &[usize], rule: Rule, eta: f32) -> NetConfig {
-    NetConfig {
-        sizes: sizes.to_vec(),
-        rule,
-        eta,
-        weight_norm: None,
-        activation: Activation::TanhRelu,
-        use_bias: true,
-    }
+    NetConfig { sizes: sizes.to_vec(), rule, eta, weight_norm: None, activation: Activation::TanhRelu, use_bias: true }
 }
 
 /// Inputs uniform in [0, 1) and 0/1 targets, from a test-only stream.
@@ -132,8 +125,9 @@ fn bp_update_is_minus_eta_times_the_finite_difference_gradient() {
             let (mut plus, mut minus) = (before.clone(), before.clone());
             plus[i] += h;
             minus[i] -= h;
-            let grad =
-                (reference_loss(&sizes, &plus, activation, &x, &y, n_b) - reference_loss(&sizes, &minus, activation, &x, &y, n_b)) / (2.0 * h);
+            let grad = (reference_loss(&sizes, &plus, activation, &x, &y, n_b)
+                - reference_loss(&sizes, &minus, activation, &x, &y, n_b))
+                / (2.0 * h);
             fd_update.push(-(eta as f64) * grad);
         }
         let mut at = 0;
@@ -256,7 +250,10 @@ fn kolen_pollack_shrinks_the_gap_between_feedback_and_weights() {
         for l in 1..3 {
             let expect = initial[l - 1] * (1.0 - decay as f64).powi(steps as i32);
             let got = fro_norm(&gap(&net, l));
-            assert!((got - expect).abs() <= 1e-5 * initial[l - 1], "λ = {decay}, layer {l}: gap {got}, expected {expect}");
+            assert!(
+                (got - expect).abs() <= 1e-5 * initial[l - 1],
+                "λ = {decay}, layer {l}: gap {got}, expected {expect}"
+            );
         }
     }
 }
@@ -561,7 +558,8 @@ fn params_flat_layout_round_trips() {
     assert!(matches!(net.set_params_flat(&p[1..]), Err(Error::InvalidParam(_))));
     // loss_on agrees with the f64 reference on the current parameters.
     let (x, y) = random_batch(3, 5, 4, 2);
-    let reference = reference_loss(&sizes, &shifted.iter().map(|&v| v as f64).collect::<Vec<_>>(), Activation::TanhRelu, &x, &y, 5);
+    let reference =
+        reference_loss(&sizes, &shifted.iter().map(|&v| v as f64).collect::<Vec<_>>(), Activation::TanhRelu, &x, &y, 5);
     let loss = net.loss_on(&x, &y, 5).unwrap();
     assert!((loss - reference).abs() < 1e-5 * reference, "{loss} vs {reference}");
 }
@@ -571,10 +569,11 @@ fn params_flat_layout_round_trips() {
 #[test]
 fn the_rule_does_not_change_the_initialisation() {
     let sizes = [5, 4, 4, 3];
-    let nets: Vec<Network> = [Rule::Backprop, Rule::Feedback, Rule::Direct, Rule::SignSymmetry, Rule::KolenPollack { decay: 0.0 }]
-        .into_iter()
-        .map(|rule| Network::new(config(&sizes, rule, 0.01), 77).unwrap())
-        .collect();
+    let nets: Vec<Network> =
+        [Rule::Backprop, Rule::Feedback, Rule::Direct, Rule::SignSymmetry, Rule::KolenPollack { decay: 0.0 }]
+            .into_iter()
+            .map(|rule| Network::new(config(&sizes, rule, 0.01), 77).unwrap())
+            .collect();
     for n in &nets[1..] {
         assert_eq!(n.params_flat(), nets[0].params_flat());
     }

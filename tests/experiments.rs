@@ -32,8 +32,16 @@ fn quick(id: ExperimentId, edit: impl FnOnce(&mut Params)) -> FigureData {
     for panel in &fig.panels {
         let svg = svg_of(&fig, &panel.key);
         // Non-trivial: a path per series (line + legend) and the axis labels.
-        assert!(svg.contains(&panel.x_label.replace('&', "&amp;")) || panel.pca.is_some(), "{id} {}: no x label", panel.key);
-        assert!(svg.matches("<path").count() + svg.matches("<polyline").count() >= panel.series.len(), "{id} {}: too few lines", panel.key);
+        assert!(
+            svg.contains(&panel.x_label.replace('&', "&amp;")) || panel.pca.is_some(),
+            "{id} {}: no x label",
+            panel.key
+        );
+        assert!(
+            svg.matches("<path").count() + svg.matches("<polyline").count() >= panel.series.len(),
+            "{id} {}: too few lines",
+            panel.key
+        );
         assert!(svg.len() > 2000, "{id} {}: SVG of {} bytes", panel.key, svg.len());
     }
     fig
@@ -98,7 +106,9 @@ fn fig6_last_layer_update_is_bp_and_earlier_layers_are_further_off() {
         assert!(last(s) > s.mean[0], "‖W_{l}‖ did not grow: {:?}", s.mean);
     }
     let align: Vec<(f64, f64)> = (1..5)
-        .map(|l| (last(series(&fig, "b", &format!("fa/align/{l}"))), last(series(&fig, "b", &format!("fa_wn/align/{l}")))))
+        .map(|l| {
+            (last(series(&fig, "b", &format!("fa/align/{l}"))), last(series(&fig, "b", &format!("fa_wn/align/{l}"))))
+        })
         .collect();
     eprintln!("fig6b final ∠(W_l, B_lᵀ) (FA, FA+WN) l = 1..4: {align:.1?}");
     for l in 1..5 {
@@ -106,13 +116,19 @@ fn fig6_last_layer_update_is_bp_and_earlier_layers_are_further_off() {
         assert!(last(s) < s.mean[0] - 2.0 && last(s) < 88.0, "FA W_{l} does not align: {} → {}", s.mean[0], last(s));
     }
     let fb: Vec<(f64, f64)> = (1..5)
-        .map(|l| (last(series(&fig, "d", &format!("fa/fbupdate/{l}"))), last(series(&fig, "d", &format!("fa_wn/fbupdate/{l}")))))
+        .map(|l| {
+            (
+                last(series(&fig, "d", &format!("fa/fbupdate/{l}"))),
+                last(series(&fig, "d", &format!("fa_wn/fbupdate/{l}"))),
+            )
+        })
         .collect();
     eprintln!("fig6d final ∠(B_lᵀ, ΔW_l) (FA, FA+WN) l = 1..4: {fb:.1?}");
     let dfa: Vec<f64> = (0..5).map(|l| last(series(&fig, "c-dfa", &format!("dfa/update/{l}")))).collect();
     eprintln!("fig6 DFA update angles W_0..W_4: {dfa:.1?}");
     assert_eq!(dfa[4], 0.0);
-    let acc: Vec<f64> = ["bp", "fa", "fa_wn", "dfa"].iter().map(|k| last(series(&fig, "accuracy", &format!("{k}/accuracy")))).collect();
+    let acc: Vec<f64> =
+        ["bp", "fa", "fa_wn", "dfa"].iter().map(|k| last(series(&fig, "accuracy", &format!("{k}/accuracy")))).collect();
     eprintln!("fig6 final test accuracy (bp, fa, fa_wn, dfa): {acc:.1?}");
     // (e) both paths start at the same point (same initialisation) and the loss grid is filled.
     let pca = fig.panel("e").unwrap().pca.as_ref().expect("PCA panel");
@@ -155,7 +171,9 @@ fn fig3_orders_that_are_multiples_of_60_stand_out_without_shuffling() {
             }
         }
     }
-    eprintln!("fig3 late: neighbours minus multiples of 60 (degrees): fixed {fixed_gap:.1}, shuffled {shuffled_gap:.1}");
+    eprintln!(
+        "fig3 late: neighbours minus multiples of 60 (degrees): fixed {fixed_gap:.1}, shuffled {shuffled_gap:.1}"
+    );
     assert!(fixed_gap > 5.0, "fixed order: multiples of 60 do not stand out ({fixed_gap})");
     assert!(shuffled_gap.abs() < fixed_gap / 2.0, "shuffled: {shuffled_gap} vs fixed {fixed_gap}");
     // Early in training every order is aligned (below 90°) on average.
@@ -257,7 +275,10 @@ fn aggregate_works_on_partial_runs_and_chunked_runs_match_whole_ones() {
         assert_eq!((&a.key, &a.x), (&b.key, &b.x));
         assert!(a.y.iter().zip(&b.y).all(|(p, q)| (p - q).abs() <= 1e-12 * q.abs().max(1.0)));
     }
-    assert_eq!((back.run, back.condition, back.steps, back.curves.len()), (chunked.run, chunked.condition, chunked.steps, chunked.curves.len()));
+    assert_eq!(
+        (back.run, back.condition, back.steps, back.curves.len()),
+        (chunked.run, chunked.condition, chunked.steps, chunked.curves.len())
+    );
     let spec_json = serde_json::to_string(&specs[3]).unwrap();
     assert_eq!(serde_json::from_str::<fa_lab::experiments::RunSpec>(&spec_json).unwrap(), specs[3]);
 }
@@ -293,9 +314,30 @@ fn bad_parameters_are_invalid_param_errors() {
         assert!(matches!(p.runs(), Err(fa_lab::Error::InvalidParam(_))), "{id}: {p:?}");
     };
     check(|p| p.set_runs(0), ExperimentId::Fig6);
-    check(|p| if let Params::Fig3(p) = p { p.early_step = 10 }, ExperimentId::Fig3);
-    check(|p| if let Params::Fig5(p) = p { p.fractions = vec![1.5] }, ExperimentId::Fig5);
-    check(|p| if let Params::Fig2b(p) = p { p.eta = -1.0 }, ExperimentId::Fig2b);
+    check(
+        |p| {
+            if let Params::Fig3(p) = p {
+                p.early_step = 10
+            }
+        },
+        ExperimentId::Fig3,
+    );
+    check(
+        |p| {
+            if let Params::Fig5(p) = p {
+                p.fractions = vec![1.5]
+            }
+        },
+        ExperimentId::Fig5,
+    );
+    check(
+        |p| {
+            if let Params::Fig2b(p) = p {
+                p.eta = -1.0
+            }
+        },
+        ExperimentId::Fig2b,
+    );
     assert!("fig9".parse::<ExperimentId>().is_err());
     assert!("fast".parse::<Preset>().is_err());
     for id in ExperimentId::ALL {
@@ -314,7 +356,9 @@ fn cli_writes_svg_json_csv_and_rejects_bad_arguments_with_exit_2() {
     let exe = env!("CARGO_BIN_EXE_fa-lab");
     let out = std::env::temp_dir().join(format!("fa-lab-figure-test-{}", std::process::id()));
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data/mnist15.bin");
-    let run = |args: &[&str]| std::process::Command::new(exe).args(args).arg("--data").arg(&data).arg("--out").arg(&out).output().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(exe).args(args).arg("--data").arg(&data).arg("--out").arg(&out).output().unwrap()
+    };
     let ok = run(&["figure", "fig2b", "--preset", "quick", "--runs", "2", "--seed", "7"]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     for file in ["fig2b-b.svg", "fig2b.json", "fig2b.csv"] {

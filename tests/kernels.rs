@@ -2,7 +2,7 @@
 //! (error bound relative to Σ|a||b|), every SIMD path against the scalar
 //! reference bit for bit, and tanh against f64 `tanh` in ulps.
 
-use fa_lab::kernels::{self, on, reference, Path};
+use fa_lab::kernels::{self, Path, on, reference};
 
 /// Deterministic values in [-1, 1) with a spread of magnitudes (so that the
 /// order of summation matters for the bits).
@@ -127,7 +127,15 @@ fn products_bit_identical_to_reference_on_every_path() {
     for n in 1..=70 {
         shapes.push((1 + n % 19, 1 + (n * 7) % 40, n));
     }
-    shapes.extend([(1000, 225, 50), (225, 1000, 50), (50, 1000, 50), (33, 20, 17), (64, 9, 5), (100, 30, 3), (17, 4, 31)]);
+    shapes.extend([
+        (1000, 225, 50),
+        (225, 1000, 50),
+        (50, 1000, 50),
+        (33, 20, 17),
+        (64, 9, 5),
+        (100, 30, 3),
+        (17, 4, 31),
+    ]);
     shapes.extend([(8, 0, 5), (0, 3, 4), (5, 3, 0)]);
     for (si, &(m, k, n)) in shapes.iter().enumerate() {
         let a = rand_vec(m * k, 10 + si as u64);
@@ -252,7 +260,8 @@ fn activations_match_their_definitions_on_every_path() {
             })
             .collect();
         let lin: Vec<f32> = z0.iter().enumerate().map(|(i, &z)| z + bias[i % n]).collect();
-        let deriv: Vec<f32> = g0.iter().zip(&relu_tanh).map(|(&g, &a)| g * if a > 0.0 { 1.0 - a * a } else { 0.0 }).collect();
+        let deriv: Vec<f32> =
+            g0.iter().zip(&relu_tanh).map(|(&g, &a)| g * if a > 0.0 { 1.0 - a * a } else { 0.0 }).collect();
         for path in all_paths() {
             let mut z = z0.clone();
             on::bias_tanh_relu(path, &mut z, &bias);
@@ -290,7 +299,8 @@ fn col_sum_matches_f64_and_reference_bits() {
         let mut want = vec![0.0; n];
         reference::col_sum(rows, n, alpha, &x, &mut want);
         for j in 0..n {
-            let (s, t) = (0..rows).fold((0.0f64, 0.0f64), |(s, t), r| (s + x[r * n + j] as f64, t + x[r * n + j].abs() as f64));
+            let (s, t) =
+                (0..rows).fold((0.0f64, 0.0f64), |(s, t), r| (s + x[r * n + j] as f64, t + x[r * n + j].abs() as f64));
             let tol = (rows as f64 + 2.0) * f32::EPSILON as f64 * alpha as f64 * t + 1e-37;
             assert!((want[j] as f64 - alpha as f64 * s).abs() <= tol);
         }

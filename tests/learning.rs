@@ -70,7 +70,8 @@ fn cli_train_writes_metrics_and_summary() {
         assert_eq!(cols[0], k.to_string());
         assert_eq!(cols.last(), Some(&"0"), "FA's last-layer update angle is 0");
     }
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
 
     let mut cfg = TrainConfig::paper(Rule::Feedback, 3);
     cfg.epochs = 2;

@@ -97,7 +97,14 @@ fn run_figure(params: &Params, data: &Mnist15) -> Result<FigureData> {
     run_all(params, data, |r| {
         done += 1;
         let status = r.failure.as_deref().map_or("ok".to_string(), |f| format!("FAILED: {f}"));
-        eprintln!("  {} run {} {} (seed {}): {} steps, {status} [{done}/{total}]", params.id(), r.run, r.condition_name, r.seed, r.steps);
+        eprintln!(
+            "  {} run {} {} (seed {}): {} steps, {status} [{done}/{total}]",
+            params.id(),
+            r.run,
+            r.condition_name,
+            r.seed,
+            r.steps
+        );
     })
 }
 
