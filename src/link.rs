@@ -32,7 +32,7 @@ fn pairs<'a>(query: &'a str, allowed: &[&str]) -> Result<Vec<(&'a str, String)>>
     Ok(out)
 }
 
-fn percent_decode(s: &str) -> Result<String> {
+pub(crate) fn percent_decode(s: &str) -> Result<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -1,0 +1,301 @@
+//! The page's forms, spoken in links: the field values that show a train or
+//! figure link, the link that field values make, and the option lists the
+//! forms offer (rules, figures, presets).
+//!
+//! A form field is named by the link key it edits (`eta`, `epochs`, `sizes`,
+//! …), plus three that a link folds into another key: `decay` (into
+//! `rule=kp:<decay>`) and `wn` (whether `gamma` is written). Field values are
+//! text, as a form holds them; an empty value means "the link's default".
+//! Making a link goes through [`link::train_config_from_query`] and
+//! [`link::train_config_to_query`], so the one strict parser checks what a
+//! person typed and the one serialiser writes it: a link shown in a form and
+//! submitted unchanged gives the same link back, key for key. A field the form
+//! has no input for is passed through as it came, so nothing is dropped.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::experiments::{ExperimentId, Preset};
+use crate::link;
+use crate::net::{Activation, Rule};
+use crate::train::TrainConfig;
+use crate::{Error, Result};
+
+/// Form fields by name: link keys, plus `decay` and `wn` (see the module doc).
+pub type Fields = BTreeMap<String, String>;
+
+/// One entry of a `<select>`: the value a link holds and what a person reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    /// A sentence more, e.g. how long a preset takes.
+    pub note: String,
+}
+
+/// Every option list of the page's forms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choices {
+    pub rules: Vec<Choice>,
+    pub figures: Vec<Choice>,
+    pub presets: Vec<Choice>,
+}
+
+const RULES: [Rule; 5] = [
+    Rule::Feedback,
+    Rule::Backprop,
+    Rule::Direct,
+    Rule::SignSymmetry,
+    Rule::KolenPollack { decay: crate::net::DEFAULT_KP_DECAY },
+];
+
+fn rule_label(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Feedback => "FA (BP-TRW)",
+        Rule::Backprop => "BP",
+        Rule::Direct => "DFA",
+        Rule::SignSymmetry => "Sign-symmetry",
+        Rule::KolenPollack { .. } => "Kolen–Pollack",
+    }
+}
+
+/// A preset's name in links (`quick`, `paper`).
+pub fn preset_name(preset: Preset) -> &'static str {
+    match preset {
+        Preset::Quick => "quick",
+        Preset::Paper => "paper",
+    }
+}
+
+/// Roughly how long a preset takes, for a person deciding whether to press Run.
+pub fn preset_note(preset: Preset) -> &'static str {
+    match preset {
+        Preset::Quick => "seconds to a minute: the figure's shape on 3,000 images",
+        Preset::Paper => "hours: the paper's numbers of runs on all 60,000 images (minutes per run on a laptop core)",
+    }
+}
+
+/// The option lists of the train and figure forms.
+pub fn choices() -> Choices {
+    let choice = |value: &str, label: &str, note: &str| Choice {
+        value: value.to_string(),
+        label: label.to_string(),
+        note: note.to_string(),
+    };
+    Choices {
+        rules: RULES.iter().map(|&r| choice(r.name(), rule_label(r), "")).collect(),
+        figures: ExperimentId::ALL.iter().map(|&id| choice(id.name(), id.title(), "")).collect(),
+        presets: [Preset::Quick, Preset::Paper]
+            .iter()
+            .map(|&p| choice(preset_name(p), preset_name(p), preset_note(p)))
+            .collect(),
+    }
+}
+
+/// The train form's fields showing `cfg`. Every field the form has is set, so
+/// a form filled from one link keeps nothing of the link before.
+pub fn train_fields(cfg: &TrainConfig) -> Fields {
+    let net = &cfg.net;
+    let flag = |on: bool| if on { "1" } else { "0" }.to_string();
+    let mut f = Fields::new();
+    let mut put = |key: &str, value: String| {
+        f.insert(key.to_string(), value);
+    };
+    put("rule", net.rule.name().to_string());
+    put(
+        "decay",
+        match net.rule {
+            Rule::KolenPollack { decay } => decay.to_string(),
+            _ => String::new(),
+        },
+    );
+    // Empty: the rule's default, which follows the rule when it changes.
+    put("eta", if net.eta == net.rule.default_eta() { String::new() } else { net.eta.to_string() });
+    put("epochs", cfg.epochs.to_string());
+    put("seed", cfg.seed.to_string());
+    put("n", cfg.n_train.map(|n| n.to_string()).unwrap_or_default());
+    put("batch", cfg.batch.to_string());
+    put("wn", flag(net.weight_norm.is_some()));
+    put("gamma", net.weight_norm.unwrap_or(1.0).to_string());
+    put("shuffle", flag(cfg.shuffle));
+    put("p", cfg.label_shuffle.to_string());
+    put("angles", flag(cfg.update_angles));
+    put("sizes", net.sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","));
+    put("linear", flag(net.activation == Activation::Linear));
+    f
+}
+
+/// The fields of a train link (the form shows these after opening it).
+pub fn train_fields_from_query(query: &str) -> Result<Fields> {
+    Ok(train_fields(&link::train_config_from_query(query)?))
+}
+
+/// The run the fields describe, checked by the link parser (errors name the field).
+pub fn train_config_from_fields(fields: &Fields) -> Result<TrainConfig> {
+    let get = |key: &str| fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let rule = get("rule").unwrap_or("fa");
+    match get("decay") {
+        Some(decay) if rule == "kp" => pairs.push(("rule", format!("kp:{decay}"))),
+        Some(decay) => {
+            return Err(Error::InvalidParam(format!(
+                "a decay ({decay}) applies to Kolen–Pollack (rule kp) only, not to rule {rule}"
+            )));
+        }
+        None => pairs.push(("rule", rule.to_string())),
+    }
+    let wn = match get("wn") {
+        None => false,
+        Some(v) => matches!(v, "1" | "true" | "on"),
+    };
+    for (key, value) in fields {
+        let value = value.trim();
+        match key.as_str() {
+            "rule" | "decay" | "wn" => {}
+            "gamma" if !wn => {}
+            "gamma" if value.is_empty() => {
+                return Err(Error::InvalidParam("weight normalisation is on but gamma is empty".into()));
+            }
+            _ if value.is_empty() => {}
+            _ => pairs.push((key.as_str(), value.to_string())),
+        }
+    }
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+    link::train_config_from_query(&query.join("&"))
+}
+
+/// The link of the fields: [`train_config_from_fields`] written by [`link::train_config_to_query`].
+pub fn train_query_from_fields(fields: &Fields) -> Result<String> {
+    Ok(link::train_config_to_query(&train_config_from_fields(fields)?))
+}
+
+/// The figure form's fields showing a figure link: `fig`, `preset`, `runs`,
+/// `seed`, and any other key of the link as it came (e.g. an embed's `panel`).
+pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
+    let params = link::figure_params_from_query(query)?;
+    let mut f = Fields::new();
+    for part in query.trim().trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        f.insert(key.to_string(), link::percent_decode(value)?);
+    }
+    f.insert("fig".into(), params.id().name().to_string());
+    f.entry("preset".into()).or_insert_with(|| preset_name(Preset::Quick).to_string());
+    f.insert("runs".into(), params.n_runs().to_string());
+    f.insert("seed".into(), params.seed().to_string());
+    Ok(f)
+}
+
+/// The figure link of the fields, checked by the link parser: `fig`,
+/// `preset`, `runs`, `seed` first, then any other field as it came.
+pub fn figure_query_from_fields(fields: &Fields) -> Result<String> {
+    const FIRST: [&str; 4] = ["fig", "preset", "runs", "seed"];
+    let keys = FIRST.iter().copied().chain(fields.keys().map(String::as_str).filter(|k| !FIRST.contains(k)));
+    let query: Vec<String> = keys
+        .filter_map(|k| fields.get(k).map(|v| (k, v.trim())))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    let query = query.join("&");
+    link::figure_params_from_query(&query)?;
+    Ok(query)
+}
+
+/// Percent-encodes what a link value cannot hold as is (`&`, `=`, `%`, spaces …);
+/// letters, digits and `-._~,:` stay readable.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~,:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every train key, in the order `train_config_to_query` writes them.
+    const EVERY_KEY: &str = "rule=kp:0.01&eta=0.0003&epochs=3&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500&sizes=225,100,50&linear=1";
+
+    #[test]
+    fn a_link_shown_in_the_form_comes_back_unchanged() {
+        for q in [
+            EVERY_KEY,
+            "rule=fa&epochs=20&seed=0",
+            "rule=kp:0.01&epochs=1&seed=4&sizes=225,100,50&linear=1",
+            "rule=dfa&eta=0.002&epochs=2&seed=9&n=1000&batch=100",
+            "rule=sign&epochs=1&seed=4294967295&gamma=2",
+        ] {
+            let fields = train_fields_from_query(q).unwrap();
+            assert_eq!(train_query_from_fields(&fields).unwrap(), q, "{fields:?}");
+            assert_eq!(train_config_from_fields(&fields).unwrap(), link::train_config_from_query(q).unwrap());
+        }
+    }
+
+    #[test]
+    fn fields_follow_a_person_editing_the_form() {
+        let mut f = train_fields_from_query("rule=fa&epochs=2&seed=1").unwrap();
+        // Switching the rule: η (empty) follows the new rule's default.
+        f.insert("rule".into(), "bp".into());
+        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=bp&epochs=2&seed=1");
+        f.insert("rule".into(), "kp".into());
+        f.insert("decay".into(), "0.02".into());
+        f.insert("wn".into(), "1".into());
+        f.insert("gamma".into(), "2".into());
+        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=kp:0.02&epochs=2&seed=1&gamma=2");
+        // Turning WN off drops γ; a decay without KP is refused, by name.
+        f.insert("wn".into(), "0".into());
+        f.insert("rule".into(), "fa".into());
+        let err = train_query_from_fields(&f).unwrap_err().to_string();
+        assert!(err.contains("decay"), "{err}");
+        f.insert("decay".into(), String::new());
+        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=fa&epochs=2&seed=1");
+        // A typed value with link syntax in it is a value, not a new key.
+        f.insert("eta".into(), "1&epochs=9".into());
+        let err = train_query_from_fields(&f).unwrap_err().to_string();
+        assert!(err.contains("eta=\"1&epochs=9\""), "{err}");
+        // A field the form has no input for reaches the parser as it came.
+        let mut g = train_fields_from_query("").unwrap();
+        g.insert("colour".into(), "red".into());
+        let err = train_query_from_fields(&g).unwrap_err().to_string();
+        assert!(err.contains("unknown setting \"colour\""), "{err}");
+    }
+
+    #[test]
+    fn figure_fields_keep_every_key() {
+        let q = "fig=fig6&preset=paper&runs=3&seed=11&panel=b";
+        let f = figure_fields_from_query(q).unwrap();
+        assert_eq!(f.get("panel").map(String::as_str), Some("b"));
+        assert_eq!(figure_query_from_fields(&f).unwrap(), q);
+        // Defaults are written out: the preset's runs, quick, seed 0.
+        let f = figure_fields_from_query("fig=fig2b").unwrap();
+        let runs = ExperimentId::Fig2b.params(Preset::Quick).n_runs();
+        assert_eq!(figure_query_from_fields(&f).unwrap(), format!("fig=fig2b&preset=quick&runs={runs}&seed=0"));
+        let mut f = f;
+        f.insert("runs".into(), "0".into());
+        assert!(figure_query_from_fields(&f).unwrap_err().to_string().contains("runs"));
+        assert!(figure_fields_from_query("preset=quick").unwrap_err().to_string().contains("which figure"));
+    }
+
+    #[test]
+    fn choices_come_from_the_core() {
+        let c = choices();
+        let rules: Vec<&str> = c.rules.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(rules, ["fa", "bp", "dfa", "sign", "kp"]);
+        for r in &c.rules {
+            assert!(r.value.parse::<Rule>().is_ok());
+        }
+        assert_eq!(c.figures.len(), ExperimentId::ALL.len());
+        for f in &c.figures {
+            assert!(f.value.parse::<ExperimentId>().is_ok());
+        }
+        for p in &c.presets {
+            assert!(p.value.parse::<Preset>().is_ok());
+        }
+    }
+}
