@@ -63,6 +63,70 @@ pub fn draw_digit_grid<DB: DrawingBackend>(
     area.present().map_err(plot_err)
 }
 
+/// Draws what a network says about test digits, one column each: the digit,
+/// "says c" (green when right, red when wrong, the true label after it), and
+/// per class the mean output over that class's code units — the bar of the
+/// class read out is filled, the others outlined.
+pub fn draw_predictions<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    split: &Split,
+    predictions: &[crate::live::Prediction],
+    cols: usize,
+) -> Result<()> {
+    if cols == 0 {
+        return Err(Error::InvalidParam("a prediction grid needs at least one column".into()));
+    }
+    area.fill(&WHITE).map_err(plot_err)?;
+    let rows = predictions.len().div_ceil(cols).max(1);
+    let right = RGBColor(0x1a, 0x7f, 0x37);
+    let wrong = RGBColor(0xb4, 0x23, 0x18);
+    for (cell, p) in area.split_evenly((rows, cols)).iter().zip(predictions) {
+        if p.index >= split.len() {
+            return Err(Error::InvalidParam(format!("digit index {} is past the {} images", p.index, split.len())));
+        }
+        let (w, h) = cell.dim_in_pixel();
+        let (w, h) = (w as i32, h as i32);
+        // Top 45 %: the digit; then a line of text; the rest: ten bars.
+        let side = ((h as f64 * 0.45) as i32).min(w - 8).max(SIDE as i32);
+        let scale = side as f64 / SIDE as f64;
+        let x0 = (w - side) / 2;
+        for (i, &v) in split.image(p.index).iter().enumerate() {
+            let (r, c) = ((i / SIDE) as f64, (i % SIDE) as f64);
+            let a = (x0 + (c * scale).round() as i32, 2 + (r * scale).round() as i32);
+            let b = (x0 + ((c + 1.0) * scale).round() as i32, 2 + ((r + 1.0) * scale).round() as i32);
+            cell.draw(&Rectangle::new([a, b], RGBColor(v, v, v).filled())).map_err(plot_err)?;
+        }
+        let ok = p.predicted == p.label as usize;
+        let colour = if ok { right } else { wrong };
+        let text_h = ((h as f64 * 0.11) as i32).max(10);
+        let centre = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        );
+        let says = if ok { format!("says {}", p.predicted) } else { format!("says {} ({})", p.predicted, p.label) };
+        let font = ("sans-serif", text_h as f64).into_font().color(&colour).pos(centre);
+        cell.draw_text(&says, &font, (w / 2, side + 5)).map_err(plot_err)?;
+        let bars_top = side + 8 + text_h;
+        let digit_h = ((h as f64 * 0.09) as i32).max(8);
+        let bars_bottom = h - digit_h - 3;
+        let n = p.code_match.len().max(1) as i32;
+        let bar_w = ((w - 8) / n).max(2);
+        let left = (w - bar_w * n) / 2;
+        let small = ("sans-serif", digit_h as f64).into_font().color(&palette::INK).pos(centre);
+        for (c, &m) in p.code_match.iter().enumerate() {
+            let x = left + c as i32 * bar_w;
+            let height = ((bars_bottom - bars_top) as f64 * m.clamp(0.0, 1.0)).round() as i32;
+            let bar = [(x + 1, bars_bottom - height), (x + bar_w - 1, bars_bottom)];
+            let style = if c == p.predicted { colour.filled() } else { palette::TRAIN.stroke_width(1) };
+            cell.draw(&Rectangle::new(bar, style)).map_err(plot_err)?;
+            cell.draw_text(&c.to_string(), &small, (x + bar_w / 2, bars_bottom + 2)).map_err(plot_err)?;
+        }
+        let axis = [(left, bars_bottom), (left + bar_w * n, bars_bottom)];
+        cell.draw(&PathElement::new(axis, palette::INK.stroke_width(1))).map_err(plot_err)?;
+    }
+    area.present().map_err(plot_err)
+}
+
 /// Draws the class histogram of the training and test splits side by side,
 /// as the fraction of each split in each class.
 pub fn draw_class_histogram<DB: DrawingBackend>(
@@ -444,5 +508,27 @@ mod tests {
         assert!(svg.contains("train (60,000)") && svg.contains("Class histogram"));
         // Classes absent from the split draw zero-height bars, still 20 in all.
         assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
+    }
+    #[test]
+    fn svg_predictions_say_the_class_and_mark_mistakes() {
+        let said = |index: usize, label: u8, predicted: usize| crate::live::Prediction {
+            index,
+            label,
+            predicted,
+            code_match: (0..N_CLASSES).map(|c| if c == predicted { 0.9 } else { 0.1 }).collect(),
+            outputs: vec![0.0; 50],
+        };
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (400, 200)).into_drawing_area();
+            draw_predictions(&area, &split(), &[said(0, 3, 3), said(2, 4, 7)], 2).unwrap();
+        }
+        assert!(svg.contains("says 3<") || svg.contains("says 3\n"), "a right answer: the class only");
+        assert!(svg.contains("says 7 (4)"), "a wrong answer names the true label");
+        // Per digit: the pixels and ten bars.
+        assert!(svg.matches("<rect").count() >= 1 + 2 * (N_PIXELS + N_CLASSES));
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+        assert!(matches!(draw_predictions(&area, &split(), &[said(9, 1, 1)], 1), Err(Error::InvalidParam(_))));
     }
 }

@@ -7,10 +7,12 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::data::{AssetHeader, Mnist15};
+use crate::data::{AssetHeader, Mnist15, Split};
 use crate::experiments::{self, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState};
+use crate::form::{self, Fields};
 use crate::history::History;
 use crate::link;
+use crate::live;
 use crate::net::Rule;
 use crate::plot;
 use crate::train::{TrainConfig, Trainer};
@@ -97,6 +99,8 @@ impl Lab {
 pub struct Run {
     inner: Trainer,
     history: History,
+    /// The test images, for [`Run::predictions`] (shared pixels, not a copy).
+    test: Split,
 }
 
 #[wasm_bindgen]
@@ -106,7 +110,11 @@ impl Run {
     pub fn new(lab: &Lab, config: JsValue) -> Result<Run, JsError> {
         let cfg: TrainConfig = from_value(config, "the run's settings")?;
         cfg.validate().map_err(to_js)?;
-        Ok(Run { inner: Trainer::new(cfg, &lab.data).map_err(to_js)?, history: History::new() })
+        Ok(Run {
+            inner: Trainer::new(cfg, &lab.data).map_err(to_js)?,
+            history: History::new(),
+            test: lab.data.test.clone(),
+        })
     }
 
     /// Runs up to `max_steps` minibatches (fewer at the end of training),
@@ -162,6 +170,88 @@ impl Run {
     pub fn fingerprint(&self) -> String {
         format!("{:016x}", self.inner.fingerprint())
     }
+
+    /// How far the run is after `busy_ms` of stepping: `{epoch, epochs,
+    /// iteration, total, fraction, seconds_left, text}` (see `live::progress`).
+    pub fn progress(&self, busy_ms: f64) -> Result<JsValue, JsError> {
+        let cfg = self.inner.config();
+        let per_epoch = self.inner.steps_per_epoch() as u64;
+        to_value(&live::progress(
+            self.inner.iteration(),
+            per_epoch * cfg.epochs as u64,
+            per_epoch,
+            cfg.epochs,
+            busy_ms / 1e3,
+        ))
+    }
+
+    /// The network's answers on test images `first .. first + count` now:
+    /// `[{index, label, predicted, code_match, outputs}]`.
+    pub fn predictions(&self, first: usize, count: usize) -> Result<JsValue, JsError> {
+        to_value(&self.predict(first, count)?)
+    }
+
+    /// Draws test images `first .. first + count` with what the network says, `cols` per row.
+    #[wasm_bindgen(js_name = drawPredictions)]
+    pub fn draw_predictions(
+        &self,
+        canvas: HtmlCanvasElement,
+        first: usize,
+        count: usize,
+        cols: usize,
+    ) -> Result<(), JsError> {
+        let predictions = self.predict(first, count)?;
+        plot::draw_predictions(&canvas_area(canvas)?, &self.test, &predictions, cols).map_err(to_js)
+    }
+}
+
+impl Run {
+    fn predict(&self, first: usize, count: usize) -> Result<Vec<live::Prediction>, JsError> {
+        let indices: Vec<usize> = (first..first.saturating_add(count)).collect();
+        let net = self.inner.network();
+        live::predictions(net, self.inner.codes(), &self.test, &indices).map_err(to_js)
+    }
+}
+
+/// The option lists of the page's forms: `{rules, figures, presets}`, each `[{value, label, note}]`.
+#[wasm_bindgen(js_name = formChoices)]
+pub fn form_choices() -> Result<JsValue, JsError> {
+    to_value(&form::choices())
+}
+
+/// The train form's fields (by link key) showing a link; an error names what is wrong.
+#[wasm_bindgen(js_name = trainFieldsFromLink)]
+pub fn train_fields_from_link(query: &str) -> Result<JsValue, JsError> {
+    to_value(&form::train_fields_from_query(query).map_err(to_js)?)
+}
+
+/// The link the train form's fields make, written by the core's one serialiser.
+#[wasm_bindgen(js_name = trainLinkFromFields)]
+pub fn train_link_from_fields(fields: JsValue) -> Result<String, JsError> {
+    let fields: Fields = from_value(fields, "the form's fields")?;
+    form::train_query_from_fields(&fields).map_err(to_js)
+}
+
+/// The figure form's fields showing a figure (or embed) link.
+#[wasm_bindgen(js_name = figureFieldsFromLink)]
+pub fn figure_fields_from_link(query: &str) -> Result<JsValue, JsError> {
+    to_value(&form::figure_fields_from_query(query).map_err(to_js)?)
+}
+
+/// The figure link the figure form's fields make (checked by the link parser).
+#[wasm_bindgen(js_name = figureLinkFromFields)]
+pub fn figure_link_from_fields(fields: JsValue) -> Result<String, JsError> {
+    let fields: Fields = from_value(fields, "the form's fields")?;
+    form::figure_query_from_fields(&fields).map_err(to_js)
+}
+
+/// The panels a figure will have: `[{key, title}]` (from its layout, before any run).
+#[wasm_bindgen(js_name = figurePanels)]
+pub fn figure_panels(params: JsValue) -> Result<JsValue, JsError> {
+    let params: Params = from_value(params, "the experiment's parameters")?;
+    let figure = experiments::aggregate(&params, &[]).map_err(to_js)?;
+    let panels: Vec<(String, String)> = figure.panels.into_iter().map(|p| (p.key, p.title)).collect();
+    to_value(&panels)
 }
 
 /// The training settings a link's query describes (validated), or an error naming what is wrong.

@@ -2,7 +2,7 @@
 // 127.0.0.1, Debian's Chromium launched headless through playwright-core,
 // and an independent reader of the data asset (node's zlib, not our Rust).
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -67,7 +67,9 @@ export async function readAsset() {
   const [nTrain, nTest] = [word(2), word(3)];
   const payload = inflateSync(bytes.subarray(32));
   const trainLabels = payload.subarray(nTrain * 225, nTrain * 226);
-  return { bytes, nTrain, nTest, trainLabels };
+  const testStart = nTrain * 226;
+  const testLabels = payload.subarray(testStart + nTest * 225, testStart + nTest * 226);
+  return { bytes, nTrain, nTest, trainLabels, testLabels };
 }
 
 /** Counts pixels of a canvas that are not white. */
@@ -110,4 +112,12 @@ export function trainNatively(lab, name, args) {
   const out = join(lab.scratch, name);
   execFileSync(CLI, ['train', ...args, '--quiet', '--out', out], { cwd: ROOT });
   return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+}
+
+/** A full-page screenshot into target/e2e/<name>.png, at `width` px wide when given. */
+export async function shot(page, name, width) {
+  const dir = join(ROOT, 'target/e2e');
+  mkdirSync(dir, { recursive: true });
+  if (width) await page.setViewportSize({ width, height: 900 });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

@@ -1,0 +1,316 @@
+// The figures view (and #/embed): a figure link opens its figure; its runs go
+// to a pool of Web Workers that lives across runs (each worker loads the wasm
+// and the data once); panels redraw as runs finish. Quick presets start at
+// once, longer ones wait for the reader to press Run. A worker that throws or
+// runs out of memory is replaced; its run is reported and the others go on.
+
+import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+
+/** Web Workers running `ExperimentRun`s (worker.js); created once, reused by every run. */
+export class WorkerPool {
+  constructor(bytes, size) {
+    this.bytes = bytes;
+    this.loads = 0;        // workers started (each loads the wasm and the data once)
+    this.nextJob = 1;
+    this.batch = null;
+    this.slots = Array.from({ length: size }, () => this.spawn());
+  }
+
+  spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const slot = { worker, job: null };
+    worker.onmessage = ({ data }) => this.message(slot, data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.replace(slot, `the worker failed: ${e.message || 'an uncaught error'}`);
+    };
+    worker.postMessage({ type: 'init', asset: this.bytes });
+    this.loads++;
+    return slot;
+  }
+
+  /** Runs every spec; calls back on progress, on each result and on each failed run. */
+  runAll(specs, handlers) {
+    this.cancel();
+    return new Promise((resolve) => {
+      this.batch = { queue: specs.map((spec, i) => ({ spec, i })), handlers, running: 0, resolve };
+      this.dispatch();
+    });
+  }
+
+  /** Stops the current runs; the workers stay, ready for the next. */
+  cancel() {
+    for (const slot of this.slots) {
+      if (slot.job) { slot.worker.postMessage({ type: 'cancel' }); slot.job = null; }
+    }
+    this.batch = null;
+  }
+
+  dispatch() {
+    const batch = this.batch;
+    if (!batch) return;
+    for (const slot of this.slots) {
+      if (slot.job || !batch.queue.length) continue;
+      const job = { ...batch.queue.shift(), id: this.nextJob++, batch };
+      slot.job = job;
+      batch.running++;
+      slot.worker.postMessage({ type: 'run', id: job.id, spec: job.spec });
+    }
+    if (!batch.running && !batch.queue.length) { this.batch = null; batch.resolve(); }
+  }
+
+  /** The slot's job is over (finished or failed): free the slot, go on. */
+  release(slot) {
+    const job = slot.job;
+    slot.job = null;
+    if (job && job.batch === this.batch) job.batch.running--;
+    this.dispatch();
+  }
+
+  message(slot, data) {
+    const job = slot.job;
+    if (data.type === 'fatal' && !job) { this.replace(slot, data.message); return; }
+    if (!job || data.id !== job.id) return;   // a cancelled run's last words
+    const h = job.batch.handlers;
+    if (data.type === 'progress') h.onProgress(job.i, data.steps, data.total);
+    else if (data.type === 'done') { h.onResult(job.i, data.result); this.release(slot); }
+    else if (data.type === 'error') { h.onError(job.i, data.message); this.release(slot); }
+    else if (data.type === 'fatal') this.replace(slot, data.message);
+  }
+
+  /** A worker that crashed or ran out of memory: report its run, start a fresh worker in its place. */
+  replace(slot, message) {
+    const job = slot.job;
+    slot.worker.terminate();
+    const fresh = this.spawn();
+    this.slots[this.slots.indexOf(slot)] = fresh;
+    if (job && job.batch === this.batch) {
+      job.batch.handlers.onError(job.i, message);
+      job.batch.running--;
+    }
+    slot.job = null;
+    this.dispatch();
+  }
+}
+
+export class FigureView {
+  constructor(app) {
+    this.app = app;
+    this.engine = app.engine;
+    this.form = $('figure-form');
+    this.fields = new FieldForm(this.form, $('figure-kept'));
+    const choices = this.engine.formChoices();
+    this.presetNotes = Object.fromEntries(choices.presets.map((p) => [p.value, p.note]));
+    fillSelect(this.form.elements.fig, choices.figures);
+    fillSelect(this.form.elements.preset, choices.presets);
+    this.fields.fill(this.engine.figureFieldsFromLink(`fig=${choices.figures[0].value}`));
+    // A new figure or preset brings its own number of runs (the core's preset).
+    for (const name of ['fig', 'preset']) this.form.elements[name].addEventListener('change', () => this.presetChanged());
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.start(); });
+    $('figure-gate-run').onclick = () => this.start();
+    $('figure-stop').onclick = () => this.stop('Stopped. The panels show the runs that finished.');
+    $('figure-copy').onclick = () => {
+      const q = this.link();
+      if (q !== null) copyText(`${location.origin}${location.pathname}#/figures?${q}`, 'figure-message');
+    };
+    $('figure-embed').onclick = () => this.embedCode();
+    this.shownQuery = null;
+    this.embedPanel = null;
+    this.pool = null;
+    this.showPresetNote();
+  }
+
+  /** The pool, started on first use and kept for every later run. */
+  workers() {
+    if (!this.pool) {
+      const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+      this.pool = new WorkerPool(this.app.bytes, size);
+    }
+    return this.pool;
+  }
+
+  link(extra = {}) {
+    try {
+      return this.engine.figureLinkFromFields({ ...this.fields.read(), ...extra });
+    } catch (e) {
+      say('figure-message', `Cannot run: ${errorText(e)}`, true);
+      return null;
+    }
+  }
+
+  presetChanged() {
+    const fields = this.fields.read();
+    delete fields.runs;
+    try { this.fields.fill(this.engine.figureFieldsFromLink(this.engine.figureLinkFromFields(fields))); } catch { /* the form says why on Run */ }
+    this.showPresetNote();
+    this.showPanelChoices();
+  }
+
+  showPresetNote() {
+    const preset = this.form.elements.preset.value;
+    $('figure-preset-note').textContent = `${preset}: ${this.presetNotes[preset] || ''}`;
+  }
+
+  embedCode() {
+    const panel = $('figure-embed-panel').value;
+    const q = this.link(panel ? { panel } : {});
+    if (q === null) return;
+    const box = $('embed-code');
+    box.hidden = false;
+    box.value = `<iframe src="${location.origin}${location.pathname}#/embed?${q}" ` +
+      'width="600" height="420" style="border:0" title="FA Lab figure"></iframe>';
+    box.select();
+  }
+
+  showPanelChoices() {
+    const q = this.link();
+    let panels = [];
+    try { panels = this.engine.figurePanels(this.engine.figureParamsFromLink(q)); } catch { /* none */ }
+    fillSelect($('figure-embed-panel'), [{ value: '', label: 'all panels' },
+      ...panels.map(([key, title]) => ({ value: key, label: `${key} — ${title}` }))]);
+  }
+
+  /** Opens a figure or embed link: fills the form, draws the empty panels, and runs quick presets. */
+  show(query, { embed }) {
+    if (query === this.shownQuery && embed === this.shownEmbed) return;
+    this.shownQuery = query;
+    this.shownEmbed = embed;
+    $('figure-way').hidden = true;
+    if (!query) {
+      if (embed) this.wayOn('This embed link names no figure (it needs fig=…, e.g. fig=fig6).');
+      return;
+    }
+    let fields;
+    try {
+      fields = this.engine.figureFieldsFromLink(query);
+    } catch (e) {
+      this.stop();
+      const text = `This link could not be read — ${errorText(e)}.`;
+      if (embed) this.wayOn(text);
+      else {
+        say('figure-message', `${text} The form keeps its settings: choose a figure and press Run.`, true);
+        this.form.elements.fig.focus();
+      }
+      return;
+    }
+    this.embedPanel = embed ? fields.panel || null : null;
+    this.fields.fill(fields);
+    this.showPresetNote();
+    this.showPanelChoices();
+    if (fields.preset === 'quick') { this.start(); return; }
+    // A long computation starts only when the reader asks for it.
+    this.stop();
+    if (!this.open()) return;
+    say('figure-message', '');
+    $('figure-gate-text').textContent = `This figure uses the ${fields.preset} preset: ${this.specs.length} runs, ` +
+      `${this.presetNotes[fields.preset] || 'long'}. Press Run to start; the panels fill in as runs finish.`;
+    $('figure-gate').hidden = false;
+    document.body.dataset.figure = 'waiting';
+  }
+
+  /** A message with a way on, where a link names no figure. */
+  wayOn(text) {
+    this.stop();
+    $('figure-panels').replaceChildren();
+    say('figure-message', text, true);
+    const way = $('figure-way');
+    way.hidden = false;
+    const open = Object.assign(document.createElement('a'), { href: `${location.pathname}#/figures`, textContent: 'Open the paper figures' });
+    open.target = '_top';
+    way.replaceChildren(open, ' and choose one, or try ',
+      Object.assign(document.createElement('a'), { href: '#/embed?fig=fig6&preset=quick&runs=2&seed=0&panel=b', textContent: 'an example embed' }), '.');
+    document.body.dataset.figure = 'no-figure';
+  }
+
+  /** Reads the form, lists its runs and draws the empty panels; false (with a message) if refused. */
+  open() {
+    const q = this.link();
+    if (q === null) return false;
+    try {
+      this.params = this.engine.figureParamsFromLink(q);
+      this.specs = this.engine.experimentRuns(this.params);
+    } catch (e) {
+      say('figure-message', `Cannot run: ${errorText(e)}`, true);
+      return false;
+    }
+    this.query = q;
+    if (!this.embedPanel) { this.shownQuery = q; this.app.setQuery('figures', q); }
+    this.results = [];
+    this.failures = [];
+    $('figure-panels').replaceChildren();
+    this.canvases = new Map();
+    this.redraw();
+    return true;
+  }
+
+  start() {
+    this.stop();
+    $('figure-gate').hidden = true;
+    if (!this.open()) return;
+    say('figure-message', '');
+    const specs = this.specs;
+    this.progress = specs.map(() => 0);
+    this.totals = specs.map(() => 1);
+    $('figure-progress').hidden = false;
+    $('figure-stop').disabled = false;
+    document.body.dataset.figure = 'running';
+    this.started = performance.now();
+    this.status();
+    const pool = this.workers();
+    const token = (this.token = {});
+    pool.runAll(specs, {
+      onProgress: (i, steps, total) => { this.progress[i] = steps; this.totals[i] = total; this.status(); },
+      onResult: (i, result) => { this.progress[i] = this.totals[i]; this.results.push(result); this.redraw(); this.status(); },
+      onError: (i, message) => { this.failures.push(`run ${i + 1}: ${message}`); this.status(); },
+    }).then(() => {
+      if (this.token !== token) return;
+      this.token = null;
+      this.stop();
+      document.body.dataset.figure = 'done';
+      if (this.failures.length) say('figure-message', `Some runs failed; the panels show the others. ${this.failures.join('; ')}`, true);
+    });
+  }
+
+  stop(message) {
+    if (this.token) { this.token = null; this.pool?.cancel(); }
+    $('figure-stop').disabled = true;
+    $('figure-progress').hidden = true;
+    if (message) { say('figure-message', message); document.body.dataset.figure = 'stopped'; }
+  }
+
+  status() {
+    const done = this.progress.reduce((a, b) => a + b, 0);
+    const total = this.totals.reduce((a, b) => a + b, 0);
+    $('figure-progress').value = total ? done / total : 0;
+    const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
+    const failed = this.failures.length ? ` · ${this.failures.length} failed` : '';
+    $('figure-status').textContent = `${this.results.length} of ${this.specs.length} runs finished${failed} · ${seconds} s`;
+  }
+
+  redraw() {
+    let fig;
+    try {
+      fig = this.engine.aggregateRuns(this.params, this.results);
+    } catch (e) {
+      say('figure-message', `Aggregating the runs failed: ${errorText(e)}`, true);
+      return;
+    }
+    this.figure = fig;
+    for (const panel of fig.panels) {
+      if (this.embedPanel && panel.key !== this.embedPanel) continue;
+      let canvas = this.canvases.get(panel.key);
+      if (!canvas) {
+        const figure = document.createElement('figure');
+        canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
+        canvas.dataset.panel = panel.key;
+        figure.append(canvas);
+        $('figure-panels').append(figure);
+        this.canvases.set(panel.key, canvas);
+      }
+      try { this.engine.drawPanel(canvas, fig, panel.key); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
+    }
+    if (this.embedPanel && !fig.panels.some((p) => p.key === this.embedPanel)) {
+      say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${fig.panels.map((p) => p.key).join(', ')}.`, true);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// The train view: a form whose fields are a link's settings (the core fills
+// it from a link and makes the link from it), a run stepped in animation
+// frames with play/pause, single step, reset and a speed, the live panels,
+// progress with time left, and what the network says about a few test digits.
+
+import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+
+const FRAME_BUDGET_MS = 24;   // training time per animation frame
+const REDRAW_MS = 250;        // live plots redraw at most this often
+const MAX_GAP_MS = 1000;      // a longer gap between frames (a hidden tab) does not count as run time
+const DIGITS = 8;             // test digits shown with the network's answer
+/** Iterations per frame, slow to fast; 'auto' fills the frame budget. Every choice stays within it. */
+const SPEEDS = ['1', '4', '16', '64', 'auto'];
+
+export class TrainView {
+  constructor(app) {
+    this.app = app;
+    this.engine = app.engine;
+    this.form = $('train-form');
+    this.fields = new FieldForm(this.form, $('train-kept'));
+    const f = this.form.elements;
+    fillSelect(f.rule, this.engine.formChoices().rules);
+    fillSelect($('train-speed'), SPEEDS.map((s) => ({ value: s, label: s === 'auto' ? 'as fast as frames allow' : `${s} per frame` })));
+    $('train-speed').value = 'auto';
+    // The form starts from the core's defaults, not from values copied into HTML.
+    this.fields.fill(this.engine.trainFieldsFromLink(''));
+    f.decay.placeholder = `default ${this.engine.trainFieldsFromLink('rule=kp').decay}`;
+    this.showDefaultEta();
+    f.rule.addEventListener('change', () => this.showDefaultEta());
+
+    this.run = null;
+    this.running = false;
+    this.generation = 0;
+    this.firstDigit = 0;
+    this.shownQuery = null;
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.startFromForm(true); });
+    $('train-pause').onclick = () => this.toggle();
+    $('train-step').onclick = () => this.step();
+    $('train-reset').onclick = () => this.reset();
+    $('train-copy').onclick = () => {
+      const query = this.linkFromForm();
+      if (query !== null) copyText(`${location.origin}${location.pathname}#/train?${query}`, 'train-message');
+    };
+    $('train-next-digits').onclick = () => {
+      this.firstDigit = (this.firstDigit + DIGITS) % (this.app.lab.nTest() - DIGITS);
+      if (this.run) this.drawPredictions();
+    };
+    document.addEventListener('keydown', (e) => this.key(e));
+  }
+
+  show(query) {
+    if (query === this.shownQuery) return;
+    this.shownQuery = query;
+    if (!query) return;
+    try {
+      this.fields.fill(this.engine.trainFieldsFromLink(query));
+      this.showDefaultEta();
+      say('train-message', 'Settings from the link. Press Train to run them.');
+    } catch (e) {
+      say('train-message', `This link could not be read — ${errorText(e)}. The form keeps its settings.`, true);
+    }
+  }
+
+  showDefaultEta() {
+    const f = this.form.elements;
+    // f32 → JS number: show the value as written (7e-4, not 0.000699999975…).
+    try { f.eta.placeholder = `default ${+this.engine.defaultEta(f.rule.value).toPrecision(6)}`; } catch { /* kept */ }
+  }
+
+  /** The form's link, made by the core; null (with a message) when a field is refused. */
+  linkFromForm() {
+    try {
+      return this.engine.trainLinkFromFields(this.fields.read());
+    } catch (e) {
+      say('train-message', `Cannot start: ${errorText(e)}`, true);
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------- the run
+
+  /** A new run from the form's settings; plays it when `play`. */
+  startFromForm(play) {
+    const query = this.linkFromForm();
+    if (query === null) return false;
+    if (!this.newRun(query)) return false;
+    if (play) this.play();
+    return true;
+  }
+
+  newRun(query) {
+    let run;
+    try {
+      run = new this.engine.Run(this.app.lab, this.engine.trainConfigFromLink(query));
+    } catch (e) {
+      say('train-message', `Cannot start: ${errorText(e)}`, true);
+      return false;
+    }
+    this.pause();
+    this.run?.free();
+    this.run = run;
+    this.generation++;
+    const link = run.link();
+    this.shownQuery = link;
+    this.app.setQuery('train', link);
+    say('train-message', '');
+    $('train-reproduce').hidden = true;
+    $('train-empty').hidden = true;
+    $('train-live').hidden = false;
+    document.body.dataset.train = 'ready';
+    document.querySelector('#train-panels [data-needs="angles"]').hidden = !this.engine.trainConfigFromLink(link).update_angles;
+    this.last = null;
+    this.busyMs = 0;
+    this.stepsPerCall = 1;
+    this.draw();
+    return true;
+  }
+
+  play() {
+    if (!this.run || this.run.isDone()) { this.startFromForm(true); return; }
+    if (this.running) return;
+    this.running = true;
+    this.lastFrame = performance.now();
+    document.body.dataset.train = 'running';
+    this.showButtons();
+    const generation = this.generation;
+    requestAnimationFrame(() => this.frame(generation));
+  }
+
+  pause() {
+    if (!this.running) return;
+    this.running = false;
+    document.body.dataset.train = 'paused';
+    this.showButtons();
+    if (this.run) this.draw();
+  }
+
+  toggle() {
+    if (this.running) this.pause(); else this.play();
+  }
+
+  /** One iteration, paused (a new run from the form if there is none to go on with). */
+  step() {
+    this.pause();
+    if ((!this.run || this.run.isDone()) && !this.startFromForm(false)) return;
+    const t0 = performance.now();
+    if (this.advance(1)) {
+      this.busyMs += performance.now() - t0;
+      this.draw();
+      if (this.run.isDone()) this.finish();
+    }
+  }
+
+  /** Back to iteration 0 of the same settings, paused. */
+  reset() {
+    if (!this.run) return;
+    this.newRun(this.run.link());
+    document.body.dataset.train = 'reset';
+  }
+
+  showButtons() {
+    const button = $('train-pause');
+    button.textContent = this.running ? 'Pause' : (this.run && !this.run.isDone() && this.run.iteration() > 0 ? 'Resume' : 'Play');
+    button.setAttribute('aria-pressed', String(this.running));
+  }
+
+  /** Runs `n` steps; false (with the message) when the run stops on an error. */
+  advance(n) {
+    const run = this.run;
+    try {
+      const record = run.advance(n);
+      if (record) this.last = record;
+      return true;
+    } catch (e) {
+      this.running = false;
+      document.body.dataset.train = 'failed';
+      this.draw();
+      say('train-message', `The run stopped at iteration ${run.iteration()}: ${errorText(e)}. ` +
+        'Try a smaller η, or turn on WN. The plots show the run up to that point.', true);
+      $('train-pause').disabled = true;
+      $('train-step').disabled = true;
+      return false;
+    }
+  }
+
+  frame(generation) {
+    if (!this.running || !this.run || generation !== this.generation) return;
+    const run = this.run;
+    const t0 = performance.now();
+    this.busyMs += Math.min(t0 - this.lastFrame, MAX_GAP_MS);
+    this.lastFrame = t0;
+    const speed = $('train-speed').value;
+    const limit = speed === 'auto' ? Infinity : Number(speed);
+    let done = 0;
+    // Grow the chunk while a call stays well inside the frame budget.
+    while (done < limit && performance.now() - t0 < FRAME_BUDGET_MS && !run.isDone()) {
+      const n = Math.min(this.stepsPerCall, limit - done);
+      const c0 = performance.now();
+      if (!this.advance(n)) return;
+      done += n;
+      const ms = performance.now() - c0;
+      if (ms < FRAME_BUDGET_MS / 4) this.stepsPerCall = Math.min(this.stepsPerCall * 2, 64);
+      else if (ms > FRAME_BUDGET_MS && this.stepsPerCall > 1) this.stepsPerCall >>= 1;
+    }
+    if (run.isDone() || performance.now() - this.lastDraw > REDRAW_MS) this.draw();
+    if (run.isDone()) { this.finish(); return; }
+    requestAnimationFrame(() => this.frame(generation));
+  }
+
+  // ---------------------------------------------------------- drawing
+
+  draw() {
+    const run = this.run;
+    this.lastDraw = performance.now();
+    for (const canvas of document.querySelectorAll('#train-panels canvas')) {
+      if (canvas.closest('figure').hidden) continue;
+      try { run.drawPanel(canvas, canvas.dataset.panel); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+    }
+    const progress = run.progress(this.busyMs);
+    $('train-progress').value = progress.fraction;
+    const parts = [progress.text];
+    if (this.last) parts.push(`loss ${this.last.metrics.loss.toFixed(2)}`);
+    const acc = run.testAccuracies();
+    if (acc.length) parts.push(`test accuracy ${(100 * acc[acc.length - 1]).toFixed(2)} %`);
+    $('train-status').textContent = parts.join(' · ');
+    this.drawPredictions();
+    this.showButtons();
+    const stopped = document.body.dataset.train === 'failed';
+    $('train-pause').disabled = stopped;
+    $('train-step').disabled = stopped || run.isDone();
+  }
+
+  drawPredictions() {
+    const canvas = $('train-predictions');
+    const cols = canvas.clientWidth && canvas.clientWidth < 600 ? DIGITS / 2 : DIGITS;
+    try {
+      this.run.drawPredictions(canvas, this.firstDigit, DIGITS, cols);
+      const said = this.run.predictions(this.firstDigit, DIGITS);
+      $('train-says').textContent = said.map((p) =>
+        `test image ${p.index}: a ${p.label}, the network says ${p.predicted}${p.predicted === p.label ? '' : ' (wrong)'}`).join('; ') + '.';
+      $('train-digit-range').textContent = `${this.firstDigit}–${this.firstDigit + DIGITS - 1}`;
+    } catch (e) {
+      say('train-message', `Drawing the test digits failed: ${errorText(e)}`, true);
+    }
+  }
+
+  finish() {
+    this.running = false;
+    document.body.dataset.train = 'done';
+    this.showButtons();
+    const link = this.run.link();
+    const el = $('train-reproduce');
+    el.hidden = false;
+    el.replaceChildren('Fingerprint ', Object.assign(document.createElement('code'), { id: 'train-fingerprint', textContent: this.run.fingerprint() }),
+      '. The same numbers natively: ',
+      Object.assign(document.createElement('code'), { textContent: `fa-lab train --link '${link}' --out run` }));
+  }
+
+  // ---------------------------------------------------------- keys
+
+  /** Shortcuts while the train view is shown, never while typing in a field. */
+  key(e) {
+    if (document.body.dataset.view !== 'train' || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest?.('input, select, textarea, button, a, [contenteditable]')) return;
+    const speed = $('train-speed');
+    const actions = {
+      ' ': () => this.toggle(),
+      k: () => this.toggle(),
+      s: () => this.step(),
+      '.': () => this.step(),
+      r: () => this.reset(),
+      '[': () => { speed.selectedIndex = Math.max(0, speed.selectedIndex - 1); },
+      ']': () => { speed.selectedIndex = Math.min(speed.options.length - 1, speed.selectedIndex + 1); },
+    };
+    const action = actions[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+    if (!action) return;
+    e.preventDefault();
+    action();
+  }
+}

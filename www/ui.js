@@ -1,0 +1,69 @@
+// Small helpers shared by the page's views: element lookup, messages, copy,
+// and a form read and filled by its fields' names — the names are link keys,
+// and the core (src/form.rs) turns fields into links and links into fields.
+
+export const $ = (id) => document.getElementById(id);
+export const errorText = (e) => (e && e.message) || String(e);
+
+/** A message inside a view (a bad link, a diverged run): the view stays usable. */
+export function say(id, text, bad = false) {
+  const el = $(id);
+  el.textContent = text || '';
+  el.classList.toggle('bad', bad);
+}
+
+export async function copyText(text, messageId) {
+  try {
+    await navigator.clipboard.writeText(text);
+    say(messageId, 'Link copied.');
+  } catch {
+    say(messageId, `Copy this link: ${text}`);
+  }
+}
+
+/** Fills a `<select>` with the core's choices `[{value, label}]`. */
+export function fillSelect(select, choices) {
+  select.replaceChildren(...choices.map(({ value, label }) => new Option(label, value)));
+}
+
+/**
+ * A form whose named inputs are fields. Fields the form has no input for (a
+ * key a newer link carries) are kept as they came and listed read-only in
+ * `keptEl`, so submitting the form gives them back unchanged.
+ */
+export class FieldForm {
+  constructor(form, keptEl) {
+    this.form = form;
+    this.keptEl = keptEl;
+    this.kept = {};
+  }
+
+  inputs() {
+    return [...this.form.elements].filter((el) => el.name && !el.disabled && el.type !== 'submit' && el.type !== 'button');
+  }
+
+  fill(fields) {
+    this.kept = {};
+    const names = new Set(this.inputs().map((el) => el.name));
+    for (const [name, value] of Object.entries(fields)) {
+      if (!names.has(name)) { this.kept[name] = value; continue; }
+      const el = this.form.elements[name];
+      if (el.type === 'checkbox') el.checked = value === '1';
+      else el.value = value;
+    }
+    this.showKept();
+  }
+
+  read() {
+    const fields = { ...this.kept };
+    for (const el of this.inputs()) fields[el.name] = el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value;
+    return fields;
+  }
+
+  showKept() {
+    if (!this.keptEl) return;
+    const entries = Object.entries(this.kept);
+    this.keptEl.hidden = entries.length === 0;
+    this.keptEl.querySelector('code').textContent = entries.map(([k, v]) => `${k}=${v}`).join(' & ');
+  }
+}
