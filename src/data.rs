@@ -126,34 +126,101 @@ impl Mnist15 {
 
     /// Parses and verifies an asset: magic, version, sizes, checksum, labels.
     pub fn from_asset(bytes: &[u8]) -> Result<Mnist15> {
-        let header = AssetHeader::parse(bytes)?;
-        let body = &bytes[HEADER_LEN..];
-        if body.len() != header.compressed_len {
+        AssetDecoder::new(bytes)?.finish()
+    }
+}
+
+/// Decodes an asset a slice of the payload at a time, so a page can spread
+/// inflating it (about half a second) over animation frames;
+/// [`Mnist15::from_asset`] runs it in one go. Checks as it goes: the header
+/// and length at [`AssetDecoder::new`], the stream and the CRC-32 when the
+/// last byte is in, the labels at [`AssetDecoder::finish`].
+pub struct AssetDecoder<B: AsRef<[u8]>> {
+    bytes: B,
+    header: AssetHeader,
+    inflater: Box<miniz_oxide::inflate::core::DecompressorOxide>,
+    /// Compressed bytes read so far (after the header).
+    read: usize,
+    /// Inflated straight into a buffer of the announced size (the header's
+    /// counts are bounded by MAX_PAYLOAD): no growing Vec, whose doubling
+    /// would leave up to twice the payload in wasm memory, which never shrinks.
+    payload: Vec<u8>,
+    written: usize,
+    crc: crc32fast::Hasher,
+    done: bool,
+}
+
+impl<B: AsRef<[u8]>> AssetDecoder<B> {
+    /// Checks the header and the length; inflates nothing yet.
+    pub fn new(bytes: B) -> Result<Self> {
+        let all = bytes.as_ref();
+        let header = AssetHeader::parse(all)?;
+        if all.len() - HEADER_LEN != header.compressed_len {
             return Err(Error::CorruptData(format!(
                 "the file is {} bytes but its header announces {} (truncated download?)",
-                bytes.len(),
+                all.len(),
                 HEADER_LEN + header.compressed_len
             )));
         }
-        // Inflate straight into a buffer of the announced size (the header's
-        // counts are bounded by MAX_PAYLOAD): no growing Vec, whose doubling
-        // would leave up to twice the payload in wasm memory, which never shrinks.
         let expected = (header.n_train + header.n_test) * (N_PIXELS + 1);
-        let mut payload = vec![0u8; expected];
-        let written =
-            miniz_oxide::inflate::decompress_slice_iter_to_slice(&mut payload, std::iter::once(body), true, false)
-                .map_err(|status| match status {
-                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => Error::CorruptData(format!(
-                        "the payload is longer than the {expected} bytes its header announces"
-                    )),
-                    status => Error::CorruptData(format!("the compressed payload does not decode ({status:?})")),
-                })?;
-        if written != expected {
-            return Err(Error::CorruptData(format!("payload has {written} bytes, expected {expected}")));
+        Ok(AssetDecoder {
+            bytes,
+            header,
+            inflater: Box::default(),
+            read: 0,
+            payload: vec![0u8; expected],
+            written: 0,
+            crc: crc32fast::Hasher::new(),
+            done: false,
+        })
+    }
+
+    /// Inflates up to `max_bytes` more of the payload; true once all of it is in and checked.
+    pub fn step(&mut self, max_bytes: usize) -> Result<bool> {
+        use miniz_oxide::inflate::TINFLStatus;
+        use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags};
+        if self.done {
+            return Ok(true);
         }
-        if crc32fast::hash(&payload) != header.crc32 {
+        let flags =
+            inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+        let input = &self.bytes.as_ref()[HEADER_LEN + self.read..];
+        let (status, read, written) =
+            decompress_with_limit(&mut self.inflater, input, &mut self.payload, self.written, max_bytes.max(1), flags);
+        self.crc.update(&self.payload[self.written..self.written + written]);
+        self.read += read;
+        self.written += written;
+        let expected = self.payload.len();
+        match status {
+            TINFLStatus::Done => {}
+            TINFLStatus::HasMoreOutput if self.written < expected => return Ok(false),
+            TINFLStatus::HasMoreOutput => {
+                return Err(Error::CorruptData(format!(
+                    "the payload is longer than the {expected} bytes its header announces"
+                )));
+            }
+            status => return Err(Error::CorruptData(format!("the compressed payload does not decode ({status:?})"))),
+        }
+        if self.written != expected {
+            return Err(Error::CorruptData(format!("payload has {} bytes, expected {expected}", self.written)));
+        }
+        if self.crc.clone().finalize() != self.header.crc32 {
             return Err(Error::CorruptData("checksum mismatch: the file is damaged".into()));
         }
+        self.done = true;
+        Ok(true)
+    }
+
+    /// Share of the payload inflated so far, in [0, 1].
+    pub fn fraction(&self) -> f64 {
+        self.written as f64 / self.payload.len().max(1) as f64
+    }
+
+    /// The data set: inflates what is left, then splits and checks the labels.
+    pub fn finish(mut self) -> Result<Mnist15> {
+        while !self.step(usize::MAX)? {}
+        let header = self.header;
+        let mut payload = self.payload;
         // Split from the back so the training pixels, most of the payload,
         // stay in its buffer: no second copy of 13.5 MB (wasm memory never shrinks).
         let mut take_tail = |n: usize| payload.split_off(payload.len() - n);
@@ -308,6 +375,35 @@ mod tests {
     fn asset_round_trips() {
         let m = tiny();
         assert_eq!(Mnist15::from_asset(&m.to_asset().unwrap()).unwrap(), m);
+    }
+
+    #[test]
+    fn decoding_in_small_steps_gives_the_same_data() {
+        let m = tiny();
+        let asset = m.to_asset().unwrap();
+        let mut decoder = AssetDecoder::new(asset.clone()).unwrap();
+        let mut steps = 0;
+        let mut last = 0.0;
+        while !decoder.step(100).unwrap() {
+            assert!(decoder.fraction() > last && decoder.fraction() < 1.0);
+            last = decoder.fraction();
+            steps += 1;
+        }
+        // About 100 bytes a step (a back-reference may overshoot a little).
+        assert!(steps >= 2486 / 200 && decoder.fraction() == 1.0, "{steps} steps");
+        assert_eq!(decoder.finish().unwrap(), m);
+        // A damaged stream is found by the step that reaches it.
+        let mut bad = asset;
+        bad[24] ^= 1;
+        let mut decoder = AssetDecoder::new(bad).unwrap();
+        let err = loop {
+            match decoder.step(100) {
+                Ok(false) => continue,
+                Ok(true) => panic!("a bad checksum passed"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(err.contains("checksum"), "{err}");
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub fn draw_predictions<DB: DrawingBackend>(
         }
         let ok = p.predicted == p.label as usize;
         let colour = if ok { right } else { wrong };
-        let text_h = ((h as f64 * 0.11) as i32).max(10);
+        let text_h = ((w as f64 * 0.13).min(h as f64 * 0.09) as i32).max(10);
         let centre = plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Top,
@@ -107,7 +107,7 @@ pub fn draw_predictions<DB: DrawingBackend>(
         let font = ("sans-serif", text_h as f64).into_font().color(&colour).pos(centre);
         cell.draw_text(&says, &font, (w / 2, side + 5)).map_err(plot_err)?;
         let bars_top = side + 8 + text_h;
-        let digit_h = ((h as f64 * 0.09) as i32).max(8);
+        let digit_h = ((w as f64 * 0.09).min(h as f64 * 0.07) as i32).max(8);
         let bars_bottom = h - digit_h - 3;
         let n = p.code_match.len().max(1) as i32;
         let bar_w = ((w - 8) / n).max(2);

@@ -7,7 +7,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::data::{AssetHeader, Mnist15, Split};
+use crate::data::{AssetDecoder, AssetHeader, Mnist15, Split};
 use crate::experiments::{self, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState};
 use crate::form::{self, Fields};
 use crate::history::History;
@@ -94,6 +94,37 @@ impl Lab {
     }
 }
 
+/// Decodes the asset a slice at a time, so the page's main thread never
+/// blocks for the whole of it: `step` as often as frames allow, then `finish`.
+#[wasm_bindgen]
+pub struct LabLoader {
+    inner: AssetDecoder<Vec<u8>>,
+}
+
+#[wasm_bindgen]
+impl LabLoader {
+    /// Checks the header and the length (a truncated file fails here).
+    #[wasm_bindgen(constructor)]
+    pub fn new(asset: Vec<u8>) -> Result<LabLoader, JsError> {
+        Ok(LabLoader { inner: AssetDecoder::new(asset).map_err(to_js)? })
+    }
+
+    /// Inflates up to `max_bytes` more; true once the payload is in and its checksum checked.
+    pub fn step(&mut self, max_bytes: u32) -> Result<bool, JsError> {
+        self.inner.step(max_bytes as usize).map_err(to_js)
+    }
+
+    /// Share decoded so far, in [0, 1].
+    pub fn fraction(&self) -> f64 {
+        self.inner.fraction()
+    }
+
+    /// The loaded lab (this loader is used up).
+    pub fn finish(self) -> Result<Lab, JsError> {
+        Ok(Lab { data: self.inner.finish().map_err(to_js)? })
+    }
+}
+
 /// One training run, stepped by the page in frame-sized chunks.
 #[wasm_bindgen]
 pub struct Run {
@@ -158,6 +189,14 @@ impl Run {
     #[wasm_bindgen(js_name = totalSteps)]
     pub fn total_steps(&self) -> u32 {
         (self.inner.steps_per_epoch() * self.inner.config().epochs) as u32
+    }
+
+    /// Steps until the current epoch ends; the last of them also measures
+    /// test accuracy, the longest call, so the page gives it a frame of its own.
+    #[wasm_bindgen(js_name = stepsToEpochEnd)]
+    pub fn steps_to_epoch_end(&self) -> u32 {
+        let per_epoch = self.inner.steps_per_epoch() as u64;
+        (per_epoch - self.inner.iteration() % per_epoch) as u32
     }
 
     /// Test accuracy after each finished epoch.

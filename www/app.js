@@ -72,6 +72,29 @@ function concat(chunks, length) {
 }
 
 const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);
+const DECODE_MS = 30;         // decoding per animation frame, so the page stays responsive
+const nextFrame = () => new Promise((ok) => requestAnimationFrame(ok));
+
+/** Decodes the asset in frame-sized slices (the core checks it as it goes). */
+async function decode(engine, bytes) {
+  const loader = new engine.LabLoader(bytes);
+  let slice = 1 << 18;
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      if (loader.step(slice)) break;
+      const ms = performance.now() - t0;
+      if (ms < DECODE_MS / 2) slice *= 2;
+      else if (ms > DECODE_MS && slice > 1 << 14) slice >>= 1;
+      showStatus('Decoding the images…', loader.fraction());
+      await nextFrame();
+    }
+  } catch (e) {
+    loader.free();
+    throw e;
+  }
+  return loader.finish();
+}
 
 async function boot() {
   setState('loading');
@@ -100,10 +123,9 @@ async function boot() {
     return;
   }
 
-  showStatus('Decoding…');
   let lab;
   try {
-    lab = new engine.Lab(bytes);
+    lab = await decode(engine, bytes);
   } catch (e) {
     fail(`The data file is damaged or incomplete — ${errorText(e)}. Retrying downloads it again.`, boot);
     return;

@@ -6,6 +6,8 @@
 
 import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
 
+const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
+
 /** Web Workers running `ExperimentRun`s (worker.js); created once, reused by every run. */
 export class WorkerPool {
   constructor(bytes, size) {
@@ -202,10 +204,10 @@ export class FigureView {
     this.stop();
     if (!this.open()) return;
     say('figure-message', '');
-    $('figure-gate-text').textContent = `This figure uses the ${fields.preset} preset: ${this.specs.length} runs, ` +
-      `${this.presetNotes[fields.preset] || 'long'}. Press Run to start; the panels fill in as runs finish.`;
+    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${fields.preset} preset take ` +
+      `${this.presetNotes[fields.preset] || 'long'}. Press Run to start them; the panels fill in as runs finish.`;
     $('figure-gate').hidden = false;
-    document.body.dataset.figure = 'waiting';
+    this.redraw().then(() => { if (!this.token) document.body.dataset.figure = 'waiting'; });
   }
 
   /** A message with a way on, where a link names no figure. */
@@ -262,7 +264,7 @@ export class FigureView {
       onProgress: (i, steps, total) => { this.progress[i] = steps; this.totals[i] = total; this.status(); },
       onResult: (i, result) => { this.progress[i] = this.totals[i]; this.results.push(result); this.redraw(); this.status(); },
       onError: (i, message) => { this.failures.push(`run ${i + 1}: ${message}`); this.status(); },
-    }).then(() => {
+    }).then(() => this.redraw()).then(() => {
       if (this.token !== token) return;
       this.token = null;
       this.stop();
@@ -287,30 +289,54 @@ export class FigureView {
     $('figure-status').textContent = `${this.results.length} of ${this.specs.length} runs finished${failed} · ${seconds} s`;
   }
 
+  /**
+   * Aggregates the runs so far and redraws the panels, a few per animation
+   * frame (a panel takes ~20 ms), so opening or finishing a figure never
+   * blocks the page for long. Resolves once every panel shows the latest runs.
+   */
   redraw() {
-    let fig;
-    try {
-      fig = this.engine.aggregateRuns(this.params, this.results);
-    } catch (e) {
-      say('figure-message', `Aggregating the runs failed: ${errorText(e)}`, true);
-      return;
+    this.redrawWanted = true;
+    if (!this.redrawing) {
+      this.redrawing = new Promise((ok) => { this.redrawDone = ok; });
+      requestAnimationFrame(() => this.redrawStep());
     }
-    this.figure = fig;
-    for (const panel of fig.panels) {
-      if (this.embedPanel && panel.key !== this.embedPanel) continue;
-      let canvas = this.canvases.get(panel.key);
-      if (!canvas) {
-        const figure = document.createElement('figure');
-        canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
-        canvas.dataset.panel = panel.key;
-        figure.append(canvas);
-        $('figure-panels').append(figure);
-        this.canvases.set(panel.key, canvas);
+    return this.redrawing;
+  }
+
+  redrawStep() {
+    const t0 = performance.now();
+    if (this.redrawWanted) {
+      this.redrawWanted = false;
+      this.panelQueue = [];
+      try {
+        this.figure = this.engine.aggregateRuns(this.params, this.results);
+        this.panelQueue = this.figure.panels.map((p) => p.key).filter((key) => !this.embedPanel || key === this.embedPanel);
+        const keys = this.figure.panels.map((p) => p.key);
+        if (this.embedPanel && !keys.includes(this.embedPanel)) {
+          say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${keys.join(', ')}.`, true);
+        }
+      } catch (e) {
+        say('figure-message', `Aggregating the runs failed: ${errorText(e)}`, true);
       }
-      try { this.engine.drawPanel(canvas, fig, panel.key); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
     }
-    if (this.embedPanel && !fig.panels.some((p) => p.key === this.embedPanel)) {
-      say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${fig.panels.map((p) => p.key).join(', ')}.`, true);
+    let drawn = 0;
+    while (this.panelQueue.length && (drawn++ === 0 || performance.now() - t0 < PANEL_BUDGET_MS)) this.drawPanel(this.panelQueue.shift());
+    if (this.panelQueue.length || this.redrawWanted) { requestAnimationFrame(() => this.redrawStep()); return; }
+    const done = this.redrawDone;
+    this.redrawing = null;
+    done();
+  }
+
+  drawPanel(key) {
+    let canvas = this.canvases.get(key);
+    if (!canvas) {
+      const figure = document.createElement('figure');
+      canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
+      canvas.dataset.panel = key;
+      figure.append(canvas);
+      $('figure-panels').append(figure);
+      this.canvases.set(key, canvas);
     }
+    try { this.engine.drawPanel(canvas, this.figure, key); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
   }
 }

@@ -9,6 +9,7 @@ const FRAME_BUDGET_MS = 24;   // training time per animation frame
 const REDRAW_MS = 250;        // live plots redraw at most this often
 const MAX_GAP_MS = 1000;      // a longer gap between frames (a hidden tab) does not count as run time
 const DIGITS = 8;             // test digits shown with the network's answer
+const ROW_HEIGHT = 230;       // canvas pixels per row of test digits
 /** Iterations per frame, slow to fast; 'auto' fills the frame budget. Every choice stays within it. */
 const SPEEDS = ['1', '4', '16', '64', 'auto'];
 
@@ -112,6 +113,7 @@ export class TrainView {
     this.last = null;
     this.busyMs = 0;
     this.stepsPerCall = 1;
+    this.drawPending = false;
     this.draw();
     return true;
   }
@@ -189,21 +191,38 @@ export class TrainView {
     const t0 = performance.now();
     this.busyMs += Math.min(t0 - this.lastFrame, MAX_GAP_MS);
     this.lastFrame = t0;
+    if (this.drawPending) {
+      // The frame after an epoch's end only draws, so no frame holds both.
+      this.drawPending = false;
+      this.draw();
+      if (run.isDone()) { this.finish(); return; }
+      requestAnimationFrame(() => this.frame(generation));
+      return;
+    }
     const speed = $('train-speed').value;
     const limit = speed === 'auto' ? Infinity : Number(speed);
     let done = 0;
-    // Grow the chunk while a call stays well inside the frame budget.
     while (done < limit && performance.now() - t0 < FRAME_BUDGET_MS && !run.isDone()) {
-      const n = Math.min(this.stepsPerCall, limit - done);
+      // An epoch's last step also measures test accuracy (tens of ms): it runs
+      // alone, first in its frame, and the drawing waits for the next frame.
+      const toEpochEnd = run.stepsToEpochEnd();
+      if (toEpochEnd === 1) {
+        if (done === 0 && this.advance(1)) this.drawPending = true;
+        break;
+      }
+      const n = Math.min(this.stepsPerCall, limit - done, toEpochEnd - 1);
       const c0 = performance.now();
       if (!this.advance(n)) return;
       done += n;
+      // Grow the chunk while a call stays well inside the frame budget.
       const ms = performance.now() - c0;
       if (ms < FRAME_BUDGET_MS / 4) this.stepsPerCall = Math.min(this.stepsPerCall * 2, 64);
       else if (ms > FRAME_BUDGET_MS && this.stepsPerCall > 1) this.stepsPerCall >>= 1;
     }
-    if (run.isDone() || performance.now() - this.lastDraw > REDRAW_MS) this.draw();
-    if (run.isDone()) { this.finish(); return; }
+    // Time to redraw: now if the frame has room, else in a frame of its own.
+    if (!this.drawPending && performance.now() - this.lastDraw > REDRAW_MS) {
+      if (performance.now() - t0 < FRAME_BUDGET_MS) this.draw(); else this.drawPending = true;
+    }
     requestAnimationFrame(() => this.frame(generation));
   }
 
@@ -232,7 +251,10 @@ export class TrainView {
 
   drawPredictions() {
     const canvas = $('train-predictions');
-    const cols = canvas.clientWidth && canvas.clientWidth < 600 ? DIGITS / 2 : DIGITS;
+    // Two rows of four on a narrow screen, one row of eight otherwise.
+    const cols = canvas.parentElement.clientWidth < 600 ? DIGITS / 2 : DIGITS;
+    const height = (DIGITS / cols) * ROW_HEIGHT;
+    if (canvas.height !== height) canvas.height = height;
     try {
       this.run.drawPredictions(canvas, this.firstDigit, DIGITS, cols);
       const said = this.run.predictions(this.firstDigit, DIGITS);

@@ -55,7 +55,7 @@ test('the train view: empty state, step, play/pause, speed, reset, keys, time le
   assert.ok(await page.isVisible('#train-empty'), 's in a field did not step');
 
   // S steps once (focus away from the form first).
-  await page.click('h2');
+  await page.click('#view-train h2');
   await page.keyboard.press('s');
   await page.waitForSelector('#train-live', { state: 'visible' });
   assert.match(await status(page), /^epoch 1 of 2 · iteration 1 of 200/);
@@ -64,7 +64,7 @@ test('the train view: empty state, step, play/pause, speed, reset, keys, time le
 
   // Play at one iteration a frame; Space pauses; the count stands still while paused.
   await page.selectOption('#train-speed', '1');
-  await page.click('h2');
+  await page.click('#view-train h2');
   await page.keyboard.press(' ');
   await page.waitForFunction(() => /about .* left/.test(document.getElementById('train-status').textContent), null, { timeout: 30_000 });
   const perFrame = await page.evaluate(() => new Promise((ok) => {

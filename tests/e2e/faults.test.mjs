@@ -69,7 +69,7 @@ test('links without a figure say so and offer a way on', async () => {
 test('a paper-preset link opens the figure and waits for Run', async () => {
   const { page, errors } = await openReady('#/figures?fig=fig6&preset=paper&runs=1&seed=0');
   await figureState(page, 'waiting', 30_000);
-  assert.match(await page.textContent('#figure-gate'), /paper preset: \d+ runs, hours/);
+  assert.match(await page.textContent('#figure-gate'), /\d+ runs with the paper preset take hours/);
   assert.ok(await page.isVisible('#figure-gate-run'));
   assert.ok(await page.$$eval('#figure-panels canvas', (cs) => cs.length) >= 4, 'the empty panels are shown');
   assert.equal(await page.evaluate(() => window.faLab.app.views.figures.pool), null, 'no worker started');
