@@ -113,6 +113,9 @@ pub fn draw_predictions<DB: DrawingBackend>(
         let bar_w = ((w - 8) / n).max(2);
         let left = (w - bar_w * n) / 2;
         let small = ("sans-serif", digit_h as f64).into_font().color(&palette::INK).pos(centre);
+        // The bars' full height is an output of 1 (every code unit on): a light box shows the scale.
+        let scale_box = [(left, bars_top), (left + bar_w * n, bars_bottom)];
+        cell.draw(&Rectangle::new(scale_box, RGBColor(0xf1, 0xf3, 0xf5).filled())).map_err(plot_err)?;
         for (c, &m) in p.code_match.iter().enumerate() {
             let x = left + c as i32 * bar_w;
             let height = ((bars_bottom - bars_top) as f64 * m.clamp(0.0, 1.0)).round() as i32;

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use fa_lab::data::{Mnist15, N_PIXELS, Split};
-use fa_lab::web::{Lab, asset_expected_bytes, simd_enabled};
+use fa_lab::web::{Lab, LabLoader, asset_expected_bytes, simd_enabled};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -51,6 +51,21 @@ fn lab_decodes_the_asset_and_reports_labels() {
     assert_eq!(lab.train_labels(8, 4).unwrap(), vec![8, 9, 0, 1]);
     assert_eq!(lab.train_histogram(), vec![3; 10]);
     assert!(lab.train_labels(29, 2).is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_loader_decodes_in_slices_to_the_same_lab() {
+    let mut loader = LabLoader::new(asset()).unwrap();
+    let mut slices = 0;
+    while !loader.step(500).unwrap() {
+        slices += 1;
+    }
+    assert!(slices >= 3, "{slices} slices");
+    let lab = loader.finish().unwrap();
+    assert_eq!(lab.train_labels(8, 4).unwrap(), vec![8, 9, 0, 1]);
+    assert_eq!(lab.train_histogram(), Lab::new(&asset()).unwrap().train_histogram());
+    let bytes = asset();
+    assert!(LabLoader::new(bytes[..bytes.len() - 1].to_vec()).is_err(), "a truncated file fails at once");
 }
 
 #[wasm_bindgen_test]
