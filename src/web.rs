@@ -284,7 +284,7 @@ pub fn figure_link_from_fields(fields: JsValue) -> Result<String, JsError> {
     form::figure_query_from_fields(&fields).map_err(to_js)
 }
 
-/// The panels a figure will have: `[{key, title}]` (from its layout, before any run).
+/// The panels a figure will have: `[[key, title]]` (from its layout, before any run).
 #[wasm_bindgen(js_name = figurePanels)]
 pub fn figure_panels(params: JsValue) -> Result<JsValue, JsError> {
     let params: Params = from_value(params, "the experiment's parameters")?;
