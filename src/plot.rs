@@ -529,7 +529,8 @@ mod tests {
         assert!(svg.contains("says 3<") || svg.contains("says 3\n"), "a right answer: the class only");
         assert!(svg.contains("says 7 (4)"), "a wrong answer names the true label");
         // Per digit: the pixels and ten bars.
-        assert!(svg.matches("<rect").count() >= 1 + 2 * (N_PIXELS + N_CLASSES));
+        // The background, then per digit its pixels, the scale box and ten bars.
+        assert!(svg.matches("<rect").count() >= 2 * (N_PIXELS + 1 + N_CLASSES));
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
         assert!(matches!(draw_predictions(&area, &split(), &[said(9, 1, 1)], 1), Err(Error::InvalidParam(_))));

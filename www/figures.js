@@ -7,6 +7,7 @@
 import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
 
 const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
+const MAX_WORKERS = 4;
 
 /** Web Workers running `ExperimentRun`s (worker.js); created once, reused by every run. */
 export class WorkerPool {
@@ -80,17 +81,27 @@ export class WorkerPool {
     else if (data.type === 'fatal') this.replace(slot, data.message);
   }
 
-  /** A worker that crashed or ran out of memory: report its run, start a fresh worker in its place. */
+  /**
+   * A worker that crashed or ran out of memory: report its run, start a fresh
+   * worker in its place — up to a limit, so workers that cannot start at all
+   * (a missing file) end the runs with a message instead of respawning forever.
+   */
   replace(slot, message) {
     const job = slot.job;
     slot.worker.terminate();
-    const fresh = this.spawn();
-    this.slots[this.slots.indexOf(slot)] = fresh;
+    this.replaced = (this.replaced || 0) + 1;
+    const index = this.slots.indexOf(slot);
+    if (this.replaced <= 4 * MAX_WORKERS) this.slots[index] = this.spawn();
+    else this.slots.splice(index, 1);
     if (job && job.batch === this.batch) {
       job.batch.handlers.onError(job.i, message);
       job.batch.running--;
     }
     slot.job = null;
+    if (!this.slots.length && this.batch) {
+      const batch = this.batch;
+      for (const queued of batch.queue.splice(0)) batch.handlers.onError(queued.i, `no worker left to run it (${message})`);
+    }
     this.dispatch();
   }
 }
@@ -120,12 +131,13 @@ export class FigureView {
     this.embedPanel = null;
     this.pool = null;
     this.showPresetNote();
+    this.showPanelChoices();
   }
 
   /** The pool, started on first use and kept for every later run. */
   workers() {
     if (!this.pool) {
-      const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+      const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, MAX_WORKERS));
       this.pool = new WorkerPool(this.app.bytes, size);
     }
     return this.pool;

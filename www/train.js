@@ -283,7 +283,7 @@ export class TrainView {
   /** Shortcuts while the train view is shown, never while typing in a field. */
   key(e) {
     if (document.body.dataset.view !== 'train' || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.target.closest?.('input, select, textarea, button, a, [contenteditable]')) return;
+    if (e.target.closest?.('input, select, textarea, button, a, summary, [contenteditable]')) return;
     const speed = $('train-speed');
     const actions = {
       ' ': () => this.toggle(),
