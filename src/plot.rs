@@ -528,7 +528,6 @@ mod tests {
         }
         assert!(svg.contains("says 3<") || svg.contains("says 3\n"), "a right answer: the class only");
         assert!(svg.contains("says 7 (4)"), "a wrong answer names the true label");
-        // Per digit: the pixels and ten bars.
         // The background, then per digit its pixels, the scale box and ten bars.
         assert!(svg.matches("<rect").count() >= 2 * (N_PIXELS + 1 + N_CLASSES));
         let mut svg = String::new();
