@@ -126,9 +126,29 @@ pub fn train_fields(cfg: &TrainConfig) -> Fields {
     f
 }
 
-/// The fields of a train link (the form shows these after opening it).
+/// The fields of a train link (the form shows these after opening it). A key
+/// the parser accepts but no field shows (one a newer link format adds) is
+/// carried as it came, so the link made from the fields still has it.
 pub fn train_fields_from_query(query: &str) -> Result<Fields> {
-    Ok(train_fields(&link::train_config_from_query(query)?))
+    let mut fields = train_fields(&link::train_config_from_query(query)?);
+    for (key, value) in query_pairs(query)? {
+        fields.entry(key).or_insert(value);
+    }
+    Ok(fields)
+}
+
+/// The `key=value` pairs of a query, values decoded (the link parser has checked them).
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>> {
+    query
+        .trim()
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            Ok((key.to_string(), link::percent_decode(value)?))
+        })
+        .collect()
 }
 
 /// The run the fields describe, checked by the link parser (errors name the field).
@@ -174,11 +194,7 @@ pub fn train_query_from_fields(fields: &Fields) -> Result<String> {
 /// `seed`, and any other key of the link as it came (e.g. an embed's `panel`).
 pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
     let params = link::figure_params_from_query(query)?;
-    let mut f = Fields::new();
-    for part in query.trim().trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        f.insert(key.to_string(), link::percent_decode(value)?);
-    }
+    let mut f: Fields = query_pairs(query)?.into_iter().collect();
     f.insert("fig".into(), params.id().name().to_string());
     f.entry("preset".into()).or_insert_with(|| preset_name(Preset::Quick).to_string());
     f.insert("runs".into(), params.n_runs().to_string());
