@@ -28,6 +28,8 @@ test('the page loads the data and draws digits with their true labels', async ()
   const shown = (await page.textContent('#digit-labels')).trim().split(/\s+/).map(Number);
   assert.deepEqual(shown, Array.from(asset.trainLabels.subarray(0, 24)));
   assert.ok(await inkedPixels(page, '#digits') > 20_000, 'the digit grid is drawn');
+  // The histogram is drawn in the frame after the digits.
+  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => ok())));
   assert.ok(await inkedPixels(page, '#histogram') > 5_000, 'the histogram is drawn');
 
   // The next page of samples shows the next 24 labels.
