@@ -105,7 +105,7 @@ impl Experiment for Fig3Params {
             Box::new(OrderProbe::new(name, Moment::Early, self.early_step as u64, self.max_order)),
             Box::new(OrderProbe::new(name, Moment::Late, late, self.max_order)),
         ];
-        Ok(Box::new(TrainJob::new(Trainer::new(cfg, data)?, &self.train, probes)?))
+        Ok(Box::new(TrainJob::new(Trainer::new(cfg.validate()?, data)?, &self.train, probes)?))
     }
 
     fn panels(&self) -> Vec<PanelDef> {

@@ -57,7 +57,7 @@ impl Experiment for Fig4Params {
     }
 
     fn job(&self, _condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>> {
-        let trainer = Trainer::new(self.train.config(Rule::Feedback, seed), data)?;
+        let trainer = Trainer::new(self.train.config(Rule::Feedback, seed).validate()?, data)?;
         let net = trainer.network();
         let mut rng = Rng::new(seed, Purpose::Extra(4));
         let same = DisturbedCopy::new(net, DisturbedFeedback::Same)?;

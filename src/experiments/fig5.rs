@@ -77,7 +77,7 @@ impl Experiment for Fig5Params {
             probes.push(Box::new(OrderProbe::new(name, Moment::Late, total - 1, order)));
         }
         probes.push(Box::new(FinalAlignmentProbe::new(cfg.label_shuffle)));
-        Ok(Box::new(TrainJob::new(Trainer::new(cfg, data)?, &self.train, probes)?))
+        Ok(Box::new(TrainJob::new(Trainer::new(cfg.validate()?, data)?, &self.train, probes)?))
     }
 
     fn panels(&self) -> Vec<PanelDef> {

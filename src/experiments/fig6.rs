@@ -13,7 +13,7 @@ use super::probes::{
 use super::{Curve, Experiment, PcaData, PcaPath, Preset, TrainSetup};
 use crate::data::{Mnist15, N_PIXELS};
 use crate::net::{MAX_GAMMA, Network, Rule, pixels_to_inputs};
-use crate::pca::{GridRange, Pca, Trajectory};
+use crate::pca::{Pca, Trajectory};
 use crate::train::Trainer;
 use crate::{Error, Result};
 
@@ -161,7 +161,7 @@ impl Experiment for Fig6Params {
             cfg.net.weight_norm = Some(self.gamma);
         }
         cfg.update_angles = rule != Rule::Backprop;
-        let trainer = Trainer::new(cfg, data)?;
+        let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
         let mut probes: Vec<Box<dyn Probe>> = vec![
             Box::new(LossProbe::new(name)),
@@ -258,15 +258,23 @@ struct PcaJob {
     x: Vec<f32>,
     y: Vec<f32>,
     n: usize,
-    fitted: Option<(Pca, GridRange, Network)>,
+    fitted: Option<Fitted>,
     loss: Vec<f64>,
     result: Option<PcaData>,
 }
 
+/// The PCA of both paths, the grid's coordinates and a network to evaluate the loss with.
+struct Fitted {
+    pca: Pca,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    net: Network,
+}
+
 impl PcaJob {
     fn new(p: &Fig6Params, seed: u64, data: &Mnist15) -> Result<PcaJob> {
-        let bp = Trainer::new(p.train.config(Rule::Backprop, seed), data)?;
-        let fa = Trainer::new(p.train.config(Rule::Feedback, seed), data)?;
+        let bp = Trainer::new(p.train.config(Rule::Backprop, seed).validate()?, data)?;
+        let fa = Trainer::new(p.train.config(Rule::Feedback, seed).validate()?, data)?;
         let n = p.pca_loss_samples.min(p.train.n_train.unwrap_or(data.train.len()));
         let x = pixels_to_inputs(&data.train.pixels[..n * N_PIXELS]);
         let codes = fa.codes();
@@ -289,7 +297,6 @@ impl PcaJob {
             result: None,
         })
     }
-
 }
 
 impl Job for PcaJob {
@@ -325,24 +332,20 @@ impl Job for PcaJob {
         if self.fitted.is_none() {
             let pca = Pca::fit(&[&self.paths[0], &self.paths[1]], 2)?;
             let range = pca.projected_range(&[&self.paths[0], &self.paths[1]], 0.15)?;
+            let (a, b) = range.axes(self.grid, self.grid)?;
             let net = self.trainers[0].network().clone();
-            self.fitted = Some((pca, range, net));
+            self.fitted = Some(Fitted { pca, a, b, net });
             return Ok(true);
         }
-        let (pca, range, net) = self.fitted.as_mut().expect("fitted above");
-        let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> {
-            (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect()
-        };
-        let (a, b) = (axis(range.a, self.grid), axis(range.b, self.grid));
+        let Fitted { pca, a, b, net } = self.fitted.as_mut().expect("fitted above");
         // One grid row per call.
         let j = self.loss.len() / self.grid;
-        let mut buf = vec![0.0f32; net.n_params()];
-        for &ai in &a {
-            pca.point_into(ai, b[j], &mut buf)?;
-            net.set_params_flat(&buf)?;
-            let l = net.loss_on(&self.x, &self.y, self.n)? / self.n as f64;
-            self.loss.push(l);
-        }
+        let (x, y, n) = (&self.x, &self.y, self.n);
+        let row = pca.loss_row(a, b[j], |params| {
+            net.set_params_flat(params)?;
+            Ok(net.loss_on(x, y, n)? / n as f64)
+        })?;
+        self.loss.extend(row);
         if self.loss.len() == self.grid * self.grid {
             let paths = ["BP", "FA"]
                 .iter()
@@ -351,8 +354,8 @@ impl Job for PcaJob {
                 .collect::<Result<Vec<_>>>()?;
             let ev = pca.explained_variance_ratio();
             self.result = Some(PcaData {
-                a,
-                b,
+                a: a.clone(),
+                b: b.clone(),
                 loss: std::mem::take(&mut self.loss),
                 paths,
                 explained: ev.into_iter().take(2).collect(),

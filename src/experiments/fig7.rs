@@ -63,7 +63,7 @@ impl Experiment for Fig7Params {
         let name = &self.conditions()[condition];
         let t = self.thresholds[condition];
         let rule = if t == 0 { Rule::Backprop } else { Rule::Feedback };
-        let trainer = Trainer::new(self.train.config(rule, seed), data)?;
+        let trainer = Trainer::new(self.train.config(rule, seed).validate()?, data)?;
         let probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
         let job = TrainJob::new(trainer, &self.train, probes)?;
         Ok(Box::new(if t > 0 && t < self.train.epochs {

@@ -4,6 +4,7 @@
 use super::keys::{PanelKey, SeriesKey};
 use super::{FailedRun, FigureData, Panel, Params, RunResult, Series};
 use crate::Result;
+use crate::checked::Checked;
 
 /// A panel of a figure, before the runs are in.
 pub(crate) struct PanelDef {
@@ -82,7 +83,12 @@ fn mean_sd(ys: &[f64]) -> (f64, f64) {
 /// deviations over the runs that reached each x value; failed runs are listed,
 /// not averaged.
 pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
-    let runs_total = params.runs()?.len();
+    Ok(aggregate_checked(&params.validate()?, results))
+}
+
+/// [`aggregate`] of parameters validated already.
+pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult]) -> FigureData {
+    let runs_total = params.specs().len();
     let ok: Vec<&RunResult> = results.iter().filter(|r| r.failure.is_none()).collect();
     let failed = results
         .iter()
@@ -141,13 +147,13 @@ pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
             pca,
         });
     }
-    Ok(FigureData {
+    FigureData {
         experiment: params.id(),
         title: params.id().title().to_string(),
-        params: params.clone(),
+        params: Params::clone(params),
         runs_total,
         runs_done: results.len(),
         failed,
         panels,
-    })
+    }
 }

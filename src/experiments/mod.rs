@@ -69,6 +69,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::data::Mnist15;
 use crate::{Error, Result};
 
@@ -255,7 +256,7 @@ impl Params {
     }
 
     /// Checks every field once, so the runs cannot fail on parameters.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<Checked<Params>> {
         let runs = self.n_runs();
         if runs == 0 || runs > MAX_RUNS {
             return Err(Error::InvalidParam(format!("runs must be in 1..={MAX_RUNS}, got {runs}")));
@@ -263,7 +264,8 @@ impl Params {
         if let Some(t) = self.experiment().train() {
             t.validate()?;
         }
-        self.experiment().validate()
+        self.experiment().validate()?;
+        Ok(Checked::assume_checked(self.clone()))
     }
 
     /// Names of the conditions; a run spec's `condition` indexes this list.
@@ -271,10 +273,16 @@ impl Params {
         self.experiment().conditions()
     }
 
+    /// Every independent run (see [`Checked::<Params>::specs`]), after validating.
+    pub fn runs(&self) -> Result<Vec<RunSpec>> {
+        Ok(self.validate()?.specs())
+    }
+}
+
+impl Checked<Params> {
     /// Every independent run: run index `i` × condition, seed `seed + i`.
     /// `fig6`'s PCA condition runs for run 0 only (one picture, not an average).
-    pub fn runs(&self) -> Result<Vec<RunSpec>> {
-        self.validate()?;
+    pub fn specs(&self) -> Vec<RunSpec> {
         let conditions = self.conditions();
         let mut specs = Vec::new();
         for run in 0..self.n_runs() {
@@ -283,7 +291,7 @@ impl Params {
                     continue;
                 }
                 specs.push(RunSpec {
-                    params: self.clone(),
+                    params: Params::clone(self),
                     run,
                     condition,
                     condition_name: name.clone(),
@@ -291,7 +299,7 @@ impl Params {
                 });
             }
         }
-        Ok(specs)
+        specs
     }
 }
 
@@ -437,12 +445,7 @@ impl FigureData {
 
 /// Runs a spec to the end.
 pub fn run_one(spec: &RunSpec, data: &Mnist15) -> Result<RunResult> {
-    let mut state = RunState::new(spec, data)?;
-    loop {
-        if let Some(r) = state.advance(usize::MAX)? {
-            return Ok(r);
-        }
-    }
+    RunState::new(spec, data)?.run_to_end()
 }
 
 /// A run in progress, advanced in chunks (e.g. inside `requestAnimationFrame`).
@@ -455,8 +458,16 @@ pub struct RunState {
 
 impl RunState {
     /// Sets the run up (copies what it needs from `data`; `fig2b` ignores it).
+    /// Validates the spec's parameters: a spec may come from anywhere (JSON
+    /// from the page). [`run_all`] starts the specs of parameters it has
+    /// validated already.
     pub fn new(spec: &RunSpec, data: &Mnist15) -> Result<RunState> {
         spec.params.validate()?;
+        RunState::start(spec, data)
+    }
+
+    /// [`RunState::new`] of a spec made by [`Checked::<Params>::specs`].
+    fn start(spec: &RunSpec, data: &Mnist15) -> Result<RunState> {
         let conditions = spec.params.conditions();
         if spec.condition >= conditions.len() {
             return Err(Error::InvalidParam(format!("condition {} of {}", spec.condition, conditions.len())));
@@ -524,16 +535,25 @@ impl RunState {
     fn is_complete(&self) -> bool {
         self.job.is_complete()
     }
+
+    fn run_to_end(mut self) -> Result<RunResult> {
+        loop {
+            if let Some(r) = self.advance(usize::MAX)? {
+                return Ok(r);
+            }
+        }
+    }
 }
 
 /// Runs every spec of `params` in order and aggregates them (the CLI's path;
 /// the page runs the specs in workers instead).
 pub fn run_all(params: &Params, data: &Mnist15, mut on_result: impl FnMut(&RunResult)) -> Result<FigureData> {
+    let params = params.validate()?;
     let mut results = Vec::new();
-    for spec in params.runs()? {
-        let r = run_one(&spec, data)?;
+    for spec in params.specs() {
+        let r = RunState::start(&spec, data)?.run_to_end()?;
         on_result(&r);
         results.push(r);
     }
-    aggregate(params, &results)
+    Ok(layout::aggregate_checked(&params, &results))
 }

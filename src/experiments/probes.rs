@@ -6,13 +6,11 @@
 //! A probe reads the network, never changes it, so the numbers do not depend
 //! on which probes a run carries.
 
-use std::collections::VecDeque;
-
 use super::Curve;
 use super::keys::{Measure, Moment, SeriesKey};
 use crate::Result;
 use crate::align::{AlignmentTracker, DisturbedCopy};
-use crate::metrics::{fro_norm, weight_alignment_deg};
+use crate::metrics::{MovingAverage, fro_norm, weight_alignment_deg};
 use crate::net::Network;
 use crate::train::IterRecord;
 
@@ -61,35 +59,6 @@ impl Curves {
 
     pub(crate) fn take(&mut self) -> Vec<Curve> {
         std::mem::take(&mut self.0)
-    }
-}
-
-/// Trailing moving average per layer over the last `window` finite values;
-/// a non-finite value is skipped (an undefined angle at one step, e.g. of a
-/// zero update, must not blank every later point). NaN while none is in.
-pub(crate) struct MovingAverage {
-    window: usize,
-    values: Vec<VecDeque<f64>>,
-}
-
-impl MovingAverage {
-    pub(crate) fn new(window: usize, layers: usize) -> Self {
-        MovingAverage { window, values: (0..layers).map(|_| VecDeque::new()).collect() }
-    }
-
-    pub(crate) fn push(&mut self, layer: usize, v: f64) {
-        let q = &mut self.values[layer];
-        if v.is_finite() {
-            q.push_back(v);
-            if q.len() > self.window {
-                q.pop_front();
-            }
-        }
-    }
-
-    pub(crate) fn mean(&self, layer: usize) -> f64 {
-        let q = &self.values[layer];
-        if q.is_empty() { f64::NAN } else { q.iter().sum::<f64>() / q.len() as f64 }
     }
 }
 
@@ -233,7 +202,8 @@ impl Probe for AlignmentProbe {
 pub(crate) struct UpdateAngleProbe {
     condition: String,
     layers: Layers,
-    average: MovingAverage,
+    /// One per layer.
+    average: Vec<MovingAverage>,
     curves: Curves,
 }
 
@@ -242,7 +212,7 @@ impl UpdateAngleProbe {
         UpdateAngleProbe {
             condition: condition.to_string(),
             layers,
-            average: MovingAverage::new(window, depth),
+            average: vec![MovingAverage::new(window); depth],
             curves: Curves::default(),
         }
     }
@@ -251,7 +221,7 @@ impl UpdateAngleProbe {
 impl Probe for UpdateAngleProbe {
     fn after_step(&mut self, _net: &Network, record: &IterRecord) -> Result<()> {
         if let Some(angles) = &record.metrics.update_angle_deg {
-            angles.iter().enumerate().for_each(|(l, &a)| self.average.push(l, a));
+            angles.iter().enumerate().for_each(|(l, &a)| self.average[l].push(a));
         }
         Ok(())
     }
@@ -264,12 +234,12 @@ impl Probe for UpdateAngleProbe {
         match self.layers {
             Layers::Mean => {
                 // The last layer's angle is 0 for every rule: leave it out of the mean.
-                let v: Vec<f64> = (0..d - 1).map(|l| self.average.mean(l)).collect();
+                let v: Vec<f64> = (0..d - 1).map(|l| self.average[l].mean()).collect();
                 self.curves.push(&SeriesKey::of(&self.condition, Measure::UpdateMean), x, mean_finite(&v));
             }
             Layers::Each => {
                 for l in 0..d {
-                    self.curves.push(&SeriesKey::of(&self.condition, Measure::Update(l)), x, self.average.mean(l));
+                    self.curves.push(&SeriesKey::of(&self.condition, Measure::Update(l)), x, self.average[l].mean());
                 }
             }
         }
@@ -284,7 +254,8 @@ impl Probe for UpdateAngleProbe {
 /// `∠(B_lᵀ, ΔW_l)` of the hidden layers, moving average.
 pub(crate) struct FeedbackUpdateProbe {
     condition: String,
-    average: MovingAverage,
+    /// One per layer.
+    average: Vec<MovingAverage>,
     curves: Curves,
 }
 
@@ -292,7 +263,7 @@ impl FeedbackUpdateProbe {
     pub(crate) fn new(condition: &str, window: usize, depth: usize) -> Self {
         FeedbackUpdateProbe {
             condition: condition.to_string(),
-            average: MovingAverage::new(window, depth),
+            average: vec![MovingAverage::new(window); depth],
             curves: Curves::default(),
         }
     }
@@ -301,7 +272,7 @@ impl FeedbackUpdateProbe {
 impl Probe for FeedbackUpdateProbe {
     fn after_step(&mut self, _net: &Network, record: &IterRecord) -> Result<()> {
         let angles = &record.metrics.feedback_update_angle_deg;
-        angles.iter().enumerate().for_each(|(l, &a)| self.average.push(l, a));
+        angles.iter().enumerate().for_each(|(l, &a)| self.average[l].push(a));
         Ok(())
     }
 
@@ -309,7 +280,7 @@ impl Probe for FeedbackUpdateProbe {
         if net.iteration() > 0 {
             for l in 1..net.depth() {
                 let key = SeriesKey::of(&self.condition, Measure::FeedbackUpdate(l));
-                self.curves.push(&key, net.iteration() as f64, self.average.mean(l));
+                self.curves.push(&key, net.iteration() as f64, self.average[l].mean());
             }
         }
         Ok(())

@@ -86,7 +86,7 @@ impl Experiment for RulesParams {
         let name = rule.name();
         let mut cfg = self.train.config(rule, seed);
         cfg.update_angles = rule != Rule::Backprop;
-        let trainer = Trainer::new(cfg, data)?;
+        let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
         let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
         if rule != Rule::Backprop {

@@ -45,7 +45,7 @@ impl TrainSetup {
         if self.n_train.is_some_and(|n| n < self.batch) {
             return Err(Error::InvalidParam("n_train must be at least one batch".into()));
         }
-        self.config(Rule::Feedback, 0).validate()
+        self.config(Rule::Feedback, 0).validate().map(drop)
     }
 
     /// The training run of `rule` with its default `η` times `eta_scale`.
