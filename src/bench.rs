@@ -342,7 +342,7 @@ impl KernelStep {
             self.bias_upd.resize(n_next, 0.0);
             kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
             for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
-                *b = *b + u;
+                *b += u;
             }
             std::mem::swap(&mut self.delta, &mut self.back);
         }
