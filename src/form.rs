@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::checked::Checked;
 use crate::experiments::{ExperimentId, Preset};
 use crate::link;
 use crate::net::{Activation, Rule};
@@ -130,7 +131,7 @@ pub fn train_fields(cfg: &TrainConfig) -> Fields {
 /// the parser accepts but no field shows (one a newer link format adds) is
 /// carried as it came, so the link made from the fields still has it.
 pub fn train_fields_from_query(query: &str) -> Result<Fields> {
-    let mut fields = train_fields(&link::train_config_from_query(query)?);
+    let mut fields = train_fields(&*link::train_config_from_query(query)?);
     for (key, value) in query_pairs(query)? {
         fields.entry(key).or_insert(value);
     }
@@ -152,7 +153,7 @@ fn query_pairs(query: &str) -> Result<Vec<(String, String)>> {
 }
 
 /// The run the fields describe, checked by the link parser (errors name the field).
-pub fn train_config_from_fields(fields: &Fields) -> Result<TrainConfig> {
+pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>> {
     let get = |key: &str| fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut pairs: Vec<(&str, String)> = Vec::new();
     let rule = get("rule").unwrap_or("fa");
@@ -187,7 +188,7 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<TrainConfig> {
 
 /// The link of the fields: [`train_config_from_fields`] written by [`link::train_config_to_query`].
 pub fn train_query_from_fields(fields: &Fields) -> Result<String> {
-    Ok(link::train_config_to_query(&train_config_from_fields(fields)?))
+    Ok(link::train_config_to_query(&*train_config_from_fields(fields)?))
 }
 
 /// The figure form's fields showing a figure link: `fig`, `preset`, `runs`,
