@@ -1,11 +1,11 @@
-//! Alignment terms by order and the disturbed-weights copy (SPEC §5; paper
+//! Alignment terms by order and the disturbed-weights copy (docs/math.md §5; paper
 //! eqs. 3–5 and 8, Figs. 3b,c, 4 and 5c).
 //!
 //! Expanding FA's update `ΔW_l[k] = η L_l[k]ᵀ δ_{l+1}[k]` over the earlier
 //! updates of `W_{l−1}` writes it as a sum of *alignment terms* of order
 //! `o = 1..k` plus a term that only involves the initial weights. Everything
 //! here is about hidden weight layers `l = 1..d−1` (those with a `B_l`), with
-//! SPEC's indices: `L_{l−1}` is the input of `W_{l−1}`, `δ_{l+1}` the error
+//! the indices of docs/math.md: `L_{l−1}` is the input of `W_{l−1}`, `δ_{l+1}` the error
 //! arriving at `W_l`'s output.
 //!
 //! - [`AlignmentWindow`]: the linear terms (eq. 5)
@@ -577,11 +577,11 @@ impl DisturbedLayer {
 
 // ───────────────────────── adapters for a Network ─────────────────────────
 
-/// `B_l` of an FA network, checked: the terms of SPEC §5 are defined for FA only.
+/// `B_l` of an FA network, checked: the terms of docs/math.md §5 are defined for FA only.
 fn fa_feedback(net: &Network, l: usize) -> Result<&[f32]> {
     if net.rule() != Rule::Feedback {
         return Err(Error::InvalidParam(format!(
-            "alignment terms are defined for FA (SPEC §5), this network uses {}",
+            "alignment terms are defined for FA (docs/math.md §5), this network uses {}",
             net.rule()
         )));
     }

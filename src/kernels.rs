@@ -459,7 +459,7 @@ pub fn tanh(x: f32) -> f32 {
 }
 
 /// In place, row-wise (z is rows × bias.len()): z ← tanh(max(z + bias, 0))
-/// (f = tanh∘ReLU, SPEC §1). The max is `if s > 0 { s } else { 0 }` (NaN → 0, −0 → +0).
+/// (f = tanh∘ReLU, docs/math.md §1). The max is `if s > 0 { s } else { 0 }` (NaN → 0, −0 → +0).
 pub fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
     on::bias_tanh_relu(active_path(), z, bias)
 }

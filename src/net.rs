@@ -1,4 +1,4 @@
-//! The paper's fully connected network and its learning rules (SPEC §1–§3).
+//! The paper's fully connected network and its learning rules (docs/math.md §1–§3).
 //!
 //! Row-vector convention: a batch is `n_b` rows, `L_0 = X`, `Z_{l+1} = L_l W_l + b`,
 //! `L_{l+1} = f(Z_{l+1})` with `f(z) = tanh(max(z, 0))`; `W_l` is `n_l × n_{l+1}`.
@@ -6,7 +6,7 @@
 //! descent step `ΔW_l = η L_lᵀ δ_{l+1}`, `Δb = η 1ᵀ δ`, applied by plain SGD.
 //!
 //! Indexing: `weights(l)` is `W_l` (`l = 0..d`), and `bias(l)` is the bias that
-//! is added after `W_l`, i.e. SPEC's `b_{l+1}` (length `n_{l+1}`), so one index
+//! is added after `W_l`, i.e. docs/math.md's `b_{l+1}` (length `n_{l+1}`), so one index
 //! names one connection. `feedback(l)` is the matrix that sends `δ` back into
 //! layer `l` (`l = 1..d`): FA's and KP's `B_l` (`n_{l+1} × n_l`), DFA's `D_l`
 //! (`n_d × n_l`), sign-symmetry's scaled `sign(W_l)ᵀ`.
@@ -15,14 +15,14 @@
 //! tanh), so a seed gives the same bits natively and in wasm. Activations and
 //! deltas live in buffers that are reused from step to step.
 //!
-//! Choices SPEC leaves open, made here:
+//! Choices docs/math.md §8 lists as open, made here:
 //! - **WN at initialisation.** With a `γ`, `W`'s columns are normalised at
 //!   creation as well as after every update, so "every column has norm γ" holds
 //!   in every state a caller can see. FA's `B_l` and DFA's `D_l` rows are
-//!   normalised once, at creation (SPEC §3). A zero column is left as it is.
+//!   normalised once, at creation (docs/math.md §3). A zero column is left as it is.
 //! - **Sign-symmetry scale.** `δ_l = (δ_{l+1} s_l sign(W_l)ᵀ) ⊙ f'(Z_l)` with
 //!   `s_l = mean |W_l|` (recomputed each step): raw `±1` entries are ~10× larger
-//!   than `W`'s ~0.1 and kill the network at step sizes where BP trains (SPEC §8);
+//!   than `W`'s ~0.1 and kill the network at step sizes where BP trains (docs/math.md §8);
 //!   with `s_l` the feedback has `W_l`'s typical entry size as `W_l` grows.
 //!   `sign(0) = 0`. WN does not rescale this matrix: it follows `W_l`.
 //! - **Kolen–Pollack** (Akrout et al. 2019): `B_l` starts random like FA's and
@@ -32,7 +32,7 @@
 //!   With WN, `B_l`'s rows are renormalised after every update as `W_l`'s columns are.
 //! - **Divergence.** A non-finite loss or parameter, or a dead network, is
 //!   [`Error::Diverged`] naming the iteration; after it the network's state is
-//!   unspecified (start a new one). "Dead" (SPEC §8) is tested as `δ_d = 0` on
+//!   unspecified (start a new one). "Dead" (docs/math.md §8) is tested as `δ_d = 0` on
 //!   the whole batch while the loss is not 0: with tanh∘ReLU every output is 0
 //!   (no ReLU passes) or saturated at exactly 1 (`f' = 0`), so no rule can
 //!   change any parameter from that batch again. Large step sizes on the
@@ -50,7 +50,7 @@ use crate::kernels;
 use crate::rng::{Purpose, Rng};
 use crate::{Error, Result};
 
-/// Standard deviation of every initial weight, bias and feedback entry (SPEC §1).
+/// Standard deviation of every initial weight, bias and feedback entry (docs/math.md §1).
 pub const INIT_STD: f32 = 0.1;
 /// Largest accepted learning rate; far beyond anything that trains on the summed loss.
 pub const MAX_ETA: f32 = 10.0;
@@ -63,7 +63,7 @@ pub const MAX_GAMMA: f32 = 1000.0;
 /// Rows evaluated at a time by [`Network::loss_on`], [`Network::outputs`] and [`Network::accuracy`].
 const EVAL_CHUNK: usize = 1000;
 
-/// How `δ` is sent back to the hidden layers (SPEC §2). In JSON a rule is its
+/// How `δ` is sent back to the hidden layers (docs/math.md §2). In JSON a rule is its
 /// short name (`"bp"`, `"fa"`, `"dfa"`, `"sign"`) or `{"kp": {"decay": λ}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Rule {
@@ -167,10 +167,10 @@ impl FromStr for Rule {
 /// The neuron nonlinearity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
-    /// `f(z) = tanh(max(z, 0))`, the paper's choice (SPEC §1).
+    /// `f(z) = tanh(max(z, 0))`, the paper's choice (docs/math.md §1).
     #[serde(rename = "tanh_relu")]
     TanhRelu,
-    /// `f(z) = z` (the linear network of SPEC §5's analysis).
+    /// `f(z) = z` (the linear network of docs/math.md §5's analysis).
     #[serde(rename = "linear")]
     Linear,
 }
@@ -183,7 +183,7 @@ pub struct NetConfig {
     pub rule: Rule,
     /// Learning rate `η` (the loss is summed over the batch).
     pub eta: f32,
-    /// WN's `γ` (SPEC §3), or `None` for no weight normalisation.
+    /// WN's `γ` (docs/math.md §3), or `None` for no weight normalisation.
     pub weight_norm: Option<f32>,
     pub activation: Activation,
     /// Whether layers have biases (the paper's do).
@@ -256,7 +256,7 @@ pub struct Network {
     seed: u64,
     /// `W_l`, `n_l × n_{l+1}`, row-major.
     weights: Vec<Vec<f32>>,
-    /// Bias after `W_l` (SPEC's `b_{l+1}`); zeros and never updated without biases.
+    /// Bias after `W_l` (docs/math.md's `b_{l+1}`); zeros and never updated without biases.
     biases: Vec<Vec<f32>>,
     /// Index `l = 0..d`; empty where the rule has no matrix (always at `l = 0`).
     feedback: Vec<Vec<f32>>,
@@ -292,7 +292,7 @@ enum FeedbackKind {
 }
 
 impl Network {
-    /// A freshly initialised network (SPEC §1): every `W`, `b` and feedback entry
+    /// A freshly initialised network (docs/math.md §1): every `W`, `b` and feedback entry
     /// from `N(0, 0.1²)`. Weights come from the seed's `Weights` stream (all `W_l`
     /// in order, then all biases), feedback from its `Feedback` stream, so runs
     /// that differ only in the rule start from the same weights.
@@ -375,7 +375,7 @@ impl Network {
         }
     }
 
-    /// Switches the learning rule mid-run (e.g. FA then BP, SPEC §7 `fig7`). Weights
+    /// Switches the learning rule mid-run (e.g. FA then BP, docs/math.md §7 `fig7`). Weights
     /// are kept; feedback matrices are drawn (from the same `Feedback` stream a new
     /// network would use) if the new rule needs a kind the network does not hold.
     pub fn set_rule(&mut self, rule: Rule) -> Result<()> {
@@ -394,7 +394,7 @@ impl Network {
         Ok(())
     }
 
-    /// When on, a dead batch (SPEC §8: `δ_d = 0` while the loss is not 0) is not
+    /// When on, a dead batch (docs/math.md §8: `δ_d = 0` while the loss is not 0) is not
     /// an error: the step goes on and changes nothing, since every `δ_l`, and so
     /// every update, is then 0. Fig. 7 needs this to show BP *stuck* at a
     /// zero-gradient point after FA, rather than end the run there.
@@ -531,7 +531,7 @@ impl Network {
         }
     }
 
-    /// `δ_l` for `l = d−1..1` by the rule (SPEC §2), from the pre-update weights.
+    /// `δ_l` for `l = d−1..1` by the rule (docs/math.md §2), from the pre-update weights.
     fn backward(&mut self) {
         let sizes = &self.cfg.sizes;
         let d = sizes.len() - 1;
@@ -552,7 +552,7 @@ impl Network {
         }
     }
 
-    /// True backprop's `δ` and `ΔW` from the same state and batch, for update angles (SPEC §4).
+    /// True backprop's `δ` and `ΔW` from the same state and batch, for update angles (docs/math.md §4).
     fn backward_bp_reference(&mut self) {
         let sizes = &self.cfg.sizes;
         let d = sizes.len() - 1;
@@ -772,7 +772,7 @@ impl Network {
     }
 
     /// `δ_l` of the last step (`n_b × n_l`, `l = 1..=d`), the descent-sign `δ` of
-    /// SPEC §2 without `η`, as the rule computed it.
+    /// docs/math.md §2 without `η`, as the rule computed it.
     pub fn delta(&self, l: usize) -> &[f32] {
         &self.deltas[l]
     }
@@ -782,7 +782,7 @@ impl Network {
         &self.weights[l]
     }
 
-    /// The bias added after `W_l` (SPEC's `b_{l+1}`, length `n_{l+1}`).
+    /// The bias added after `W_l` (docs/math.md's `b_{l+1}`, length `n_{l+1}`).
     pub fn bias(&self, l: usize) -> &[f32] {
         &self.biases[l]
     }
@@ -906,7 +906,7 @@ fn half_sq(e: f32) -> f64 {
     0.5 * e * e
 }
 
-/// Pixels (0..=255) to network inputs `pixel / 255` (SPEC §6).
+/// Pixels (0..=255) to network inputs `pixel / 255` (docs/math.md §6).
 pub fn pixels_to_inputs(pixels: &[u8]) -> Vec<f32> {
     pixels.iter().map(|&p| pixel_input(p)).collect()
 }
