@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for FA Lab, from the package registries
-# alone (see ../shared/TOOLCHAIN.md): the wasm32 target, Debian's Chromium and
+# alone (see docs/toolchain.md): the wasm32 target, Debian's Chromium and
 # chromedriver and wabt, the wasm-bindgen CLI at Cargo.lock's version, trunk,
 # and the e2e test driver (playwright-core). Idempotent: every step checks first,
 # so a machine that has everything passes through in a second or two.

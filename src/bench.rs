@@ -2,7 +2,7 @@
 //! (`www/bench.js` through `src/web.rs`): an FA epoch of the paper net
 //! (225-50-50-50-50-50, batch 1000, 60 steps) with the real [`Network::step`] on
 //! fixed synthetic data (uniform inputs, one-hot targets) from a fixed seed —
-//! the same workload as `../shared/bench/numpy_step.py`.
+//! the same workload as `scripts/numpy_step.py`.
 //!
 //! The core has no clock (std's `Instant` does not exist on wasm32): callers
 //! time [`FaBench::epoch`] / [`FaBench::steps`] themselves (native `Instant`,

@@ -1,4 +1,4 @@
-//! N-hot label codes (SPEC §6, paper §5.3).
+//! N-hot label codes (docs/math.md §6, paper §5.3).
 //!
 //! With `C` classes and `m` output units, `N = m / C`. For class `c = 0..C` in
 //! turn, `N` units are drawn at random among those no earlier class uses and
@@ -22,7 +22,7 @@ pub struct NHotCodes {
 
 impl NHotCodes {
     /// Draws codes for `n_classes` classes over `n_outputs` units, `N = n_outputs / n_classes`
-    /// (SPEC §6). `rng` should be the run's [`crate::rng::Purpose::Codes`] stream.
+    /// (docs/math.md §6). `rng` should be the run's [`crate::rng::Purpose::Codes`] stream.
     pub fn new(n_classes: usize, n_outputs: usize, rng: &mut Rng) -> Result<NHotCodes> {
         if n_classes == 0 {
             return Err(Error::InvalidParam("N-hot codes need at least one class".into()));

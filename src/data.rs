@@ -1,4 +1,4 @@
-//! 15×15 MNIST (SPEC §6): the IDX reader, the 28×28 → 15×15 area resampler and
+//! 15×15 MNIST (docs/math.md §6): the IDX reader, the 28×28 → 15×15 area resampler and
 //! the compact asset the page and the CLI load.
 //!
 //! The asset (`www/data/mnist15.bin`) is a 32-byte header followed by a zlib

@@ -3,8 +3,8 @@
 //!
 //! Everything except [`web`] is plain Rust with no web dependency, so `cargo test`
 //! exercises it natively and the same code compiles unchanged to wasm32 + simd128.
-//! `../shared/SPEC.md` (copied into the README's references) is the authority on
-//! the math; module docs cite its sections.
+//! `docs/math.md` is the authority on the math; module docs cite its sections
+//! (`docs/math.md §n`).
 
 pub mod align;
 pub mod bench;

@@ -1,4 +1,4 @@
-//! Angles, cosines and norms between matrices (SPEC §4), and the metrics read
+//! Angles, cosines and norms between matrices (docs/math.md §4), and the metrics read
 //! from a network after each step.
 //!
 //! Everything accumulates in f64 in a fixed order and uses `libm::acos`, so a
@@ -71,7 +71,7 @@ fn degrees(cos: f64) -> f64 {
 pub struct IterMetrics {
     /// `½ Σ E²` of the step's batch before its update.
     pub loss: f64,
-    /// `∠(W_l, B_lᵀ)` after the update (SPEC §4, Fig. 6b). NaN at `l = 0` and for DFA,
+    /// `∠(W_l, B_lᵀ)` after the update (docs/math.md §4, Fig. 6b). NaN at `l = 0` and for DFA,
     /// whose `D_l` has another shape; 0 for BP, whose feedback is `W_l` itself.
     pub weight_alignment_deg: Vec<f64>,
     /// `‖W_l‖_F` after the update (Fig. 6a).
@@ -118,7 +118,7 @@ pub fn feedback_update_angle_deg(net: &Network, l: usize) -> f64 {
 }
 
 /// `∠(ΔW_l^rule, ΔW_l^BP)` for `l = 0..d`, if the network tracks BP updates. The last
-/// layer's angle is exactly 0 for every rule, which all use BP's `δ_d` (SPEC §4's
+/// layer's angle is exactly 0 for every rule, which all use BP's `δ_d` (docs/math.md §4's
 /// built-in check, asserted here in debug builds).
 pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
     let last = net.depth() - 1;

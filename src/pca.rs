@@ -1,5 +1,5 @@
 //! PCA of parameter trajectories and the training loss on the plane they span
-//! (paper Fig. 6e; SPEC §7, experiment `fig6` panel (e)).
+//! (paper Fig. 6e; docs/math.md §7, experiment `fig6` panel (e)).
 //!
 //! A [`Trajectory`] records flattened parameter vectors (every weight and bias,
 //! in the network's `params_flat` order) along one run. [`Pca::fit`] takes the

@@ -184,7 +184,7 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
 }
 
 // ---------------------------------------------------------------------------
-// Experiment figures (SPEC §7; data from `crate::experiments`)
+// Experiment figures (docs/math.md §7; data from `crate::experiments`)
 //
 // A panel's `FigureData` carries its title, axis labels, log flag and series,
 // so two drawers cover every panel of every figure: lines with ±1 sd bands

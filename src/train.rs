@@ -1,4 +1,4 @@
-//! The training loop on 15×15 MNIST (SPEC §6): minibatches in a fixed or
+//! The training loop on 15×15 MNIST (docs/math.md §6): minibatches in a fixed or
 //! per-epoch shuffled order, optional label shuffling, per-iteration metrics,
 //! per-epoch test accuracy and a fingerprint of the whole run.
 //!
@@ -40,7 +40,7 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Minibatch rows (the paper: 1000, so 60 steps an epoch).
     pub batch: usize,
-    /// Permute the sample order at the start of every epoch (SPEC §6, Fig. 3c).
+    /// Permute the sample order at the start of every epoch (docs/math.md §6, Fig. 3c).
     pub shuffle: bool,
     /// Fraction `p ∈ [0, 1]` of the training labels permuted among themselves once, at the start (Fig. 5).
     pub label_shuffle: f64,
@@ -285,7 +285,7 @@ impl Trainer {
         &self.net
     }
 
-    /// The network, e.g. to switch the rule mid-run (SPEC §7 `fig7`).
+    /// The network, e.g. to switch the rule mid-run (docs/math.md §7 `fig7`).
     pub fn network_mut(&mut self) -> &mut Network {
         &mut self.net
     }
@@ -314,7 +314,7 @@ impl Trainer {
 }
 
 /// Permutes a fraction `p` of `labels` among themselves: `round(p·n)` positions
-/// drawn at random, their labels shuffled (SPEC §6, Fig. 5).
+/// drawn at random, their labels shuffled (docs/math.md §6, Fig. 5).
 fn shuffle_fraction(labels: &mut [u8], p: f64, rng: &mut Rng) {
     let n = labels.len();
     let k = ((p * n as f64).round() as usize).min(n);

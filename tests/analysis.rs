@@ -1,5 +1,5 @@
 //! Tests of the analysis modules: alignment terms by order and the disturbed
-//! copy (`fa_lab::align`, SPEC §5) and PCA of parameter trajectories
+//! copy (`fa_lab::align`, docs/math.md §5) and PCA of parameter trajectories
 //! (`fa_lab::pca`, Fig. 6e). Each test checks the library against an
 //! independent computation: a closed form, a planted answer, or a reference
 //! network written here in f64.
@@ -327,7 +327,7 @@ fn paper_scale_trajectories_fit_in_memory() {
 }
 
 // ---------------------------------------------------------------------------
-// Alignment terms (SPEC §5)
+// Alignment terms (docs/math.md §5)
 
 use fa_lab::align::{
     AlignmentTracker, AlignmentWindow, DEFAULT_NONLINEAR_ORDERS, DisturbedCopy, DisturbedFeedback, LayerShape,
@@ -415,7 +415,7 @@ fn boost_feedback(net: &mut Network, factor: f32) {
     }
 }
 
-/// The key identity of SPEC §5 for a linear FA network, against the real
+/// The key identity of docs/math.md §5 for a linear FA network, against the real
 /// `Network`: Σ_{o=1..k} T^o_l[k] + η (L_{l−1}[k] W_{l−1}[0] + b_l[k])ᵀ δ_{l+1}[k]
 /// equals ΔW_l[k]. The initial-weights term and the reference T^o are computed
 /// here in f64; the library's T^o must match them order by order.

@@ -1,5 +1,5 @@
 //! The numerical core against independent computations: gradients by finite
-//! differences on an f64 reference network, SPEC §2's sanity laws, WN, angles,
+//! differences on an f64 reference network, docs/math.md §2's sanity laws, WN, angles,
 //! N-hot codes, determinism, divergence. None of these needs the MNIST asset.
 
 use fa_lab::Error;
@@ -104,7 +104,7 @@ fn small_train_config(rule: Rule, eta: f32, seed: u64) -> TrainConfig {
     }
 }
 
-// ---------- SPEC §2: gradients and the sanity laws ------------------------
+// ---------- docs/math.md §2: gradients and the sanity laws ------------------------
 
 /// BP's ΔW and Δb equal −η ∂𝓛/∂θ, the gradient taken by central differences of an
 /// independent f64 network, for every layer (tanh∘ReLU and linear units).
@@ -152,7 +152,7 @@ fn bp_update_is_minus_eta_times_the_finite_difference_gradient() {
     }
 }
 
-/// SPEC §2: FA with B_l = W_lᵀ set before every step gives exactly BP's trajectory.
+/// docs/math.md §2: FA with B_l = W_lᵀ set before every step gives exactly BP's trajectory.
 /// The kernels sum in ascending k for A·Bᵀ and A·B alike, so it is bit for bit.
 #[test]
 fn fa_with_feedback_set_to_w_transpose_follows_bp_bit_for_bit() {
@@ -258,7 +258,7 @@ fn kolen_pollack_shrinks_the_gap_between_feedback_and_weights() {
     }
 }
 
-// ---------- SPEC §3: weight normalisation ---------------------------------
+// ---------- docs/math.md §3: weight normalisation ---------------------------------
 
 /// With WN every column of every W_l has norm γ at creation and after each step, and
 /// the feedback rows have norm γ at creation and stay fixed (FA).
@@ -295,7 +295,7 @@ fn weight_normalisation_keeps_every_column_at_gamma() {
     }
 }
 
-// ---------- SPEC §4: angles -----------------------------------------------
+// ---------- docs/math.md §4: angles -----------------------------------------------
 
 #[test]
 fn angles_of_known_pairs() {
@@ -315,7 +315,7 @@ fn angles_of_known_pairs() {
     assert_eq!(angle_transposed_deg(&w, &transpose(&w, 3, 4), 3, 4), 0.0);
 }
 
-// ---------- SPEC §6: N-hot codes ------------------------------------------
+// ---------- docs/math.md §6: N-hot codes ------------------------------------------
 
 #[test]
 fn nhot_codes_are_disjoint_with_n_ones_each() {
@@ -384,7 +384,7 @@ fn same_seed_same_fingerprint_different_seed_different() {
     assert_ne!(a, c);
 }
 
-/// SPEC §4's built-in check: the update of the last weights is BP's (angle exactly 0)
+/// docs/math.md §4's built-in check: the update of the last weights is BP's (angle exactly 0)
 /// for FA and every other rule, which all use BP's δ_d; the earlier layers differ.
 /// BP's angles are all 0.
 #[test]

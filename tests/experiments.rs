@@ -1,5 +1,5 @@
 //! Every experiment's quick preset runs and shows its figure's qualitative
-//! claim (SPEC §7); aggregation works on partial results; a seed fixes the
+//! claim (docs/math.md §7); aggregation works on partial results; a seed fixes the
 //! figure; every panel draws to SVG. Needs the committed asset `www/data/mnist15.bin`.
 
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! The paper's network learns 15×15 MNIST (SPEC §1, §6) with the default step
+//! The paper's network learns 15×15 MNIST (docs/math.md §1, §6) with the default step
 //! sizes, and `fa-lab train` writes what it promises. Needs the committed asset
 //! `www/data/mnist15.bin`. Each training test runs 20 epochs of 60 steps.
 

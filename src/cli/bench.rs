@@ -9,7 +9,7 @@
 //!   update angles (BP reference pass + angles) and the alignment tracker
 //!   ([`fa_lab::align::AlignmentTracker::observe`]), each as a slowdown;
 //! - the same step written directly with the kernels (what
-//!   `../shared/bench/numpy_step.py` does), to show the network's own overhead.
+//!   `scripts/numpy_step.py` does), to show the network's own overhead.
 //!
 //! `--numpy` runs that numpy script in the same command and prints the ratio;
 //! `--json` prints one JSON object instead of text (for `scripts/bench.sh`).
@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long)]
     numpy: bool,
     /// The numpy script to run with --numpy.
-    #[arg(long, default_value = "../shared/bench/numpy_step.py")]
+    #[arg(long, default_value = "scripts/numpy_step.py")]
     numpy_script: String,
     /// Kernel path: scalar, sse2, avx2, avx512 (default: the fastest available).
     #[arg(long)]

@@ -1,4 +1,4 @@
-//! `fa-lab figure`: runs a paper figure's experiment (SPEC §7) and writes one
+//! `fa-lab figure`: runs a paper figure's experiment (docs/math.md §7) and writes one
 //! SVG per panel (`DIR/<id>-<panel>.svg`), the aggregated data as
 //! `DIR/<id>.json` (the `FigureData`) and `DIR/<id>.csv` (long format:
 //! `panel,series,x,mean,sd,n`). `fa-lab figure all` makes every figure.

@@ -17,7 +17,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the 15×15 MNIST asset from the raw IDX files (SPEC §6).
+    /// Build the 15×15 MNIST asset from the raw IDX files (docs/math.md §6).
     PrepareMnist(prepare::Args),
     /// Train one network and write metrics.csv and summary.json.
     Train(train::Args),

@@ -1,5 +1,5 @@
 //! `fa-lab prepare-mnist`: builds `www/data/mnist15.bin` from the four raw IDX
-//! files (gzipped or not), resampling 28×28 → 15×15 by area (SPEC §6).
+//! files (gzipped or not), resampling 28×28 → 15×15 by area (docs/math.md §6).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,9 @@ use fa_lab::{Error, Result};
 #[derive(clap::Args)]
 pub struct Args {
     /// Folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
-    /// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
-    #[arg(long, default_value = "../shared/mnist")]
+    /// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] (the MNIST
+    /// database's four files; see the README for where they come from).
+    #[arg(long)]
     pub idx_dir: PathBuf,
     /// Where to write the asset.
     #[arg(long, default_value = "www/data/mnist15.bin")]

@@ -31,7 +31,7 @@ pub struct Args {
     /// Learning rate η (loss summed over the batch); default: the rule's own.
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f32>,
-    /// Weight normalisation (SPEC §3) with norm --gamma.
+    /// Weight normalisation (docs/math.md §3) with norm --gamma.
     #[arg(long)]
     wn: bool,
     /// WN's column norm γ (implies --wn); default 1.

@@ -5,7 +5,7 @@
 //      round times N epochs of the FA step of the paper net in the built page
 //      (dist/, served on 127.0.0.1, headless Chromium; the engine is warmed up
 //      first so that V8 has tiered the kernels up), then N epochs natively
-//      (`fa-lab bench --json`), then N epochs of ../shared/bench/numpy_step.py;
+//      (`fa-lab bench --json`), then N epochs of scripts/numpy_step.py;
 //      ratios are taken per round and their medians reported;
 //   2. the per-step cost of the bookkeeping (www/bench.js's runBench extras,
 //      and `fa-lab bench --extras`);
@@ -32,7 +32,7 @@ const option = (name, dflt) => {
 const ROUNDS = Number(option('--rounds', 5));
 const EPOCHS = Number(option('--epochs', 3));
 const WARMUP = 3;
-const NUMPY_SCRIPT = join(ROOT, '..', 'shared', 'bench', 'numpy_step.py');
+const NUMPY_SCRIPT = join(ROOT, 'scripts', 'numpy_step.py');
 const EXTRAS = !flag('--no-extras');
 const MEM_CONDITION = option('--mem-condition', 'pca');
 const MEM_SECONDS = Number(option('--mem-seconds', 90));

@@ -41,7 +41,7 @@ export async function serve(dir = DIST) {
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-/** Debian's Chromium, headless, offline-friendly flags (TOOLCHAIN.md). */
+/** Debian's Chromium, headless, offline-friendly flags (docs/toolchain.md). */
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -1,4 +1,4 @@
-//! The paper's fully connected network and its learning rules (SPEC §1–§3).
+//! The paper's fully connected network and its learning rules (docs/math.md §1–§3).
 //!
 //! Row-vector convention: a batch is `n_b` rows, `L_0 = X`, `Z_{l+1} = L_l W_l + b`,
 //! `L_{l+1} = f(Z_{l+1})` with `f(z) = tanh(max(z, 0))`; `W_l` is `n_l × n_{l+1}`.
@@ -6,23 +6,27 @@
 //! descent step `ΔW_l = η L_lᵀ δ_{l+1}`, `Δb = η 1ᵀ δ`, applied by plain SGD.
 //!
 //! Indexing: `weights(l)` is `W_l` (`l = 0..d`), and `bias(l)` is the bias that
-//! is added after `W_l`, i.e. SPEC's `b_{l+1}` (length `n_{l+1}`), so one index
+//! is added after `W_l`, i.e. docs/math.md's `b_{l+1}` (length `n_{l+1}`), so one index
 //! names one connection. `feedback(l)` is the matrix that sends `δ` back into
 //! layer `l` (`l = 1..d`): FA's and KP's `B_l` (`n_{l+1} × n_l`), DFA's `D_l`
 //! (`n_d × n_l`), sign-symmetry's scaled `sign(W_l)ᵀ`.
+//!
+//! Files: this one (settings, the network, forward pass, parameters, WN),
+//! `rules.rs` (the learning rules: [`Rule`], feedback matrices, backward
+//! passes, updates) and `eval.rs` (loss, outputs and accuracy without training).
 //!
 //! Every product goes through [`crate::kernels`] (fixed summation order, own
 //! tanh), so a seed gives the same bits natively and in wasm. Activations and
 //! deltas live in buffers that are reused from step to step.
 //!
-//! Choices SPEC leaves open, made here:
+//! Choices docs/math.md §8 lists as open, made here:
 //! - **WN at initialisation.** With a `γ`, `W`'s columns are normalised at
 //!   creation as well as after every update, so "every column has norm γ" holds
 //!   in every state a caller can see. FA's `B_l` and DFA's `D_l` rows are
-//!   normalised once, at creation (SPEC §3). A zero column is left as it is.
+//!   normalised once, at creation (docs/math.md §3). A zero column is left as it is.
 //! - **Sign-symmetry scale.** `δ_l = (δ_{l+1} s_l sign(W_l)ᵀ) ⊙ f'(Z_l)` with
 //!   `s_l = mean |W_l|` (recomputed each step): raw `±1` entries are ~10× larger
-//!   than `W`'s ~0.1 and kill the network at step sizes where BP trains (SPEC §8);
+//!   than `W`'s ~0.1 and kill the network at step sizes where BP trains (docs/math.md §8);
 //!   with `s_l` the feedback has `W_l`'s typical entry size as `W_l` grows.
 //!   `sign(0) = 0`. WN does not rescale this matrix: it follows `W_l`.
 //! - **Kolen–Pollack** (Akrout et al. 2019): `B_l` starts random like FA's and
@@ -32,25 +36,26 @@
 //!   With WN, `B_l`'s rows are renormalised after every update as `W_l`'s columns are.
 //! - **Divergence.** A non-finite loss or parameter, or a dead network, is
 //!   [`Error::Diverged`] naming the iteration; after it the network's state is
-//!   unspecified (start a new one). "Dead" (SPEC §8) is tested as `δ_d = 0` on
+//!   unspecified (start a new one). "Dead" (docs/math.md §8) is tested as `δ_d = 0` on
 //!   the whole batch while the loss is not 0: with tanh∘ReLU every output is 0
 //!   (no ReLU passes) or saturated at exactly 1 (`f' = 0`), so no rule can
 //!   change any parameter from that batch again. Large step sizes on the
 //!   summed loss end there rather than in NaN, because tanh bounds the outputs.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::checked::Checked;
-use crate::codes::NHotCodes;
-use crate::data::{N_PIXELS, Split};
 use crate::kernels;
 use crate::rng::{Purpose, Rng};
 use crate::{Error, Result};
 
-/// Standard deviation of every initial weight, bias and feedback entry (SPEC §1).
+mod eval;
+mod rules;
+
+use rules::FeedbackKind;
+pub use rules::{DEFAULT_KP_DECAY, Rule};
+
+/// Standard deviation of every initial weight, bias and feedback entry (docs/math.md §1).
 pub const INIT_STD: f32 = 0.1;
 /// Largest accepted learning rate; far beyond anything that trains on the summed loss.
 pub const MAX_ETA: f32 = 10.0;
@@ -61,116 +66,15 @@ pub const MAX_LAYERS: usize = 32;
 /// Largest accepted WN norm `γ`.
 pub const MAX_GAMMA: f32 = 1000.0;
 /// Rows evaluated at a time by [`Network::loss_on`], [`Network::outputs`] and [`Network::accuracy`].
-const EVAL_CHUNK: usize = 1000;
-
-/// How `δ` is sent back to the hidden layers (SPEC §2). In JSON a rule is its
-/// short name (`"bp"`, `"fa"`, `"dfa"`, `"sign"`) or `{"kp": {"decay": λ}}`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Rule {
-    /// Backpropagation: `δ_l = (δ_{l+1} W_lᵀ) ⊙ f'`.
-    #[serde(rename = "bp")]
-    Backprop,
-    /// Feedback alignment (BP-TRW): fixed random `B_l` in place of `W_lᵀ`.
-    #[serde(rename = "fa")]
-    Feedback,
-    /// Direct feedback alignment: `δ_l = (δ_d D_l) ⊙ f'`, fixed random `D_l`.
-    #[serde(rename = "dfa")]
-    Direct,
-    /// Sign-symmetry: `δ_l = (δ_{l+1} s_l sign(W_l)ᵀ) ⊙ f'`, `s_l = mean |W_l|`.
-    #[serde(rename = "sign")]
-    SignSymmetry,
-    /// Kolen–Pollack: `B_l` learns with `ΔW_lᵀ`; `W_l`, `B_l` decay by `1 − decay` per step.
-    #[serde(rename = "kp")]
-    KolenPollack { decay: f32 },
-}
-
-/// Kolen–Pollack's decay when a rule is named without one ("kp").
-pub const DEFAULT_KP_DECAY: f32 = 1e-3;
-
-impl Rule {
-    /// The short name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::Backprop => "bp",
-            Rule::Feedback => "fa",
-            Rule::Direct => "dfa",
-            Rule::SignSymmetry => "sign",
-            Rule::KolenPollack { .. } => "kp",
-        }
-    }
-
-    /// The default learning rate for the paper net on the summed loss, batch 1000.
-    ///
-    /// Chosen by a sweep with `fa-lab train --rule R --lr η --epochs 20 --seed 0`
-    /// (paper net, batch 1000, fixed order, no WN, KP decay 1e-3). Test accuracy
-    /// (%) after 20 epochs; "dead" = every output 0 within the first epoch:
-    ///
-    /// | η      | bp   | fa   | dfa  | sign | kp   |
-    /// |--------|------|------|------|------|------|
-    /// | 5e-4   | 96.7 | 86.6 | 93.1 | 95.1 | 96.0 |
-    /// | 7e-4   | 96.7 | 87.2 | 93.0 | 95.6 | 86.9 |
-    /// | 1e-3   | 96.6 | 88.5 | 92.8 | 95.5 | 86.8 |
-    /// | 1.5e-3 | 68.5 | 87.0 | dead | 95.5 | 96.1 |
-    /// | 2e-3   | 40.6 | dead | dead | 30.9 | dead |
-    ///
-    /// A 5-epoch pre-sweep found every rule dead or stuck at chance (~10 %) for
-    /// η ∈ {3e-3, 1e-2, 3e-2} and slow for η ∈ {1e-4, 3e-4}. Plateaus near 87 %
-    /// are runs in which one class's output units died. Each default is the best
-    /// of its column that keeps a factor ≥ 1.5 from the first failing η. With
-    /// the defaults, seeds 0 / 1 / 2 reach: bp 96.7 / 96.7 / 96.3, fa 88.5 /
-    /// 89.2 / 85.2, dfa 93.1 / 93.1 / 92.8, sign 95.6 / 95.5 / 95.3, kp 96.0 /
-    /// 95.4 / 96.5 (`tests/learning.rs` enforces bp ≥ 95 and fa ≥ 85 on seed 0).
-    pub fn default_eta(self) -> f32 {
-        match self {
-            Rule::Backprop => 7e-4,
-            Rule::Feedback => 1e-3,
-            Rule::Direct => 5e-4,
-            Rule::SignSymmetry => 7e-4,
-            Rule::KolenPollack { .. } => 5e-4,
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rule::KolenPollack { decay } => write!(f, "kp:{decay}"),
-            other => f.write_str(other.name()),
-        }
-    }
-}
-
-impl FromStr for Rule {
-    type Err = Error;
-
-    /// `bp`, `fa`, `dfa`, `sign`, `kp` (decay [`DEFAULT_KP_DECAY`]) or `kp:<decay>`.
-    fn from_str(s: &str) -> Result<Rule> {
-        let rule = match s.trim().to_ascii_lowercase().as_str() {
-            "bp" | "backprop" => Rule::Backprop,
-            "fa" | "feedback" | "bp-trw" => Rule::Feedback,
-            "dfa" | "direct" => Rule::Direct,
-            "sign" | "sign-symmetry" => Rule::SignSymmetry,
-            "kp" | "kolen-pollack" => Rule::KolenPollack { decay: DEFAULT_KP_DECAY },
-            other => match other.strip_prefix("kp:").map(str::parse::<f32>) {
-                Some(Ok(decay)) => Rule::KolenPollack { decay },
-                _ => {
-                    return Err(Error::InvalidParam(format!(
-                        "unknown learning rule {s:?}: expected bp, fa, dfa, sign, kp or kp:<decay>"
-                    )));
-                }
-            },
-        };
-        Ok(rule)
-    }
-}
+pub(super) const EVAL_CHUNK: usize = 1000;
 
 /// The neuron nonlinearity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
-    /// `f(z) = tanh(max(z, 0))`, the paper's choice (SPEC §1).
+    /// `f(z) = tanh(max(z, 0))`, the paper's choice (docs/math.md §1).
     #[serde(rename = "tanh_relu")]
     TanhRelu,
-    /// `f(z) = z` (the linear network of SPEC §5's analysis).
+    /// `f(z) = z` (the linear network of docs/math.md §5's analysis).
     #[serde(rename = "linear")]
     Linear,
 }
@@ -183,7 +87,7 @@ pub struct NetConfig {
     pub rule: Rule,
     /// Learning rate `η` (the loss is summed over the batch).
     pub eta: f32,
-    /// WN's `γ` (SPEC §3), or `None` for no weight normalisation.
+    /// WN's `γ` (docs/math.md §3), or `None` for no weight normalisation.
     pub weight_norm: Option<f32>,
     pub activation: Activation,
     /// Whether layers have biases (the paper's do).
@@ -256,7 +160,7 @@ pub struct Network {
     seed: u64,
     /// `W_l`, `n_l × n_{l+1}`, row-major.
     weights: Vec<Vec<f32>>,
-    /// Bias after `W_l` (SPEC's `b_{l+1}`); zeros and never updated without biases.
+    /// Bias after `W_l` (docs/math.md's `b_{l+1}`); zeros and never updated without biases.
     biases: Vec<Vec<f32>>,
     /// Index `l = 0..d`; empty where the rule has no matrix (always at `l = 0`).
     feedback: Vec<Vec<f32>>,
@@ -280,19 +184,8 @@ pub struct Network {
     bp_updates: Vec<Vec<f32>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FeedbackKind {
-    None,
-    /// Fixed or learned random `B_l` (FA, KP).
-    Layerwise,
-    /// `D_l` (DFA).
-    Direct,
-    /// `s_l sign(W_l)ᵀ`, rewritten every step.
-    Sign,
-}
-
 impl Network {
-    /// A freshly initialised network (SPEC §1): every `W`, `b` and feedback entry
+    /// A freshly initialised network (docs/math.md §1): every `W`, `b` and feedback entry
     /// from `N(0, 0.1²)`. Weights come from the seed's `Weights` stream (all `W_l`
     /// in order, then all biases), feedback from its `Feedback` stream, so runs
     /// that differ only in the rule start from the same weights.
@@ -344,38 +237,7 @@ impl Network {
         net
     }
 
-    /// Draws the feedback matrices the current rule needs, if the network does not hold them yet.
-    fn prepare_feedback(&mut self) {
-        let wanted = match self.cfg.rule {
-            Rule::Backprop => FeedbackKind::None,
-            Rule::Direct => FeedbackKind::Direct,
-            Rule::SignSymmetry => FeedbackKind::Sign,
-            Rule::Feedback | Rule::KolenPollack { .. } => FeedbackKind::Layerwise,
-        };
-        if wanted == self.feedback_kind || wanted == FeedbackKind::None {
-            return;
-        }
-        let sizes = &self.cfg.sizes;
-        let d = sizes.len() - 1;
-        let mut rng = Rng::new(self.seed, Purpose::Feedback);
-        for l in 1..d {
-            let rows = if wanted == FeedbackKind::Direct { sizes[d] } else { sizes[l + 1] };
-            let mut m = vec![0.0; rows * sizes[l]];
-            if wanted != FeedbackKind::Sign {
-                rng.fill_normal(INIT_STD, &mut m);
-                if let Some(gamma) = self.cfg.weight_norm {
-                    normalize_rows(&mut m, rows, sizes[l], gamma);
-                }
-            }
-            self.feedback[l] = m;
-        }
-        self.feedback_kind = wanted;
-        if wanted == FeedbackKind::Sign {
-            self.refresh_sign_feedback();
-        }
-    }
-
-    /// Switches the learning rule mid-run (e.g. FA then BP, SPEC §7 `fig7`). Weights
+    /// Switches the learning rule mid-run (e.g. FA then BP, docs/math.md §7 `fig7`). Weights
     /// are kept; feedback matrices are drawn (from the same `Feedback` stream a new
     /// network would use) if the new rule needs a kind the network does not hold.
     pub fn set_rule(&mut self, rule: Rule) -> Result<()> {
@@ -394,7 +256,7 @@ impl Network {
         Ok(())
     }
 
-    /// When on, a dead batch (SPEC §8: `δ_d = 0` while the loss is not 0) is not
+    /// When on, a dead batch (docs/math.md §8: `δ_d = 0` while the loss is not 0) is not
     /// an error: the step goes on and changes nothing, since every `δ_l`, and so
     /// every update, is then 0. Fig. 7 needs this to show BP *stuck* at a
     /// zero-gradient point after FA, rather than end the run there.
@@ -508,118 +370,6 @@ impl Network {
         }
     }
 
-    /// `B_l ← s_l sign(W_l)ᵀ`, `s_l = mean |W_l|`, from the pre-update weights.
-    fn refresh_sign_feedback(&mut self) {
-        let sizes = &self.cfg.sizes;
-        for l in 1..self.depth() {
-            let (rows, cols) = (sizes[l], sizes[l + 1]);
-            let w = &self.weights[l];
-            let scale = (w.iter().map(|v| v.abs() as f64).sum::<f64>() / w.len() as f64) as f32;
-            let b = &mut self.feedback[l];
-            for i in 0..rows {
-                for j in 0..cols {
-                    let v = w[i * cols + j];
-                    b[j * rows + i] = if v > 0.0 {
-                        scale
-                    } else if v < 0.0 {
-                        -scale
-                    } else {
-                        0.0
-                    };
-                }
-            }
-        }
-    }
-
-    /// `δ_l` for `l = d−1..1` by the rule (SPEC §2), from the pre-update weights.
-    fn backward(&mut self) {
-        let sizes = &self.cfg.sizes;
-        let d = sizes.len() - 1;
-        let n_b = self.n_b;
-        for l in (1..d).rev() {
-            let (lower, upper) = self.deltas.split_at_mut(l + 1);
-            let (delta_l, delta_next, delta_out) = (&mut lower[l], &upper[0], &upper[d - l - 1]);
-            match self.cfg.rule {
-                Rule::Backprop => kernels::gemm_nt(n_b, sizes[l + 1], sizes[l], delta_next, &self.weights[l], delta_l),
-                Rule::Feedback | Rule::SignSymmetry | Rule::KolenPollack { .. } => {
-                    kernels::gemm_nn(n_b, sizes[l + 1], sizes[l], delta_next, &self.feedback[l], delta_l)
-                }
-                Rule::Direct => kernels::gemm_nn(n_b, sizes[d], sizes[l], delta_out, &self.feedback[l], delta_l),
-            }
-            if self.cfg.activation == Activation::TanhRelu {
-                kernels::mul_tanh_relu_deriv(delta_l, &self.acts[l]);
-            }
-        }
-    }
-
-    /// True backprop's `δ` and `ΔW` from the same state and batch, for update angles (SPEC §4).
-    fn backward_bp_reference(&mut self) {
-        let sizes = &self.cfg.sizes;
-        let d = sizes.len() - 1;
-        let n_b = self.n_b;
-        self.bp_deltas[d].copy_from_slice(&self.deltas[d]);
-        for l in (1..d).rev() {
-            let (lower, upper) = self.bp_deltas.split_at_mut(l + 1);
-            kernels::gemm_nt(n_b, sizes[l + 1], sizes[l], &upper[0], &self.weights[l], &mut lower[l]);
-            if self.cfg.activation == Activation::TanhRelu {
-                kernels::mul_tanh_relu_deriv(&mut lower[l], &self.acts[l]);
-            }
-        }
-        for l in 0..d {
-            let eta = self.cfg.eta;
-            kernels::gemm_tn(
-                sizes[l],
-                n_b,
-                sizes[l + 1],
-                eta,
-                &self.acts[l],
-                &self.bp_deltas[l + 1],
-                &mut self.bp_updates[l],
-            );
-        }
-    }
-
-    /// `ΔW_l = η L_lᵀ δ_{l+1}`, `Δb = η 1ᵀ δ`, SGD, KP's transport and decay, then WN.
-    fn apply_updates(&mut self) {
-        let sizes = &self.cfg.sizes;
-        let d = sizes.len() - 1;
-        let (n_b, eta) = (self.n_b, self.cfg.eta);
-        for l in 0..d {
-            let (rows, cols) = (sizes[l], sizes[l + 1]);
-            let delta = &self.deltas[l + 1];
-            kernels::gemm_tn(rows, n_b, cols, eta, &self.acts[l], delta, &mut self.updates[l]);
-            if let Rule::KolenPollack { decay } = self.cfg.rule
-                && l > 0
-            {
-                let keep = 1.0 - decay;
-                self.weights[l].iter_mut().for_each(|v| *v *= keep);
-                let b = &mut self.feedback[l];
-                b.iter_mut().for_each(|v| *v *= keep);
-                let dw = &self.updates[l];
-                for i in 0..rows {
-                    for j in 0..cols {
-                        b[j * rows + i] += dw[i * cols + j];
-                    }
-                }
-                if let Some(gamma) = self.cfg.weight_norm {
-                    normalize_rows(b, cols, rows, gamma);
-                }
-            }
-            for (w, dw) in self.weights[l].iter_mut().zip(&self.updates[l]) {
-                *w += *dw;
-            }
-            if self.cfg.use_bias {
-                kernels::col_sum(n_b, cols, eta, delta, &mut self.bias_updates[l]);
-                for (b, db) in self.biases[l].iter_mut().zip(&self.bias_updates[l]) {
-                    *b += *db;
-                }
-            }
-            if let Some(gamma) = self.cfg.weight_norm {
-                normalize_columns(&mut self.weights[l], rows, cols, gamma);
-            }
-        }
-    }
-
     fn first_non_finite_parameter(&self) -> Option<String> {
         let bad = |m: &[Vec<f32>]| m.iter().position(|v| v.iter().any(|x| !x.is_finite()));
         if let Some(l) = bad(&self.weights) {
@@ -629,106 +379,6 @@ impl Network {
             return Some(format!("the bias after W_{l}"));
         }
         bad(&self.feedback).map(|l| format!("B_{l}"))
-    }
-
-    /// `½ Σ (Y − Y*)²` on a batch, without changing anything.
-    pub fn loss_on(&self, x: &[f32], targets: &[f32], n_b: usize) -> Result<f64> {
-        self.check_batch(x, targets, n_b)?;
-        let n_out = self.cfg.sizes[self.depth()];
-        let mut loss = 0.0;
-        self.for_each_output_chunk(x, n_b, |row0, rows, out| {
-            let t = &targets[row0 * n_out..(row0 + rows) * n_out];
-            loss += out.iter().zip(t).map(|(&y, &t)| half_sq(y - t)).sum::<f64>();
-        });
-        Ok(loss)
-    }
-
-    /// The network's outputs `L_d` (`n_b × n_d`) for inputs `x` (`n_b × n_0`).
-    pub fn outputs(&self, x: &[f32], n_b: usize) -> Result<Vec<f32>> {
-        self.check_inputs(x, n_b)?;
-        let mut all = Vec::with_capacity(n_b * self.cfg.sizes[self.depth()]);
-        self.for_each_output_chunk(x, n_b, |_, _, out| all.extend_from_slice(out));
-        Ok(all)
-    }
-
-    /// The class `codes` reads from each output row, for inputs `x` (`n_b × n_0`).
-    pub fn predict(&self, x: &[f32], n_b: usize, codes: &NHotCodes) -> Result<Vec<usize>> {
-        self.check_codes(codes)?;
-        let outputs = self.outputs(x, n_b)?;
-        Ok(outputs.chunks_exact(codes.n_outputs()).map(|row| codes.predict(row)).collect())
-    }
-
-    /// Fraction of `split` classified correctly, reading outputs through `codes`.
-    ///
-    /// The pixels are turned into inputs a chunk of rows at a time, so no f32
-    /// copy of the whole split is made (9 MB for the test set); rows are
-    /// independent, so the count is the one [`Network::accuracy_on`] gives.
-    pub fn accuracy(&self, split: &Split, codes: &NHotCodes) -> Result<f64> {
-        self.check_codes(codes)?;
-        if split.is_empty() {
-            return Err(Error::InvalidParam("accuracy on an empty split".into()));
-        }
-        let mut correct = 0usize;
-        let mut inputs = Vec::with_capacity(EVAL_CHUNK * N_PIXELS);
-        for (c, labels) in split.labels.chunks(EVAL_CHUNK).enumerate() {
-            let row0 = c * EVAL_CHUNK;
-            inputs.clear();
-            inputs.extend(
-                split.pixels[row0 * N_PIXELS..(row0 + labels.len()) * N_PIXELS].iter().map(|&p| pixel_input(p)),
-            );
-            self.check_inputs(&inputs, labels.len())?;
-            correct += self.count_correct(&inputs, labels, codes);
-        }
-        Ok(correct as f64 / split.len() as f64)
-    }
-
-    /// Fraction of rows of `x` (`labels.len() × n_0` inputs) whose output `codes`
-    /// reads as the label.
-    pub fn accuracy_on(&self, x: &[f32], labels: &[u8], codes: &NHotCodes) -> Result<f64> {
-        self.check_codes(codes)?;
-        self.check_inputs(x, labels.len())?;
-        Ok(self.count_correct(x, labels, codes) as f64 / labels.len() as f64)
-    }
-
-    /// Rows of `x` whose output `codes` reads as their label (shapes checked by the caller).
-    fn count_correct(&self, x: &[f32], labels: &[u8], codes: &NHotCodes) -> usize {
-        let n_out = codes.n_outputs();
-        let mut correct = 0usize;
-        self.for_each_output_chunk(x, labels.len(), |row0, _, out| {
-            for (i, row) in out.chunks_exact(n_out).enumerate() {
-                correct += usize::from(codes.predict(row) == labels[row0 + i] as usize);
-            }
-        });
-        correct
-    }
-
-    fn check_codes(&self, codes: &NHotCodes) -> Result<()> {
-        let n_out = self.cfg.sizes[self.depth()];
-        if codes.n_outputs() != n_out {
-            return Err(Error::InvalidParam(format!(
-                "codes over {} outputs do not fit a net with {n_out} outputs",
-                codes.n_outputs()
-            )));
-        }
-        Ok(())
-    }
-
-    /// Runs the forward pass chunk by chunk on scratch buffers: `f(first_row, rows, L_d)`.
-    fn for_each_output_chunk(&self, x: &[f32], n_b: usize, mut f: impl FnMut(usize, usize, &[f32])) {
-        let sizes = &self.cfg.sizes;
-        let d = self.depth();
-        let mut bufs: Vec<Vec<f32>> = (1..=d).map(|l| Vec::with_capacity(EVAL_CHUNK * sizes[l])).collect();
-        let mut row0 = 0;
-        while row0 < n_b {
-            let rows = EVAL_CHUNK.min(n_b - row0);
-            for (l, b) in bufs.iter_mut().enumerate() {
-                b.resize(rows * sizes[l + 1], 0.0);
-            }
-            let input = &x[row0 * sizes[0]..(row0 + rows) * sizes[0]];
-            forward(&self.cfg, &self.weights, &self.biases, input, rows, &mut bufs);
-            f(row0, rows, &bufs[d - 1]);
-            row0 += rows;
-        }
     }
 
     /// Number of weight layers `d`.
@@ -772,7 +422,7 @@ impl Network {
     }
 
     /// `δ_l` of the last step (`n_b × n_l`, `l = 1..=d`), the descent-sign `δ` of
-    /// SPEC §2 without `η`, as the rule computed it.
+    /// docs/math.md §2 without `η`, as the rule computed it.
     pub fn delta(&self, l: usize) -> &[f32] {
         &self.deltas[l]
     }
@@ -782,7 +432,7 @@ impl Network {
         &self.weights[l]
     }
 
-    /// The bias added after `W_l` (SPEC's `b_{l+1}`, length `n_{l+1}`).
+    /// The bias added after `W_l` (docs/math.md's `b_{l+1}`, length `n_{l+1}`).
     pub fn bias(&self, l: usize) -> &[f32] {
         &self.biases[l]
     }
@@ -866,7 +516,7 @@ impl Network {
 }
 
 /// `L_{l+1} = f(L_l W_l + b)` for every layer; `outputs[l]` receives `L_{l+1}`.
-fn forward(
+pub(super) fn forward(
     cfg: &NetConfig,
     weights: &[Vec<f32>],
     biases: &[Vec<f32>],
@@ -901,12 +551,12 @@ fn output_delta(activation: Activation, out: &[f32], targets: &[f32], delta: &mu
     loss
 }
 
-fn half_sq(e: f32) -> f64 {
+pub(super) fn half_sq(e: f32) -> f64 {
     let e = e as f64;
     0.5 * e * e
 }
 
-/// Pixels (0..=255) to network inputs `pixel / 255` (SPEC §6).
+/// Pixels (0..=255) to network inputs `pixel / 255` (docs/math.md §6).
 pub fn pixels_to_inputs(pixels: &[u8]) -> Vec<f32> {
     pixels.iter().map(|&p| pixel_input(p)).collect()
 }

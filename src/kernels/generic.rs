@@ -1,0 +1,382 @@
+//! One generic implementation of every kernel, written against the small
+//! [`Vf`] trait; each instruction set supplies the trait with `#[inline(always)]`
+//! wrappers of its intrinsics and one `#[target_feature]` entry point per kernel
+//! that instantiates the generic code, so the whole kernel is compiled for it
+//! (`sse2.rs`, `avx2.rs`, `avx512.rs`, `simd128.rs`).
+
+use super::reference;
+use super::tanh::{TanhK, tanh_scalar, tanh_v};
+
+/// A vector of `LANES` f32. Every operation is the lane-wise IEEE operation
+/// (no FMA anywhere), so a lane computes exactly what the scalar code does.
+pub(super) trait Vf: Copy {
+    const LANES: usize;
+    unsafe fn splat(x: f32) -> Self;
+    unsafe fn load(p: *const f32) -> Self;
+    unsafe fn store(self, p: *mut f32);
+    unsafe fn add(self, o: Self) -> Self;
+    unsafe fn sub(self, o: Self) -> Self;
+    unsafe fn mul(self, o: Self) -> Self;
+    unsafe fn div(self, o: Self) -> Self;
+    unsafe fn and(self, o: Self) -> Self;
+    unsafe fn or(self, o: Self) -> Self;
+    /// Lane-wise `if self > y { a } else { b }` (ordered: false for NaN).
+    unsafe fn select_gt(self, y: Self, a: Self, b: Self) -> Self;
+    /// Lane-wise `if self > y { self } else { y }`: one instruction (x86
+    /// `maxps`, wasm `f32x4.pmax`), not IEEE `max` (NaN and ±0 follow the compare).
+    unsafe fn max_gt(self, y: Self) -> Self;
+    /// Lane-wise `if self < y { self } else { y }` (x86 `minps`, wasm `f32x4.pmin`).
+    unsafe fn min_lt(self, y: Self) -> Self;
+    /// On the bit patterns as u32: `(self << 23) + c` (wrapping).
+    unsafe fn shl23_add(self, c: Self) -> Self;
+}
+
+/// The final operation applied to a product's sum `s`.
+#[derive(Clone, Copy)]
+pub(super) enum Fin {
+    /// c = s
+    Store,
+    /// c = alpha·s
+    Scale(f32),
+    /// c = c + alpha·s
+    Acc(f32),
+}
+
+/// Register-blocked micro-kernel: rows `0..R` × `NV` vectors of columns.
+/// `a` at (row r, step p) is `a[r·a_rs + p·a_ks]`; `b` at (p, col) is `b[p·b_ks + col]`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
+    k: usize,
+    a: *const f32,
+    a_rs: usize,
+    a_ks: usize,
+    b: *const f32,
+    b_ks: usize,
+    c: *mut f32,
+    c_rs: usize,
+    fin: Fin,
+    last: usize,
+) {
+    unsafe {
+        let zero = V::splat(0.0);
+        let mut acc = [[zero; NV]; R];
+        let (mut ap, mut bp) = (a, b);
+        for _ in 0..k {
+            let mut bv = [zero; NV];
+            for (v, x) in bv.iter_mut().enumerate() {
+                *x = V::load(bp.add(v * V::LANES));
+            }
+            for (r, row) in acc.iter_mut().enumerate() {
+                let av = V::splat(*ap.add(r * a_rs));
+                for (x, &bx) in row.iter_mut().zip(&bv) {
+                    *x = x.add(av.mul(bx));
+                }
+            }
+            ap = ap.add(a_ks);
+            bp = bp.add(b_ks);
+        }
+        for (r, row) in acc.iter().enumerate() {
+            for (v, &s) in row.iter().enumerate() {
+                let p = c.add(r * c_rs + v * V::LANES);
+                if v + 1 == NV && last < V::LANES {
+                    // Only the first `last` lanes are columns of C.
+                    let mut buf = [0.0f32; 16];
+                    s.store(buf.as_mut_ptr());
+                    for (q, &t) in buf.iter().enumerate().take(last) {
+                        let dst = p.add(q);
+                        *dst = match fin {
+                            Fin::Store => t,
+                            Fin::Scale(al) => al * t,
+                            Fin::Acc(al) => *dst + al * t,
+                        };
+                    }
+                    continue;
+                }
+                let out = match fin {
+                    Fin::Store => s,
+                    Fin::Scale(al) => V::splat(al).mul(s),
+                    Fin::Acc(al) => V::load(p).add(V::splat(al).mul(s)),
+                };
+                out.store(p);
+            }
+        }
+    }
+}
+
+/// Shape and strides of one product C (m×n) = Σ_p A(i,p)·B(p,j).
+#[derive(Clone, Copy)]
+pub(super) struct Prod {
+    pub(super) m: usize,
+    pub(super) k: usize,
+    /// Columns computed (`≤` the row strides `b_ks`, `c_rs`).
+    pub(super) n: usize,
+    pub(super) a: *const f32,
+    pub(super) a_rs: usize,
+    pub(super) a_ks: usize,
+    pub(super) b: *const f32,
+    pub(super) b_ks: usize,
+    pub(super) c: *mut f32,
+    pub(super) c_rs: usize,
+    pub(super) fin: Fin,
+}
+
+/// Rows `i..i+R`, every column block. `tail` is B's last `n % T::LANES`
+/// columns, zero-padded to `T::LANES` (k × T::LANES).
+#[inline(always)]
+pub(super) unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: usize, tail: &[f32]) {
+    unsafe {
+        let a = g.a.add(i * g.a_rs);
+        let c = g.c.add(i * g.c_rs);
+        let mut j = 0;
+        while j + NV * V::LANES <= g.n {
+            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            j += NV * V::LANES;
+        }
+        if NV > 2 && j + 2 * V::LANES <= g.n {
+            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            j += 2 * V::LANES;
+        }
+        while j + V::LANES <= g.n {
+            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            j += V::LANES;
+        }
+        while j + T::LANES <= g.n {
+            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, T::LANES);
+            j += T::LANES;
+        }
+        if j < g.n {
+            // B's zero-padded panel: the padded lanes compute zeros that are not stored.
+            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, tail.as_ptr(), T::LANES, c.add(j), g.c_rs, g.fin, g.n - j);
+        }
+    }
+}
+
+/// The whole product: row blocks of `R` (then 4, 2, 1 for the remainder).
+///
+/// With `Aᵀ` stored (`a_rs == 1`, the `gemm_tn` case) the last `n mod LANES`
+/// columns are instead computed transposed, vectorised along `m` (`Aᵀ`'s rows
+/// are contiguous): `Cᵀ[q, i] = Σ_p B[p, q]·A[p, i]`, the same products
+/// (IEEE × commutes) summed in the same order, then scattered with the final op.
+#[inline(always)]
+pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
+    let rem = g.n % V::LANES;
+    if g.a_rs == 1 && rem != 0 && g.m >= V::LANES {
+        let j0 = g.n - rem;
+        let mut t = vec![0.0f32; rem * g.m];
+        let gt = Prod {
+            m: rem,
+            k: g.k,
+            n: g.m,
+            a: unsafe { g.b.add(j0) },
+            a_rs: 1,
+            a_ks: g.b_ks,
+            b: g.a,
+            b_ks: g.a_ks,
+            c: t.as_mut_ptr(),
+            c_rs: g.m,
+            fin: Fin::Store,
+        };
+        unsafe {
+            gemm_blocks::<V, T, R, NV>(gt);
+            gemm_blocks::<V, T, R, NV>(Prod { n: j0, ..g });
+        }
+        for q in 0..rem {
+            for i in 0..g.m {
+                let s = t[q * g.m + i];
+                // SAFETY: i < m, j0 + q < n ≤ c_rs: inside C.
+                let dst = unsafe { &mut *g.c.add(i * g.c_rs + j0 + q) };
+                *dst = match g.fin {
+                    Fin::Store => s,
+                    Fin::Scale(al) => al * s,
+                    Fin::Acc(al) => *dst + al * s,
+                };
+            }
+        }
+    } else {
+        unsafe { gemm_blocks::<V, T, R, NV>(g) }
+    }
+}
+
+/// Row blocks of `R` (then 4, 2, 1), each over every column block.
+#[inline(always)]
+pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
+    let rem = g.n % T::LANES;
+    let mut tail = Vec::new();
+    if rem != 0 {
+        let j0 = g.n - rem;
+        tail = vec![0.0f32; g.k * T::LANES];
+        for p in 0..g.k {
+            for q in 0..rem {
+                tail[p * T::LANES + q] = unsafe { *g.b.add(p * g.b_ks + j0 + q) };
+            }
+        }
+    }
+    let mut i = 0;
+    unsafe {
+        while i + R <= g.m {
+            row_block::<V, T, R, NV>(&g, i, &tail);
+            i += R;
+        }
+        if R > 4 && i + 4 <= g.m {
+            row_block::<V, T, 4, NV>(&g, i, &tail);
+            i += 4;
+        }
+        if R > 2 && i + 2 <= g.m {
+            row_block::<V, T, 2, NV>(&g, i, &tail);
+            i += 2;
+        }
+        if R > 1 && i < g.m {
+            row_block::<V, T, 1, NV>(&g, i, &tail);
+        }
+    }
+}
+
+/// `z[i] ← op(z[i], bias[i mod n])` over the flat array: vectors of `z` are
+/// paired with a copy of `bias` repeated `LANES` times (period `n·LANES`, a
+/// multiple of `LANES`), so rows need not be a multiple of the vector width;
+/// the last `len mod LANES` elements use `scalar`. Elements are independent, so
+/// this is the row-wise definition exactly.
+#[inline(always)]
+pub(super) unsafe fn with_bias_generic<V: Vf>(
+    z: &mut [f32],
+    bias: &[f32],
+    op: impl Fn(V, V) -> V,
+    scalar: impl Fn(f32, f32) -> f32,
+) {
+    let n = bias.len();
+    let period = n * V::LANES;
+    let rep: Vec<f32> = (0..period).map(|i| bias[i % n]).collect();
+    let full = z.len() / V::LANES * V::LANES;
+    let (mut o, mut q) = (0, 0);
+    while o < full {
+        unsafe {
+            let p = z.as_mut_ptr().add(o);
+            op(V::load(p), V::load(rep.as_ptr().add(q))).store(p);
+        }
+        o += V::LANES;
+        q += V::LANES;
+        if q == period {
+            q = 0;
+        }
+    }
+    for (i, v) in z.iter_mut().enumerate().skip(full) {
+        *v = scalar(*v, bias[i % n]);
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn bias_tanh_relu_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
+    unsafe {
+        let k = TanhK::<V>::new();
+        let op = |x: V, b: V| {
+            let s = x.add(b);
+            tanh_v(s.max_gt(k.zero), &k)
+        };
+        with_bias_generic::<V>(z, bias, op, |x, b| {
+            let s = x + b;
+            tanh_scalar(if s > 0.0 { s } else { 0.0 })
+        })
+    }
+}
+
+#[inline(always)]
+pub(super) unsafe fn add_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
+    unsafe { with_bias_generic::<V>(z, bias, |x, b| x.add(b), |x, b| x + b) }
+}
+
+#[inline(always)]
+pub(super) unsafe fn deriv_generic<V: Vf>(g: &mut [f32], a: &[f32]) {
+    let len = g.len();
+    let mut j = 0;
+    unsafe {
+        let (zero, one) = (V::splat(0.0), V::splat(1.0));
+        while j + V::LANES <= len {
+            let gp = g.as_mut_ptr().add(j);
+            let av = V::load(a.as_ptr().add(j));
+            let d = av.select_gt(zero, one.sub(av.mul(av)), zero);
+            V::load(gp).mul(d).store(gp);
+            j += V::LANES;
+        }
+    }
+    reference::mul_tanh_relu_deriv(&mut g[j..], &a[j..]);
+}
+
+#[inline(always)]
+pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x: &[f32], out: &mut [f32]) {
+    let mut j = 0;
+    unsafe {
+        while j + V::LANES <= n {
+            let mut s = V::splat(0.0);
+            for r in 0..rows {
+                s = s.add(V::load(x.as_ptr().add(r * n + j)));
+            }
+            V::splat(alpha).mul(s).store(out.as_mut_ptr().add(j));
+            j += V::LANES;
+        }
+    }
+    for jj in j..n {
+        let mut s = 0.0f32;
+        for r in 0..rows {
+            s += x[r * n + jj];
+        }
+        out[jj] = alpha * s;
+    }
+}
+
+/// Expands, in the instruction set's module, to its `#[target_feature]` entry
+/// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv`.
+macro_rules! simd_entry_points {
+    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal) => {
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn gemm(g: Prod) {
+            unsafe { gemm_generic::<$v, $t, $r, $nv>(g) }
+        }
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
+            unsafe { bias_tanh_relu_generic::<$v>(z, bias) }
+        }
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn add_bias(z: &mut [f32], bias: &[f32]) {
+            unsafe { add_bias_generic::<$v>(z, bias) }
+        }
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn deriv(g: &mut [f32], a: &[f32]) {
+            unsafe { deriv_generic::<$v>(g, a) }
+        }
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn col_sum(rows: usize, n: usize, alpha: f32, x: &[f32], out: &mut [f32]) {
+            unsafe { col_sum_generic::<$v>(rows, n, alpha, x, out) }
+        }
+        #[target_feature(enable = $feat)]
+        pub(super) unsafe fn tanh_slice(x: &mut [f32]) {
+            let mut j = 0;
+            unsafe {
+                let k = TanhK::<$v>::new();
+                while j + <$v>::LANES <= x.len() {
+                    let p = x.as_mut_ptr().add(j);
+                    tanh_v(<$v>::load(p), &k).store(p);
+                    j += <$v>::LANES;
+                }
+            }
+            for v in &mut x[j..] {
+                *v = tanh_scalar(*v);
+            }
+        }
+    };
+}
+
+/// `unsafe fn op(self, o: Self) -> Self` for each `op => intrinsic` pair: a
+/// lane-wise binary operation that is one intrinsic on the wrapped register
+/// (used inside the `Vf` impls; wasm's intrinsics are safe, hence the allow).
+macro_rules! lanewise {
+    ($t:ident; $($op:ident => $intr:ident),* $(,)?) => {
+        $(
+            #[inline(always)]
+            #[allow(unused_unsafe)]
+            unsafe fn $op(self, o: Self) -> Self {
+                unsafe { $t($intr(self.0, o.0)) }
+            }
+        )*
+    };
+}
