@@ -10,6 +10,7 @@ pub mod align;
 pub mod bench;
 pub mod codes;
 pub mod data;
+pub mod describe;
 pub mod error;
 pub mod experiments;
 pub mod history;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod net;
 pub mod pca;
 pub mod plot;
+pub mod provenance;
 pub mod rng;
 pub mod train;
 
