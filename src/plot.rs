@@ -212,7 +212,7 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
         .build_cartesian_2d(-0.5f64..(N_CLASSES as f64 - 0.5), 0.0..y_max.max(0.01))
         .map_err(plot_err)?;
     let mut mesh = chart.configure_mesh();
-    themed_mesh(&mut mesh, style);
+    themed_mesh(&mut mesh, style, area.dim_in_pixel());
     mesh.disable_x_mesh()
         .x_labels(N_CLASSES)
         .x_label_formatter(&|x| format!("{}", x.round() as i64))
@@ -306,6 +306,13 @@ fn draw_note<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, note: &str, styl
     foot.draw_text(note, &font, (style.px(8.0), style.px(2.0))).map_err(plot_err)
 }
 
+/// A panel title's font: 15 px, smaller when the title would not fit `width`
+/// (backend pixels) — about 0.55 em a character in a sans-serif face.
+fn caption_font(title: &str, width: u32, style: &Style) -> TextStyle<'static> {
+    let fits = (width as f64 / style.scale - 16.0) / (0.55 * title.chars().count().max(1) as f64);
+    style.font(fits.clamp(10.0, 15.0))
+}
+
 /// The height of a panel's footnote line.
 fn note_height(style: &Style) -> u32 {
     style.upx(16.0)
@@ -324,11 +331,15 @@ fn draw_waiting<DB: DrawingBackend>(
     area.present().map_err(plot_err)
 }
 
-/// Axis, grid and label colours and sizes of the style.
+/// Axis, grid and label colours and sizes of the style; as many tick labels
+/// as fit `size` (the area in backend pixels) without crowding.
 fn themed_mesh<DB: DrawingBackend, X: Ranged, Y: Ranged>(
     mesh: &mut plotters::chart::MeshStyle<'_, '_, X, Y, DB>,
     style: &Style,
+    size: (u32, u32),
 ) {
+    let (w, h) = (size.0 as f64 / style.scale, size.1 as f64 / style.scale);
+    mesh.x_labels((w / 75.0).clamp(3.0, 10.0) as usize).y_labels((h / 32.0).clamp(3.0, 10.0) as usize);
     let ink = style.colours().ink;
     mesh.axis_style(ShapeStyle::from(&ink).stroke_width(style.upx(1.0)))
         .bold_line_style(ink.mix(0.12))
@@ -386,7 +397,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(
     let (y0, y1) = (y0 - pad, y1 + pad);
     let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(note_height(style)));
     let mut chart = ChartBuilder::on(&body)
-        .caption(&panel.title, style.font(15.0))
+        .caption(&panel.title, caption_font(&panel.title, area.dim_in_pixel().0, style))
         .margin(style.px(8.0))
         .x_label_area_size(style.px(38.0))
         .y_label_area_size(style.px(58.0))
@@ -416,7 +427,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(
         if a >= 1e5 { format!("{v:.1e}") } else { format!("{}", (v * 100.0).round() / 100.0) }
     };
     let mut mesh = chart.configure_mesh();
-    themed_mesh(&mut mesh, style);
+    themed_mesh(&mut mesh, style, area.dim_in_pixel());
     mesh.x_desc(&panel.x_label).y_desc(&y_desc).x_label_formatter(&x_fmt);
     if log {
         mesh.y_label_formatter(&log_fmt);
@@ -540,14 +551,14 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
     let pc = |i: usize| explained.get(i).map(|v| format!(" ({:.0}% of variance)", 100.0 * v)).unwrap_or_default();
     let (x_desc, y_desc) = (format!("{}{}", panel.x_label, pc(0)), format!("{}{}", panel.y_label, pc(1)));
     let mut chart = ChartBuilder::on(&body)
-        .caption(&panel.title, style.font(15.0))
+        .caption(&panel.title, caption_font(&panel.title, area.dim_in_pixel().0, style))
         .margin(style.px(8.0))
         .x_label_area_size(style.px(38.0))
         .y_label_area_size(style.px(58.0))
         .build_cartesian_2d((a[0] - da)..(a[a.len() - 1] + da), (b[0] - db)..(b[b.len() - 1] + db))
         .map_err(plot_err)?;
     let mut mesh = chart.configure_mesh();
-    themed_mesh(&mut mesh, style);
+    themed_mesh(&mut mesh, style, area.dim_in_pixel());
     mesh.disable_mesh().x_desc(&x_desc).y_desc(&y_desc).draw().map_err(plot_err)?;
     let cells = (0..b.len()).flat_map(|j| (0..a.len()).map(move |i| (i, j))).map(|(i, j)| {
         let v = loss[j * a.len() + i];

@@ -3,11 +3,15 @@
 // experiment runs to Web Workers and canvases to Rust. No math here: every
 // number, every check of a setting and every plot comes from the Rust core.
 
+import { PanelFrame, figureSource, liveSource } from './panels.js';
+import { announceChanges, reducedMotion } from './a11y.js';
+import { keepOffline } from './offline.js';
+
 const DATA_URL = 'data/mnist15.bin';
 const DIGITS_PER_PAGE = 24;
 const HEADER_BYTES = 32;
 const FRAME_BUDGET_MS = 24;   // training time per animation frame
-const REDRAW_MS = 250;        // live plots redraw at most this often
+const REDRAW_MS = reducedMotion() ? 2000 : 250; // live plots redraw at most this often
 
 // A minimal module using one simd128 instruction: validates only where SIMD is supported.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
@@ -124,6 +128,9 @@ async function boot() {
   window.addEventListener('hashchange', () => app.route());
   app.route();
   setState('ready');
+  keepOffline(engine.buildId()).then((ok) => {
+    if (ok) { document.body.dataset.offline = 'ready'; $('offline-note').hidden = false; }
+  });
 }
 
 // ---------------------------------------------------------------- the app
@@ -197,6 +204,7 @@ class TrainView {
     };
     this.form.elements.rule.addEventListener('change', () => this.showDefaultEta());
     this.shownQuery = null;
+    this.frames = new Map([...document.querySelectorAll('#train-panels canvas')].map((c) => [c.dataset.panel, new PanelFrame(c)]));
   }
 
   show(query) {
@@ -326,9 +334,9 @@ class TrainView {
   draw() {
     const run = this.run;
     this.lastDraw = performance.now();
-    for (const canvas of document.querySelectorAll('#train-panels canvas')) {
-      if (canvas.closest('figure').hidden) continue;
-      try { run.drawPanel(canvas, canvas.dataset.panel); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+    for (const [key, frame] of this.frames) {
+      if (frame.canvas.closest('figure').hidden) continue;
+      try { frame.draw(liveSource(run, key)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
     }
     const it = run.iteration();
     const total = run.totalSteps();
@@ -398,8 +406,10 @@ class FigureView {
     $('figure-embed').onclick = () => {
       const box = $('embed-code');
       box.hidden = false;
+      const title = `FA Lab: ${this.form.elements.fig.selectedOptions[0].textContent}`.replace(/[<>&"]/g, '');
       box.value = `<iframe src="${location.origin}${location.pathname}#/embed?${this.query()}" ` +
-        'width="600" height="420" style="border:0" title="FA Lab figure"></iframe>';
+        `width="600" height="480" style="border:0;max-width:100%" title="${title}" ` +
+        'sandbox="allow-scripts allow-same-origin allow-downloads" loading="lazy"></iframe>';
       box.select();
     };
     this.shownQuery = null;
@@ -455,8 +465,9 @@ class FigureView {
     this.failures = [];
     this.progress = specs.map(() => 0);
     this.totals = specs.map(() => 1);
+    this.frames?.forEach((frame) => frame.dispose());
     $('figure-panels').innerHTML = '';
-    this.canvases = new Map();
+    this.frames = new Map();
     $('figure-progress').hidden = false;
     $('figure-stop').disabled = false;
     document.body.dataset.figure = 'running';
@@ -503,16 +514,18 @@ class FigureView {
     this.figure = fig;
     for (const panel of fig.panels) {
       if (this.embedPanel && panel.key !== this.embedPanel) continue;
-      let canvas = this.canvases.get(panel.key);
-      if (!canvas) {
+      let frame = this.frames.get(panel.key);
+      if (!frame) {
         const figure = document.createElement('figure');
-        canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
+        const canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
         canvas.dataset.panel = panel.key;
         figure.append(canvas);
         $('figure-panels').append(figure);
-        this.canvases.set(panel.key, canvas);
+        frame = new PanelFrame(canvas);
+        this.frames.set(panel.key, frame);
       }
-      try { this.app.engine.drawPanel(canvas, fig, panel.key); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
+      const source = figureSource(this.app.engine, fig, this.results, this.shownQuery, panel.key);
+      try { frame.draw(source); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
     }
     if (this.embedPanel && !fig.panels.some((p) => p.key === this.embedPanel)) {
       say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${fig.panels.map((p) => p.key).join(', ')}.`, true);
@@ -527,6 +540,8 @@ class DataView {
     this.app = app;
     this.first = 0;
     this.drawn = false;
+    this.digits = new PanelFrame($('digits'), { tools: false, minHeight: 0 });
+    this.histogram = new PanelFrame($('histogram'), { tools: false });
   }
 
   show() {
@@ -539,7 +554,8 @@ class DataView {
     };
     if (!this.drawn) {
       this.drawPage();
-      try { lab.drawHistogram($('histogram')); } catch (e) { fail(`Drawing the histogram failed: ${errorText(e)}`, null); }
+      const histogram = { draw: (canvas, style) => lab.drawHistogram(canvas, style), describe: () => lab.describeHistogram() };
+      try { this.histogram.draw(histogram); } catch (e) { fail(`Drawing the histogram failed: ${errorText(e)}`, null); }
       this.drawn = true;
     }
   }
@@ -547,7 +563,11 @@ class DataView {
   drawPage() {
     const lab = this.app.lab;
     try {
-      lab.drawDigits($('digits'), this.first, DIGITS_PER_PAGE, 12);
+      const first = this.first;
+      this.digits.draw({
+        draw: (canvas, style) => lab.drawDigits(canvas, first, DIGITS_PER_PAGE, 12, style),
+        describe: () => lab.describeDigits(first, DIGITS_PER_PAGE),
+      });
       $('digit-range').textContent = `${this.first}–${this.first + DIGITS_PER_PAGE - 1}`;
       $('digit-labels').textContent = Array.from(lab.trainLabels(this.first, DIGITS_PER_PAGE)).join(' ');
     } catch (e) {
@@ -576,4 +596,7 @@ class BenchView {
   }
 }
 
+// Status lines are announced politely, at most every few seconds; a finished run at once.
+announceChanges(['status-text', 'train-status', 'figure-status'],
+  (text) => /\b(\d+) of \1 runs finished|iteration (\d+) \/ \2\b/.test(text));
 boot();
