@@ -27,7 +27,7 @@ const VIEWS = [
   ['figures', '#/figures?fig=fig2b&preset=quick&runs=1&seed=0', async (page) => {
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 });
   }],
-  ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=a', async (page) => {
+  ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b', async (page) => {
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 });
   }],
   ['data', '#/data', async (page) => { await page.waitForFunction(() => document.getElementById('digit-labels').textContent.length > 0); }],
@@ -47,7 +47,7 @@ for (const scheme of ['light', 'dark']) {
         assert.ok(c.name.length > 20, `${name} ${c.panel}: "${c.name}"`);
       }
       // Open every data table, so axe sees them too.
-      for (const b of await page.$$('.panel-tools button[aria-expanded]')) await b.click();
+      for (const b of await page.locator('.panel-tools button[aria-expanded]:visible').all()) await b.click();
       await axe(page, `${name} (${scheme})`);
       assert.deepEqual(errors, [], name);
       await page.close();
@@ -115,7 +115,7 @@ test('plots follow the colour scheme and the pixel ratio; 320 px scrolls no view
     for (const [name, hash, settle] of VIEWS) {
       const { page } = await openReady(lab, hash, { viewport: { width, height: 800 }, deviceScaleFactor: 2 });
       await settle(page);
-      for (const b of await page.$$('.panel-tools button[aria-expanded]')) await b.click();
+      for (const b of await page.locator('.panel-tools button[aria-expanded]:visible').all()) await b.click();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} at ${width} px scrolls ${overflow} px sideways`);
       await page.close();

@@ -14,7 +14,7 @@ const VIEWS = [
     await page.click('figure:has(canvas[data-panel="accuracy"]) .panel-tools button[aria-expanded]');
   }],
   ['figures', '#/figures?fig=fig6&preset=quick&runs=1&seed=0', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 })],
-  ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=a', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 })],
+  ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 })],
   ['data', '#/data', (page) => page.waitForTimeout(500)],
   ['bench', '#/bench', (page) => page.waitForSelector('#bench-run')],
 ];
