@@ -16,16 +16,11 @@ fn main() {
         Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
         _ => {
             // Rebuild when HEAD moves (a checkout, or a commit on the branch).
-            for path in ["HEAD", "refs/heads"].iter().filter_map(|p| git(&["rev-parse", "--git-path", p])) {
+            let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+            let watched = ["HEAD", "refs/heads"].into_iter().map(str::to_string).chain(branch);
+            for path in watched.filter_map(|p| git(&["rev-parse", "--git-path", &p])) {
                 if std::path::Path::new(&path).exists() {
                     println!("cargo:rerun-if-changed={path}");
-                }
-            }
-            if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
-                    if std::path::Path::new(&path).exists() {
-                        println!("cargo:rerun-if-changed={path}");
-                    }
                 }
             }
             git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into())

@@ -244,7 +244,7 @@ impl Run {
         let run = RunRecord {
             label: format!("{} seed {}", cfg.net.rule, cfg.seed),
             seed: cfg.seed,
-            steps: self.inner.iteration() as u64,
+            steps: self.inner.iteration(),
             fingerprint: self.fingerprint(),
             failure: None,
         };
