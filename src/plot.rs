@@ -632,6 +632,29 @@ mod tests {
     }
 
     #[test]
+    fn dark_style_fills_dark_and_scale_doubles_text_and_lines() {
+        let draw = |style: Style, size: (u32, u32)| {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw_class_histogram(&area, &split(), &split(), &style).unwrap();
+            }
+            svg
+        };
+        let first_font = |svg: &str| -> f64 {
+            svg.split("font-size=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+        };
+        let light = draw(Style::LIGHT, (400, 300));
+        let dark = draw(Style::new(Theme::Dark, 2.0).unwrap(), (800, 600));
+        assert!(light.contains("fill=\"#FFFFFF\"") && !light.contains("#1C1F24"));
+        assert!(dark.contains("fill=\"#1C1F24\"") && dark.contains("fill=\"#E6E8EB\""), "dark background and ink");
+        assert!((first_font(&dark) / first_font(&light) - 2.0).abs() < 1e-9);
+        assert!(Style::new(Theme::Light, 0.0).is_err() && Style::new(Theme::Light, f64::NAN).is_err());
+        assert_eq!("dark".parse::<Theme>().unwrap(), Theme::Dark);
+        assert!("sepia".parse::<Theme>().is_err());
+    }
+
+    #[test]
     fn svg_histogram_draws_two_bars_per_class() {
         let mut svg = String::new();
         {

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Panel, RunResult};
+use crate::train::Fnv1a;
 use crate::{Error, Result};
 
 /// FA Lab's version (the crate's).
@@ -135,48 +136,34 @@ pub fn result_fingerprint(r: &RunResult) -> u64 {
     for v in [r.run as u64, r.condition as u64, r.seed, r.steps] {
         h.bytes(&v.to_le_bytes());
     }
-    h.str(&r.condition_name);
+    hash_str(&mut h, &r.condition_name);
     for c in &r.curves {
-        h.str(&c.key);
-        h.f64s(&c.x);
-        h.f64s(&c.y);
+        hash_str(&mut h, &c.key);
+        hash_f64s(&mut h, &c.x);
+        hash_f64s(&mut h, &c.y);
     }
     if let Some(p) = &r.pca {
         for v in [&p.a, &p.b, &p.loss, &p.explained] {
-            h.f64s(v);
+            hash_f64s(&mut h, v);
         }
         for path in &p.paths {
-            h.str(&path.label);
-            path.points.iter().for_each(|&(a, b)| h.f64s(&[a, b]));
+            hash_str(&mut h, &path.label);
+            path.points.iter().for_each(|&(a, b)| hash_f64s(&mut h, &[a, b]));
         }
     }
-    h.str(r.failure.as_deref().unwrap_or(""));
+    hash_str(&mut h, r.failure.as_deref().unwrap_or(""));
     h.0
 }
 
-struct Fnv1a(u64);
+/// Length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.
+fn hash_str(h: &mut Fnv1a, s: &str) {
+    h.bytes(&(s.len() as u64).to_le_bytes());
+    h.bytes(s.as_bytes());
+}
 
-impl Fnv1a {
-    fn new() -> Fnv1a {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    /// Length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.
-    fn str(&mut self, s: &str) {
-        self.bytes(&(s.len() as u64).to_le_bytes());
-        self.bytes(s.as_bytes());
-    }
-
-    fn f64s(&mut self, v: &[f64]) {
-        self.bytes(&(v.len() as u64).to_le_bytes());
-        v.iter().for_each(|x| self.bytes(&x.to_bits().to_le_bytes()));
-    }
+fn hash_f64s(h: &mut Fnv1a, v: &[f64]) {
+    h.bytes(&(v.len() as u64).to_le_bytes());
+    v.iter().for_each(|x| h.bytes(&x.to_bits().to_le_bytes()));
 }
 
 // ---------------------------------------------------------------------------

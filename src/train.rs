@@ -320,16 +320,16 @@ fn shuffle_fraction(labels: &mut [u8], p: f64, rng: &mut Rng) {
     }
 }
 
-/// FNV-1a, 64 bit.
+/// FNV-1a, 64 bit (also the fingerprint of an experiment run, `crate::provenance`).
 #[derive(Debug, Clone, Copy)]
-struct Fnv1a(u64);
+pub(crate) struct Fnv1a(pub(crate) u64);
 
 impl Fnv1a {
-    fn new() -> Fnv1a {
+    pub(crate) fn new() -> Fnv1a {
         Fnv1a(0xcbf2_9ce4_8422_2325)
     }
 
-    fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
         }
