@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: installs what is missing, then runs every test:
+#   0. the gate: cargo fmt --check, clippy -D warnings natively and for wasm32
+#      (simd128 from .cargo/config.toml), so CI enforces a clean house
 #   1. native: cargo test (core, CLI, data asset)
 #   2. wasm: wasm-bindgen-test in headless Chromium (tests/web.rs)
 #   3. end to end: the built site served on 127.0.0.1 and driven in headless
@@ -9,6 +11,11 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 scripts/setup.sh
+
+echo "== 0/3 format and lint gate" >&2
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 echo "== 1/3 native tests" >&2
 cargo test

@@ -26,6 +26,7 @@
 //! browser as natively.
 
 use crate::align::AlignmentTracker;
+use crate::hash::Fnv1a;
 use crate::kernels;
 use crate::metrics::iter_metrics;
 use crate::net::{NetConfig, Network, Rule};
@@ -191,16 +192,11 @@ impl FaBench {
 
     /// FNV-1a over the bits of every weight and bias, as 16 hex digits.
     pub fn checksum(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = Fnv1a::new();
         for l in 0..self.net.depth() {
-            for v in self.net.weights(l).iter().chain(self.net.bias(l)) {
-                for b in v.to_bits().to_le_bytes() {
-                    h ^= b as u64;
-                    h = h.wrapping_mul(0x0100_0000_01b3);
-                }
-            }
+            self.net.weights(l).iter().chain(self.net.bias(l)).for_each(|&v| h.f32(v));
         }
-        format!("{h:016x}")
+        format!("{:016x}", h.value())
     }
 }
 
@@ -271,6 +267,35 @@ impl KernelStep {
         }
     }
 
+    /// The step from a paper-net FA [`Network`]'s current weights, biases and
+    /// feedback (to check that it is the network's step, bit for bit).
+    pub fn from_network(net: &Network) -> Result<KernelStep> {
+        let cfg = net.config();
+        if cfg.sizes != SIZES || cfg.rule != Rule::Feedback || !cfg.use_bias || cfg.weight_norm.is_some() {
+            return Err(Error::InvalidParam("KernelStep is the paper net's FA step with biases, no WN".into()));
+        }
+        if cfg.eta != ETA {
+            return Err(Error::InvalidParam(format!("KernelStep's η is {ETA}, the network's {}", cfg.eta)));
+        }
+        let mut k = KernelStep::new(0);
+        for l in 0..SIZES.len() - 1 {
+            k.w[l] = net.weights(l).to_vec();
+            k.b[l] = net.bias(l).to_vec();
+            k.fb[l] = net.feedback(l).map_or_else(Vec::new, <[f32]>::to_vec);
+        }
+        Ok(k)
+    }
+
+    /// `W_l` after the steps so far.
+    pub fn weights(&self, l: usize) -> &[f32] {
+        &self.w[l]
+    }
+
+    /// The bias after `W_l`.
+    pub fn bias(&self, l: usize) -> &[f32] {
+        &self.b[l]
+    }
+
     /// One FA step on `x` (BATCH × 225) and `y` (BATCH × 50).
     pub fn step(&mut self, x: &[f32], y: &[f32]) {
         self.step_with(x, y, &mut Laps { clock: None, last: 0.0, acc: [0.0; KINDS.len()] });
@@ -317,7 +342,7 @@ impl KernelStep {
             self.bias_upd.resize(n_next, 0.0);
             kernels::col_sum(BATCH, n_next, ETA, &self.delta, &mut self.bias_upd);
             for (b, &u) in self.b[l].iter_mut().zip(&self.bias_upd) {
-                *b = *b + u;
+                *b += u;
             }
             std::mem::swap(&mut self.delta, &mut self.back);
         }

@@ -4,6 +4,7 @@
 //! [`crate::plot::draw_line_panel`] draws like any figure panel.
 
 use crate::experiments::{Panel, Series};
+use crate::metrics::moving_average;
 use crate::train::IterRecord;
 
 /// Window of the trailing moving average on update angles (as the paper's Fig. 6c).
@@ -153,20 +154,6 @@ fn append(columns: &mut Vec<Vec<f64>>, values: &[f64]) {
     }
 }
 
-/// Trailing mean over the last `window` values (fewer at the start).
-fn moving_average(v: &[f64], window: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut sum = 0.0;
-    for i in 0..v.len() {
-        sum += v[i];
-        if i >= window {
-            sum -= v[i - window];
-        }
-        out.push(sum / (i + 1).min(window) as f64);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,10 +204,5 @@ mod tests {
         assert!(History::empty_reason("alignment", Rule::Feedback, false).is_none());
         assert!(History::empty_reason("updates", Rule::Feedback, false).is_some());
         assert!(History::empty_reason("updates", Rule::Feedback, true).is_none());
-    }
-
-    #[test]
-    fn moving_average_is_trailing() {
-        assert_eq!(moving_average(&[1.0, 3.0, 5.0, 7.0], 2), vec![1.0, 2.0, 4.0, 6.0]);
     }
 }

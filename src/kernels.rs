@@ -57,7 +57,7 @@ pub mod reference {
             for j in 0..n {
                 let mut s = 0.0f32;
                 for p in 0..k {
-                    s = s + a[i * k + p] * b[p * n + j];
+                    s += a[i * k + p] * b[p * n + j];
                 }
                 c[i * n + j] = s;
             }
@@ -73,7 +73,7 @@ pub mod reference {
             for j in 0..n {
                 let mut s = 0.0f32;
                 for p in 0..k {
-                    s = s + a[i * k + p] * b[j * k + p];
+                    s += a[i * k + p] * b[j * k + p];
                 }
                 c[i * n + j] = s;
             }
@@ -83,7 +83,7 @@ pub mod reference {
     fn tn_sum(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], i: usize, j: usize) -> f32 {
         let mut s = 0.0f32;
         for p in 0..k {
-            s = s + a[p * m + i] * b[p * n + j];
+            s += a[p * m + i] * b[p * n + j];
         }
         s
     }
@@ -107,7 +107,7 @@ pub mod reference {
         assert_eq!(c.len(), m * n, "gemm_tn_acc: c");
         for i in 0..m {
             for j in 0..n {
-                c[i * n + j] = c[i * n + j] + alpha * tn_sum(m, k, n, a, b, i, j);
+                c[i * n + j] += alpha * tn_sum(m, k, n, a, b, i, j);
             }
         }
     }
@@ -120,7 +120,7 @@ pub mod reference {
     /// z ← tanh(max(z + bias, 0)) row-wise.
     pub fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
         let n = bias.len();
-        assert!(n > 0 && z.len() % n == 0 || z.is_empty(), "bias_tanh_relu: lengths");
+        assert!(n > 0 && z.len().is_multiple_of(n) || z.is_empty(), "bias_tanh_relu: lengths");
         for row in z.chunks_exact_mut(n.max(1)) {
             for (v, &b) in row.iter_mut().zip(bias) {
                 let s = *v + b;
@@ -133,10 +133,10 @@ pub mod reference {
     /// z ← z + bias row-wise.
     pub fn add_bias(z: &mut [f32], bias: &[f32]) {
         let n = bias.len();
-        assert!(n > 0 && z.len() % n == 0 || z.is_empty(), "add_bias: lengths");
+        assert!(n > 0 && z.len().is_multiple_of(n) || z.is_empty(), "add_bias: lengths");
         for row in z.chunks_exact_mut(n.max(1)) {
             for (v, &b) in row.iter_mut().zip(bias) {
-                *v = *v + b;
+                *v += b;
             }
         }
     }
@@ -146,7 +146,7 @@ pub mod reference {
         assert_eq!(g.len(), a.len(), "mul_tanh_relu_deriv: lengths");
         for (gv, &av) in g.iter_mut().zip(a) {
             let d = if av > 0.0 { 1.0 - av * av } else { 0.0 };
-            *gv = *gv * d;
+            *gv *= d;
         }
     }
 
@@ -157,7 +157,7 @@ pub mod reference {
         for j in 0..n {
             let mut s = 0.0f32;
             for r in 0..rows {
-                s = s + x[r * n + j];
+                s += x[r * n + j];
             }
             out[j] = alpha * s;
         }
@@ -261,6 +261,7 @@ const ROUND_MAGIC: f32 = 12_582_912.0;
 /// Added to `bits(u·log2e + ROUND_MAGIC) << 23` gives the bits of `2^k`.
 const SCALE_BIAS: u32 = 127u32.wrapping_sub(ROUND_MAGIC.to_bits()) << 23;
 /// ln 2 split so that `k·LN2_HI` is exact for the |k| ≤ 29 that occur.
+#[allow(clippy::excessive_precision)] // the exact binary value: k·LN2_HI must be exact
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
 /// Horner coefficients of `(expm1(r) − r)/r²`'s Taylor series to r⁷, highest first.
@@ -329,6 +330,7 @@ pub mod on {
         assert_eq!(c, lc, "{name}: length of c");
     }
 
+    #[allow(clippy::too_many_arguments)] // a BLAS-shaped call: sizes, operands, output, epilogue
     fn prod(m: usize, k: usize, n: usize, a: &[f32], tn: bool, b: &[f32], c: &mut [f32], fin: Fin) -> Prod {
         let (a_rs, a_ks) = if tn { (1, m) } else { (k, 1) };
         Prod { m, k, n, a: a.as_ptr(), a_rs, a_ks, b: b.as_ptr(), b_ks: n, c: c.as_mut_ptr(), c_rs: n, fin }
@@ -358,6 +360,7 @@ pub mod on {
     }
 
     /// [`super::gemm_tn`] on `path`.
+    #[allow(clippy::too_many_arguments)] // the BLAS-shaped signature of [`super::gemm_tn`], plus the path
     pub fn gemm_tn(path: Path, m: usize, k: usize, n: usize, alpha: f32, a: &[f32], b: &[f32], c: &mut [f32]) {
         check("gemm_tn", a.len(), b.len(), c.len(), (k * m, k * n, m * n));
         let g = prod(m, k, n, a, true, b, c, Fin::Scale(alpha));
@@ -365,6 +368,7 @@ pub mod on {
     }
 
     /// [`super::gemm_tn_acc`] on `path`.
+    #[allow(clippy::too_many_arguments)] // the BLAS-shaped signature of [`super::gemm_tn_acc`], plus the path
     pub fn gemm_tn_acc(path: Path, m: usize, k: usize, n: usize, alpha: f32, a: &[f32], b: &[f32], c: &mut [f32]) {
         check("gemm_tn_acc", a.len(), b.len(), c.len(), (k * m, k * n, m * n));
         let g = prod(m, k, n, a, true, b, c, Fin::Acc(alpha));
@@ -378,7 +382,7 @@ pub mod on {
 
     fn check_rows(name: &str, z: usize, n: usize) {
         assert!(
-            if n == 0 { z == 0 } else { z % n == 0 },
+            if n == 0 { z == 0 } else { z.is_multiple_of(n) },
             "{name}: z.len() = {z} is not a multiple of bias.len() = {n}"
         );
     }
@@ -864,7 +868,7 @@ unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x: &[f32], o
     for jj in j..n {
         let mut s = 0.0f32;
         for r in 0..rows {
-            s = s + x[r * n + jj];
+            s += x[r * n + jj];
         }
         out[jj] = alpha * s;
     }

@@ -8,11 +8,13 @@
 
 pub mod align;
 pub mod bench;
+pub mod checked;
 pub mod codes;
 pub mod data;
 pub mod describe;
 pub mod error;
 pub mod experiments;
+pub mod hash;
 pub mod history;
 pub mod kernels;
 pub mod link;

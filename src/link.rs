@@ -7,6 +7,7 @@
 //! value out of range is an [`Error::InvalidParam`] naming it — a garbled link
 //! is reported, never half-applied.
 
+use crate::checked::Checked;
 use crate::experiments::{ExperimentId, Params, Preset};
 use crate::net::{Activation, NetConfig, Rule};
 use crate::train::TrainConfig;
@@ -73,7 +74,7 @@ const TRAIN_KEYS: &[&str] =
 
 /// The training run a link describes. Absent keys take the paper's setting
 /// with the rule's default `η` (see [`TrainConfig::paper`]); the result is validated.
-pub fn train_config_from_query(query: &str) -> Result<TrainConfig> {
+pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
     let pairs = pairs(query, TRAIN_KEYS)?;
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
     let rule: Rule = get("rule").map(str::parse).transpose()?.unwrap_or(Rule::Feedback);
@@ -109,8 +110,7 @@ pub fn train_config_from_query(query: &str) -> Result<TrainConfig> {
     if let Some(v) = get("linear") {
         cfg.net.activation = if parse_flag("linear", v)? { Activation::Linear } else { Activation::TanhRelu };
     }
-    cfg.validate()?;
-    Ok(cfg)
+    cfg.validate()
 }
 
 /// The link of a training run: every setting that differs from what

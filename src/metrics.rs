@@ -128,3 +128,72 @@ pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
     );
     (0..net.depth()).map(|l| net.bp_update(l).map(|bp| angle_deg(net.last_update(l), bp))).collect()
 }
+
+/// Trailing moving average over the last `window` finite values of a series
+/// (fewer at the start); NaN while none has arrived.
+///
+/// A non-finite value is skipped, not averaged: an angle is undefined (NaN)
+/// at a step whose update is zero, and that one missing value must not blank
+/// every later point — with a running sum, one NaN would poison the rest of
+/// the curve. The paper figures' smoothed update angles (Figs. 6c,d and the
+/// `rules` panel) and the page's live update panel both use this one.
+#[derive(Debug, Clone)]
+pub struct MovingAverage {
+    window: usize,
+    values: std::collections::VecDeque<f64>,
+}
+
+impl MovingAverage {
+    /// A window of at least 1.
+    pub fn new(window: usize) -> MovingAverage {
+        MovingAverage { window: window.max(1), values: std::collections::VecDeque::new() }
+    }
+
+    /// Adds a value (skipped when not finite).
+    pub fn push(&mut self, v: f64) {
+        if v.is_finite() {
+            self.values.push_back(v);
+            if self.values.len() > self.window {
+                self.values.pop_front();
+            }
+        }
+    }
+
+    /// The mean of the values in the window, summed oldest first; NaN if empty.
+    pub fn mean(&self) -> f64 {
+        if self.values.is_empty() { f64::NAN } else { self.values.iter().sum::<f64>() / self.values.len() as f64 }
+    }
+}
+
+/// [`MovingAverage`] after each value of `v`.
+pub fn moving_average(v: &[f64], window: usize) -> Vec<f64> {
+    let mut ma = MovingAverage::new(window);
+    v.iter()
+        .map(|&x| {
+            ma.push(x);
+            ma.mean()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod moving_average_tests {
+    use super::*;
+
+    #[test]
+    fn moving_average_is_trailing() {
+        assert_eq!(moving_average(&[1.0, 3.0, 5.0, 7.0], 2), vec![1.0, 2.0, 4.0, 6.0]);
+        assert_eq!(moving_average(&[1.0, 3.0, 5.0], 10), vec![1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn a_nan_is_skipped_and_does_not_poison_later_points() {
+        let nan = f64::NAN;
+        let out = moving_average(&[nan, 2.0, nan, 4.0, 6.0, 8.0], 2);
+        assert!(out[0].is_nan(), "nothing finite yet: {out:?}");
+        // Window of the last two finite values: [2], [2], [2, 4], [4, 6], [6, 8].
+        assert_eq!(&out[1..], &[2.0, 2.0, 3.0, 5.0, 7.0]);
+        let inf = moving_average(&[1.0, f64::INFINITY, 3.0], 3);
+        assert_eq!(inf, vec![1.0, 1.0, 2.0]);
+    }
+}

@@ -43,6 +43,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::codes::NHotCodes;
 use crate::data::{N_PIXELS, Split};
 use crate::kernels;
@@ -203,7 +204,13 @@ impl NetConfig {
     }
 
     /// Checks every field once, so the math after it cannot fail on parameters.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(self) -> Result<Checked<NetConfig>> {
+        self.check()?;
+        Ok(Checked::assume_checked(self))
+    }
+
+    /// The checks of [`NetConfig::validate`].
+    pub(crate) fn check(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidParam(m));
         if self.sizes.len() < 2 || self.sizes.len() > MAX_LAYERS {
             return bad(format!(
@@ -290,7 +297,12 @@ impl Network {
     /// in order, then all biases), feedback from its `Feedback` stream, so runs
     /// that differ only in the rule start from the same weights.
     pub fn new(cfg: NetConfig, seed: u64) -> Result<Network> {
-        cfg.validate()?;
+        Ok(Network::from_checked(cfg.validate()?, seed))
+    }
+
+    /// [`Network::new`] of settings already checked.
+    pub fn from_checked(cfg: Checked<NetConfig>, seed: u64) -> Network {
+        let cfg = cfg.into_inner();
         let d = cfg.sizes.len() - 1;
         let sizes = cfg.sizes.clone();
         let mut rng = Rng::new(seed, Purpose::Weights);
@@ -329,7 +341,7 @@ impl Network {
             }
         }
         net.prepare_feedback();
-        Ok(net)
+        net
     }
 
     /// Draws the feedback matrices the current rule needs, if the network does not hold them yet.
@@ -368,7 +380,7 @@ impl Network {
     /// network would use) if the new rule needs a kind the network does not hold.
     pub fn set_rule(&mut self, rule: Rule) -> Result<()> {
         let cfg = NetConfig { rule, ..self.cfg.clone() };
-        cfg.validate()?;
+        cfg.check()?;
         self.cfg = cfg;
         self.prepare_feedback();
         Ok(())
@@ -377,7 +389,7 @@ impl Network {
     /// Changes `η` for the following steps.
     pub fn set_eta(&mut self, eta: f32) -> Result<()> {
         let cfg = NetConfig { eta, ..self.cfg.clone() };
-        cfg.validate()?;
+        cfg.check()?;
         self.cfg = cfg;
         Ok(())
     }

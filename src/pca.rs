@@ -310,27 +310,25 @@ impl Pca {
         n_b: usize,
         mut loss: impl FnMut(&[f32]) -> f64,
     ) -> Result<LossGrid> {
-        if n_a < 2 || n_b < 2 {
-            return Err(Error::InvalidParam(format!("a loss grid needs ≥ 2 points per axis, got {n_a}×{n_b}")));
-        }
-        let finite = [range.a.0, range.a.1, range.b.0, range.b.1].iter().all(|v| v.is_finite());
-        if !finite || range.a.0 >= range.a.1 || range.b.0 >= range.b.1 {
-            return Err(Error::InvalidParam(format!("empty or non-finite grid range {range:?}")));
-        }
-        let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> {
-            (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect()
-        };
-        let a = axis(range.a, n_a);
-        let b = axis(range.b, n_b);
-        let mut buf = vec![0.0f32; self.mean.len()];
+        let (a, b) = range.axes(n_a, n_b)?;
         let mut values = Vec::with_capacity(n_a * n_b);
         for &bj in &b {
-            for &ai in &a {
-                self.point_into(ai, bj, &mut buf)?;
-                values.push(loss(&buf));
-            }
+            values.extend(self.loss_row(&a, bj, |p| Ok(loss(p)))?);
         }
         Ok(LossGrid { a, b, loss: values })
+    }
+
+    /// One row of [`Pca::loss_grid`]: `loss` at `mean + a_i·pc1 + b·pc2` for
+    /// every `a_i` of `a` (a caller that spreads the grid over several calls,
+    /// like `fig6`'s PCA job, asks for one row at a time).
+    pub fn loss_row(&self, a: &[f64], b: f64, mut loss: impl FnMut(&[f32]) -> Result<f64>) -> Result<Vec<f64>> {
+        let mut buf = vec![0.0f32; self.mean.len()];
+        a.iter()
+            .map(|&ai| {
+                self.point_into(ai, b, &mut buf)?;
+                loss(&buf)
+            })
+            .collect()
     }
 }
 
@@ -341,6 +339,23 @@ pub struct GridRange {
     pub a: (f64, f64),
     /// `(min, max)` along pc2.
     pub b: (f64, f64),
+}
+
+impl GridRange {
+    /// `n_a` and `n_b` evenly spaced coordinates along pc1 and pc2, ends included.
+    pub fn axes(&self, n_a: usize, n_b: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+        if n_a < 2 || n_b < 2 {
+            return Err(Error::InvalidParam(format!("a loss grid needs ≥ 2 points per axis, got {n_a}×{n_b}")));
+        }
+        let finite = [self.a.0, self.a.1, self.b.0, self.b.1].iter().all(|v| v.is_finite());
+        if !finite || self.a.0 >= self.a.1 || self.b.0 >= self.b.1 {
+            return Err(Error::InvalidParam(format!("empty or non-finite grid range {self:?}")));
+        }
+        let axis = |(lo, hi): (f64, f64), n: usize| -> Vec<f64> {
+            (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect()
+        };
+        Ok((axis(self.a, n_a), axis(self.b, n_b)))
+    }
 }
 
 /// Loss values on a grid, ready for a contour plot.

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiments::{Panel, RunResult};
-use crate::train::Fnv1a;
+use crate::hash::Fnv1a;
 use crate::{Error, Result};
 
 /// FA Lab's version (the crate's).
@@ -152,7 +152,7 @@ pub fn result_fingerprint(r: &RunResult) -> u64 {
         }
     }
     hash_str(&mut h, r.failure.as_deref().unwrap_or(""));
-    h.0
+    h.value()
 }
 
 /// Length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.

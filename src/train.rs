@@ -8,7 +8,7 @@
 //! ```no_run
 //! # fn demo(data: &fa_lab::data::Mnist15) -> fa_lab::Result<()> {
 //! use fa_lab::{net::Rule, train::{TrainConfig, Trainer}};
-//! let mut trainer = Trainer::new(TrainConfig::paper(Rule::Feedback, 0), data)?;
+//! let mut trainer = Trainer::new(TrainConfig::paper(Rule::Feedback, 0).validate()?, data)?;
 //! while !trainer.is_done() {
 //!     let record = trainer.step()?;
 //!     if trainer.is_epoch_boundary() {
@@ -21,8 +21,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checked::Checked;
 use crate::codes::NHotCodes;
 use crate::data::{Mnist15, N_CLASSES, N_PIXELS, Split};
+use crate::hash::Fnv1a;
 use crate::metrics::{IterMetrics, iter_metrics};
 use crate::net::{NetConfig, Network, Rule, pixel_input};
 use crate::rng::{Purpose, Rng};
@@ -65,9 +67,14 @@ impl TrainConfig {
         }
     }
 
-    /// Checks every field once (the network's too).
-    pub fn validate(&self) -> Result<()> {
-        self.net.validate()?;
+    /// Checks every field once (the network's too); what trains takes the result.
+    pub fn validate(self) -> Result<Checked<TrainConfig>> {
+        self.check()?;
+        Ok(Checked::assume_checked(self))
+    }
+
+    fn check(&self) -> Result<()> {
+        self.net.check()?;
         let bad = |m: String| Err(Error::InvalidParam(m));
         let sizes = &self.net.sizes;
         if sizes[0] != N_PIXELS {
@@ -92,6 +99,13 @@ impl TrainConfig {
             return bad("n_train must be at least 1".into());
         }
         Ok(())
+    }
+}
+
+impl Checked<TrainConfig> {
+    /// The network's settings, checked with the whole.
+    pub fn net(&self) -> Checked<NetConfig> {
+        Checked::assume_checked(self.net.clone())
     }
 }
 
@@ -133,8 +147,7 @@ pub struct Trainer {
 
 impl Trainer {
     /// Sets up a run: the network, the N-hot codes, the label shuffle and the sample order.
-    pub fn new(cfg: TrainConfig, data: &Mnist15) -> Result<Trainer> {
-        cfg.validate()?;
+    pub fn new(cfg: Checked<TrainConfig>, data: &Mnist15) -> Result<Trainer> {
         let n_available = data.train.len();
         let n = cfg.n_train.unwrap_or(n_available);
         if n > n_available {
@@ -143,7 +156,8 @@ impl Trainer {
         if data.test.is_empty() {
             return Err(Error::InvalidParam("the data has no test images".into()));
         }
-        let mut net = Network::new(cfg.net.clone(), cfg.seed)?;
+        let mut net = Network::from_checked(cfg.net(), cfg.seed);
+        let cfg = cfg.into_inner();
         net.set_track_bp_updates(cfg.update_angles);
         let n_out = cfg.net.sizes[cfg.net.sizes.len() - 1];
         let codes = NHotCodes::new(N_CLASSES, n_out, &mut Rng::new(cfg.seed, Purpose::Codes))?;
@@ -294,8 +308,8 @@ impl Trainer {
     /// far and of the current parameters: equal fingerprints mean equal runs.
     pub fn fingerprint(&self) -> u64 {
         let mut h = self.hash;
-        self.net.params_flat().iter().for_each(|&p| h.bytes(&p.to_bits().to_le_bytes()));
-        h.0
+        self.net.params_flat().iter().for_each(|&p| h.f32(p));
+        h.value()
     }
 }
 
@@ -320,26 +334,6 @@ fn shuffle_fraction(labels: &mut [u8], p: f64, rng: &mut Rng) {
     }
 }
 
-/// FNV-1a, 64 bit (also the fingerprint of an experiment run, `crate::provenance`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fnv1a(pub(crate) u64);
-
-impl Fnv1a {
-    pub(crate) fn new() -> Fnv1a {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-
-    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn f64(&mut self, x: f64) {
-        self.bytes(&x.to_bits().to_le_bytes());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,14 +354,5 @@ mod tests {
             let expected = p * 0.9;
             assert!((changed - expected).abs() < 0.02, "p = {p}: {changed} changed, expected ≈ {expected}");
         }
-    }
-
-    #[test]
-    fn fnv1a_matches_the_published_vectors() {
-        // From the FNV reference test suite: "" and "a".
-        assert_eq!(Fnv1a::new().0, 0xcbf29ce484222325);
-        let mut h = Fnv1a::new();
-        h.bytes(b"a");
-        assert_eq!(h.0, 0xaf63dc4c8601ec8c);
     }
 }

@@ -131,8 +131,10 @@ impl Run {
     #[wasm_bindgen(constructor)]
     pub fn new(lab: &Lab, config: JsValue) -> Result<Run, JsError> {
         let cfg: TrainConfig = from_value(config, "the run's settings")?;
-        cfg.validate().map_err(to_js)?;
-        Ok(Run { inner: Trainer::new(cfg, &lab.data).map_err(to_js)?, history: History::new() })
+        Ok(Run {
+            inner: Trainer::new(cfg.validate().map_err(to_js)?, &lab.data).map_err(to_js)?,
+            history: History::new(),
+        })
     }
 
     /// Runs up to `max_steps` minibatches (fewer at the end of training),
@@ -335,8 +337,7 @@ pub fn experiment_params(id: &str, preset: &str) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = experimentRuns)]
 pub fn experiment_runs(params: JsValue) -> Result<JsValue, JsError> {
     let params: Params = from_value(params, "the experiment's parameters")?;
-    params.validate().map_err(to_js)?;
-    to_value(&params.runs().map_err(to_js)?)
+    to_value(&params.validate().map_err(to_js)?.specs())
 }
 
 /// Means and standard deviations over the runs finished so far.

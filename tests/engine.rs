@@ -367,7 +367,7 @@ fn same_seed_same_fingerprint_different_seed_different() {
         cfg.epochs = 2;
         cfg.label_shuffle = 0.3;
         cfg.update_angles = true;
-        let mut t = Trainer::new(cfg, &data).unwrap();
+        let mut t = Trainer::new(cfg.validate().unwrap(), &data).unwrap();
         while !t.is_done() {
             t.step().unwrap();
             if t.is_epoch_boundary() {
@@ -395,7 +395,7 @@ fn update_angle_of_the_last_layer_is_zero_for_fa() {
         let mut cfg = small_train_config(rule, 2e-3, 1);
         cfg.update_angles = true;
         cfg.net.sizes = vec![N_PIXELS, 40, 30, 30, 20];
-        let mut t = Trainer::new(cfg, &data).unwrap();
+        let mut t = Trainer::new(cfg.validate().unwrap(), &data).unwrap();
         for _ in 0..5 {
             let rec = t.step().unwrap();
             let angles = rec.metrics.update_angle_deg.expect("update angles were requested");
@@ -420,7 +420,7 @@ fn every_rule_learns_a_small_problem() {
     let rules = [Rule::Backprop, Rule::Feedback, Rule::Direct, Rule::SignSymmetry, Rule::KolenPollack { decay: 1e-3 }];
     let mut alignment = Vec::new();
     for rule in rules {
-        let mut t = Trainer::new(small_train_config(rule, 3e-3, 4), &data).unwrap();
+        let mut t = Trainer::new(small_train_config(rule, 3e-3, 4).validate().unwrap(), &data).unwrap();
         let before = t.test_accuracy().unwrap();
         let first_loss = t.step().unwrap().metrics.loss;
         let mut last_loss = first_loss;
@@ -516,7 +516,9 @@ fn bad_parameters_are_invalid_param() {
         ("output below 10", TrainConfig { net: config(&[225, 10, 9], Rule::Feedback, 1e-3), ..base.clone() }),
     ];
     for (what, cfg) in train_cases {
-        assert!(matches!(Trainer::new(cfg, &data), Err(Error::InvalidParam(_))), "{what} accepted");
+        // Caught by validate(), or (n_train beyond the data) by Trainer::new.
+        let result = cfg.validate().and_then(|cfg| Trainer::new(cfg, &data));
+        assert!(matches!(result, Err(Error::InvalidParam(_))), "{what} accepted");
     }
     let mut net = Network::new(config(&[4, 3, 2], Rule::Backprop, 0.01), 0).unwrap();
     assert!(matches!(net.step(&[0.0; 7], &[0.0; 4], 2), Err(Error::InvalidParam(_))), "wrong input length");

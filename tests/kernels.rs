@@ -323,3 +323,26 @@ fn paths_by_name_and_selection() {
     #[cfg(target_arch = "x86_64")]
     assert!(kernels::set_path(Path::Simd128).is_err());
 }
+
+#[test]
+fn bench_kernel_step_is_the_networks_fa_step_bit_for_bit() {
+    use fa_lab::bench::{BATCH, ETA, KernelStep, SEED, STEPS, SyntheticData};
+    use fa_lab::net::{NetConfig, Network, Rule};
+    let mut cfg = NetConfig::paper(Rule::Feedback);
+    cfg.eta = ETA;
+    let mut net = Network::new(cfg, SEED).unwrap();
+    let mut k = KernelStep::from_network(&net).unwrap();
+    let data = SyntheticData::new(SEED);
+    for s in 0..8 {
+        let (x, y) = data.batch(s % STEPS);
+        net.step(x, y, BATCH).unwrap();
+        k.step(x, y);
+    }
+    for l in 0..net.depth() {
+        assert!(net.weights(l).iter().any(|&w| w != 0.0));
+        assert_eq!(bits(k.weights(l)), bits(net.weights(l)), "W_{l} differs after 8 steps");
+        assert_eq!(bits(k.bias(l)), bits(net.bias(l)), "b after W_{l} differs after 8 steps");
+    }
+    // A network it does not model is refused, not mis-stepped.
+    assert!(KernelStep::from_network(&Network::new(NetConfig::paper(Rule::Backprop), 0).unwrap()).is_err());
+}

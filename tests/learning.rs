@@ -20,7 +20,7 @@ fn mnist() -> Mnist15 {
 fn train_paper_net(rule: Rule) -> Vec<f64> {
     let data = mnist();
     let started = Instant::now();
-    let mut trainer = Trainer::new(TrainConfig::paper(rule, 0), &data).unwrap();
+    let mut trainer = Trainer::new(TrainConfig::paper(rule, 0).validate().unwrap(), &data).unwrap();
     while !trainer.is_done() {
         trainer.step().unwrap();
         if trainer.is_epoch_boundary() {
@@ -80,7 +80,7 @@ fn cli_train_writes_metrics_and_summary() {
     cfg.net.weight_norm = Some(1.5);
     cfg.shuffle = true;
     cfg.label_shuffle = 0.5;
-    let mut trainer = Trainer::new(cfg, &mnist()).unwrap();
+    let mut trainer = Trainer::new(cfg.validate().unwrap(), &mnist()).unwrap();
     while !trainer.is_done() {
         trainer.step().unwrap();
         if trainer.is_epoch_boundary() {

@@ -7,6 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use fa_lab::checked::Checked;
 use fa_lab::data::Mnist15;
 use fa_lab::metrics::IterMetrics;
 use fa_lab::net::{Activation, NetConfig, Rule};
@@ -71,7 +72,7 @@ pub struct Args {
 }
 
 impl Args {
-    fn config(&self) -> Result<TrainConfig> {
+    fn config(&self) -> Result<Checked<TrainConfig>> {
         if let Some(query) = &self.link {
             let query = query.rsplit_once("#/train?").map_or(query.as_str(), |(_, q)| q);
             return fa_lab::link::train_config_from_query(query);
@@ -100,8 +101,7 @@ impl Args {
             seed: self.seed,
             n_train: self.n_train,
         };
-        cfg.validate()?;
-        Ok(cfg)
+        cfg.validate()
     }
 }
 

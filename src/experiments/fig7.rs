@@ -1,0 +1,94 @@
+//! Fig. 7: FA for the first `T` epochs, then BP (docs/math.md §7, row `fig7`).
+
+use serde::{Deserialize, Serialize};
+
+use super::job::{Job, TrainJob};
+use super::keys::{Measure, PanelKey, SeriesKey};
+use super::layout::{ACCURACY, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
+use super::probes::{AccuracyProbe, LossProbe, Probe};
+use super::{Experiment, Preset, TrainSetup};
+use crate::data::Mnist15;
+use crate::net::Rule;
+use crate::train::Trainer;
+use crate::{Error, Result};
+
+/// The condition of threshold `t`: `T0`, `T1`, …
+fn condition(t: usize) -> String {
+    format!("T{t}")
+}
+
+/// Fig. 7: FA for `T` epochs, then BP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fig7Params {
+    pub runs: usize,
+    pub seed: u64,
+    pub train: TrainSetup,
+    /// Epoch thresholds `T`; `T ≥ epochs` means FA throughout, `T = 0` BP throughout.
+    pub thresholds: Vec<usize>,
+}
+
+impl Experiment for Fig7Params {
+    fn preset(preset: Preset) -> Self {
+        if preset == Preset::Quick {
+            Fig7Params { runs: 2, seed: 0, train: TrainSetup::quick(3000, 100, 6, 3), thresholds: vec![0, 1, 3, 6] }
+        } else {
+            Fig7Params { runs: 10, seed: 0, train: TrainSetup::paper(20), thresholds: vec![0, 2, 5, 10, 20] }
+        }
+    }
+
+    fn title() -> &'static str {
+        "Fig. 7 — FA for T epochs, then BP"
+    }
+
+    fn runs_seed(&mut self) -> (&mut usize, &mut u64) {
+        (&mut self.runs, &mut self.seed)
+    }
+
+    fn train(&self) -> Option<&TrainSetup> {
+        Some(&self.train)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.thresholds.is_empty() {
+            return Err(Error::InvalidParam("fig7: give at least one threshold".into()));
+        }
+        Ok(())
+    }
+
+    fn conditions(&self) -> Vec<String> {
+        self.thresholds.iter().map(|&t| condition(t)).collect()
+    }
+
+    fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>> {
+        let name = &self.conditions()[condition];
+        let t = self.thresholds[condition];
+        let rule = if t == 0 { Rule::Backprop } else { Rule::Feedback };
+        let trainer = Trainer::new(self.train.config(rule, seed).validate()?, data)?;
+        let probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
+        let job = TrainJob::new(trainer, &self.train, probes)?;
+        Ok(Box::new(if t > 0 && t < self.train.epochs {
+            job.switch_to_bp_after(t, self.train.eta_scale)
+        } else {
+            job
+        }))
+    }
+
+    fn panels(&self) -> Vec<PanelDef> {
+        let label = |t: usize| {
+            if t == 0 {
+                "BP only (T = 0)".to_string()
+            } else if t >= self.train.epochs {
+                format!("FA only (T = {t})")
+            } else {
+                format!("T = {t}")
+            }
+        };
+        let each = |measure: Measure| -> Vec<SeriesDef> {
+            self.thresholds.iter().enumerate().map(|(i, &t)| line(SeriesKey::of(condition(t), measure), label(t), i)).collect()
+        };
+        vec![
+            PanelDef::new(PanelKey::Loss, LOSS_TITLE, ITER, "loss", each(Measure::Loss)).log_y(),
+            PanelDef::new(PanelKey::Accuracy, "test accuracy", EPOCH, ACCURACY, each(Measure::Accuracy)),
+        ]
+    }
+}

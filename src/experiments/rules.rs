@@ -1,0 +1,129 @@
+//! Beyond the paper: every learning rule (BP, FA, DFA, sign-symmetry,
+//! Kolen–Pollack) with its default `η`, side by side (docs/math.md §2 and §7).
+
+use serde::{Deserialize, Serialize};
+
+use super::job::{Job, TrainJob};
+use super::keys::{Measure, PanelKey, SeriesKey};
+use super::layout::{ACCURACY, ANGLE, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
+use super::probes::{AccuracyProbe, AlignmentProbe, Layers, LossProbe, Probe, UpdateAngleProbe};
+use super::{Experiment, Preset, TrainSetup};
+use crate::data::Mnist15;
+use crate::net::{DEFAULT_KP_DECAY, NetConfig, Rule};
+use crate::train::Trainer;
+use crate::{Error, Result};
+
+/// Rules with a feedback matrix of `W_l`'s transposed shape, whose alignment
+/// `∠(W_l, feedback_lᵀ)` is defined: not BP (none) and not DFA (`D_l` maps the output error).
+fn has_feedback_matrices(rule: Rule) -> bool {
+    !matches!(rule, Rule::Backprop | Rule::Direct)
+}
+
+fn label(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Backprop => "BP",
+        Rule::Feedback => "FA",
+        Rule::Direct => "DFA",
+        Rule::SignSymmetry => "sign-symmetry",
+        Rule::KolenPollack { .. } => "Kolen–Pollack",
+    }
+}
+
+/// Beyond the paper: every rule with its default `η`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesParams {
+    pub runs: usize,
+    pub seed: u64,
+    pub train: TrainSetup,
+    pub rules: Vec<Rule>,
+    pub moving_average: usize,
+}
+
+impl Experiment for RulesParams {
+    fn preset(preset: Preset) -> Self {
+        let rules = vec![
+            Rule::Backprop,
+            Rule::Feedback,
+            Rule::Direct,
+            Rule::SignSymmetry,
+            Rule::KolenPollack { decay: DEFAULT_KP_DECAY },
+        ];
+        if preset == Preset::Quick {
+            RulesParams { runs: 2, seed: 0, train: TrainSetup::quick(3000, 50, 3, 6), rules, moving_average: 60 }
+        } else {
+            RulesParams { runs: 10, seed: 0, train: TrainSetup::paper(20), rules, moving_average: 60 }
+        }
+    }
+
+    fn title() -> &'static str {
+        "Beyond the paper — BP, FA, DFA, sign-symmetry, Kolen–Pollack"
+    }
+
+    fn runs_seed(&mut self) -> (&mut usize, &mut u64) {
+        (&mut self.runs, &mut self.seed)
+    }
+
+    fn train(&self) -> Option<&TrainSetup> {
+        Some(&self.train)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.rules.is_empty() || self.moving_average == 0 {
+            return Err(Error::InvalidParam("rules: give at least one rule and moving_average ≥ 1".into()));
+        }
+        for r in &self.rules {
+            NetConfig::paper(*r).validate()?;
+        }
+        Ok(())
+    }
+
+    fn conditions(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.name().to_string()).collect()
+    }
+
+    fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>> {
+        let rule = self.rules[condition];
+        let name = rule.name();
+        let mut cfg = self.train.config(rule, seed);
+        cfg.update_angles = rule != Rule::Backprop;
+        let trainer = Trainer::new(cfg.validate()?, data)?;
+        let depth = trainer.network().depth();
+        let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
+        if rule != Rule::Backprop {
+            probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Mean, self.moving_average, depth)));
+        }
+        if has_feedback_matrices(rule) {
+            probes.push(Box::new(AlignmentProbe::new(name, Layers::Mean)));
+        }
+        Ok(Box::new(TrainJob::new(trainer, &self.train, probes)?))
+    }
+
+    fn panels(&self) -> Vec<PanelDef> {
+        let each = |measure: Measure, keep: fn(Rule) -> bool| -> Vec<SeriesDef> {
+            self.rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| keep(**r))
+                .map(|(i, r)| line(SeriesKey::of(r.name(), measure), label(*r), i))
+                .collect()
+        };
+        vec![
+            PanelDef::new(PanelKey::Accuracy, "test accuracy", EPOCH, ACCURACY, each(Measure::Accuracy, |_| true)),
+            PanelDef::new(
+                PanelKey::Update,
+                format!("∠(ΔW_l^rule, ΔW_l^BP), mean over W_0..W_3, moving average {}", self.moving_average),
+                ITER,
+                ANGLE,
+                each(Measure::UpdateMean, |r| r != Rule::Backprop),
+            ),
+            PanelDef::new(
+                PanelKey::Alignment,
+                "∠(W_l, feedback_lᵀ), mean over W_1..W_4",
+                ITER,
+                ANGLE,
+                each(Measure::AlignMean, has_feedback_matrices),
+            ),
+            PanelDef::new(PanelKey::Loss, LOSS_TITLE, ITER, "loss", each(Measure::Loss, |_| true)).log_y(),
+        ]
+    }
+}

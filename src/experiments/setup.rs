@@ -1,0 +1,65 @@
+//! How the MNIST experiments train: [`TrainSetup`], shared by every figure
+//! that trains the paper's network.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::Rule;
+use crate::train::TrainConfig;
+use crate::{Error, Result};
+
+/// How the MNIST experiments train (the rule and `η` are the experiment's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSetup {
+    pub epochs: usize,
+    /// Minibatch rows (paper: 1000, 60 steps an epoch).
+    pub batch: usize,
+    /// First `n` training images only; `None` for all 60,000.
+    pub n_train: Option<usize>,
+    /// A curve point every this many steps.
+    pub record_every: usize,
+    /// Multiplies every rule's default `η` (paper: 1). Quick presets use a
+    /// smaller batch; scaling `η` by about `1000 / batch` keeps each step's size
+    /// (`η` times a sum over the batch) near the paper's, so a few hundred small
+    /// steps travel as far as the paper's first few hundred.
+    pub eta_scale: f32,
+}
+
+impl TrainSetup {
+    pub(crate) fn paper(epochs: usize) -> TrainSetup {
+        TrainSetup { epochs, batch: 1000, n_train: None, record_every: 10, eta_scale: 1.0 }
+    }
+
+    pub(crate) fn quick(n_train: usize, batch: usize, epochs: usize, record_every: usize) -> TrainSetup {
+        // Half the paper's step size: η·batch = ½ · η·1000 (see `eta_scale`).
+        let eta_scale = 500.0 / batch as f32;
+        TrainSetup { epochs, batch, n_train: Some(n_train), record_every, eta_scale }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.record_every == 0 {
+            return Err(Error::InvalidParam("record_every must be at least 1".into()));
+        }
+        if !(self.eta_scale.is_finite() && self.eta_scale > 0.0 && self.eta_scale <= 1000.0) {
+            return Err(Error::InvalidParam(format!("eta_scale must be in (0, 1000], got {}", self.eta_scale)));
+        }
+        if self.n_train.is_some_and(|n| n < self.batch) {
+            return Err(Error::InvalidParam("n_train must be at least one batch".into()));
+        }
+        self.config(Rule::Feedback, 0).validate().map(drop)
+    }
+
+    /// The training run of `rule` with its default `η` times `eta_scale`.
+    pub(crate) fn config(&self, rule: Rule, seed: u64) -> TrainConfig {
+        let mut cfg = TrainConfig::paper(rule, seed);
+        cfg.net.eta = rule.default_eta() * self.eta_scale;
+        cfg.epochs = self.epochs;
+        cfg.batch = self.batch;
+        cfg.n_train = self.n_train;
+        cfg
+    }
+
+    /// Steps in an epoch on a training split of `data_len` images.
+    pub(crate) fn steps_per_epoch(&self, data_len: usize) -> usize {
+        self.n_train.unwrap_or(data_len).div_ceil(self.batch.max(1))
+    }
+}
