@@ -39,8 +39,8 @@ if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
   cargo install -q trunk --version "$TRUNK_VERSION" --locked
 fi
 
-if [ ! -d tests/e2e/node_modules/playwright-core ]; then
-  say "installing playwright-core for the browser tests"
+if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
+  say "installing playwright-core and axe-core for the browser tests"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod checked;
 pub mod codes;
 pub mod data;
+pub mod describe;
 pub mod error;
 pub mod experiments;
 pub mod form;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod net;
 pub mod pca;
 pub mod plot;
+pub mod provenance;
 pub mod rng;
 pub mod train;
 

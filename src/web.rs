@@ -2,19 +2,23 @@
 //! web-sys or js-sys. Each exported type wraps a core type; errors cross as
 //! `JsError` with the core's message; arrays cross as typed arrays.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use crate::data::{AssetDecoder, AssetHeader, Mnist15, Split};
-use crate::experiments::{self, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState};
+use crate::describe::{self, Table};
+use crate::experiments::{self, ExperimentId, FigureData, Panel, Params, Preset, RunResult, RunSpec, RunState};
 use crate::form::{self, Fields};
 use crate::history::History;
 use crate::link;
 use crate::live;
 use crate::net::Rule;
-use crate::plot;
+use crate::plot::{self, Style, Theme};
+use crate::provenance::{self, Provenance, RunRecord};
 use crate::train::{TrainConfig, Trainer};
 
 #[wasm_bindgen(start)]
@@ -26,6 +30,12 @@ fn start() {
 #[wasm_bindgen(js_name = simdEnabled)]
 pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
+}
+
+/// This build: FA Lab's version and git commit, `0.1.0+1a2b3c4d5e6f` (the offline cache is keyed by it).
+#[wasm_bindgen(js_name = buildId)]
+pub fn build_id() -> String {
+    provenance::build_id()
 }
 
 /// Reads only the 32-byte header of the data asset, so the page can check
@@ -75,6 +85,7 @@ impl Lab {
     }
 
     /// Draws training images `first .. first + count` with their labels, `cols` per row.
+    /// `style` is `{theme: "light" | "dark", scale: devicePixelRatio}` (both optional).
     #[wasm_bindgen(js_name = drawDigits)]
     pub fn draw_digits(
         &self,
@@ -82,15 +93,30 @@ impl Lab {
         first: usize,
         count: usize,
         cols: usize,
+        style: JsValue,
     ) -> Result<(), JsError> {
         let indices: Vec<usize> = (first..first.saturating_add(count)).collect();
-        plot::draw_digit_grid(&canvas_area(canvas)?, &self.data.train, &indices, cols).map_err(to_js)
+        plot::draw_digit_grid(&canvas_area(canvas)?, &self.data.train, &indices, cols, &style_from(style)?)
+            .map_err(to_js)
     }
 
     /// Draws the class histogram of both splits.
     #[wasm_bindgen(js_name = drawHistogram)]
-    pub fn draw_histogram(&self, canvas: HtmlCanvasElement) -> Result<(), JsError> {
-        plot::draw_class_histogram(&canvas_area(canvas)?, &self.data.train, &self.data.test).map_err(to_js)
+    pub fn draw_histogram(&self, canvas: HtmlCanvasElement, style: JsValue) -> Result<(), JsError> {
+        plot::draw_class_histogram(&canvas_area(canvas)?, &self.data.train, &self.data.test, &style_from(style)?)
+            .map_err(to_js)
+    }
+
+    /// The digit grid in words (the canvas's accessible name).
+    #[wasm_bindgen(js_name = describeDigits)]
+    pub fn describe_digits(&self, first: usize, count: usize) -> String {
+        describe::describe_digits(&self.data.train, first, count)
+    }
+
+    /// The class histogram in words.
+    #[wasm_bindgen(js_name = describeHistogram)]
+    pub fn describe_histogram(&self) -> String {
+        describe::describe_histogram(&self.data.train, &self.data.test)
     }
 }
 
@@ -160,15 +186,50 @@ impl Run {
     }
 
     /// Draws one of the run's live panels: `loss`, `alignment`, `accuracy`, `norms`, `updates`.
+    /// `style` as for `Lab.drawDigits`.
     #[wasm_bindgen(js_name = drawPanel)]
-    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str) -> Result<(), JsError> {
-        let panel = self.history.panel(key).ok_or_else(|| JsError::new(&format!("no panel {key:?}")))?;
-        let cfg = self.inner.config();
-        let mut note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.inner.iteration());
-        if let Some(why) = History::empty_reason(key, cfg.net.rule, cfg.update_angles) {
-            note = format!("{why} ({note})");
-        }
-        plot::draw_line_panel(&canvas_area(canvas)?, &panel, &note).map_err(to_js)
+    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<(), JsError> {
+        let (panel, note) = self.live_panel(key)?;
+        plot::draw_line_panel(&canvas_area(canvas)?, &panel, &note, &style_from(style)?).map_err(to_js)
+    }
+
+    /// Panel `key` in words, with its latest values (the canvas's accessible name).
+    #[wasm_bindgen(js_name = describePanel)]
+    pub fn describe_panel(&self, key: &str) -> Result<String, JsError> {
+        let (panel, _) = self.live_panel(key)?;
+        Ok(describe::describe_panel(&panel, self.empty_reason(key)))
+    }
+
+    /// Panel `key`'s numbers as `{caption, columns, rows, note}` (at most `max_rows` rows).
+    #[wasm_bindgen(js_name = panelTable)]
+    pub fn panel_table(&self, key: &str, max_rows: usize) -> Result<JsValue, JsError> {
+        let (panel, _) = self.live_panel(key)?;
+        to_value(&describe::panel_table(&panel, max_rows))
+    }
+
+    /// Panel `key` as an `svg`, `csv` or `json` file carrying its provenance;
+    /// `options` is `{format, address, theme, width, height}`.
+    #[wasm_bindgen(js_name = exportPanel)]
+    pub fn export_panel(&self, key: &str, options: JsValue) -> Result<String, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let (panel, note) = self.live_panel(key)?;
+        let prov = self.provenance(&panel.key, &panel.title, &options);
+        export_text(&panel, self.empty_reason(key), &prov, &options, |area, style| {
+            plot::draw_line_panel(area, &panel, &note, style)
+        })
+    }
+
+    /// `png` (the canvas's pixels) with the provenance of panel `key` in an `iTXt` chunk.
+    #[wasm_bindgen(js_name = exportPanelPng)]
+    pub fn export_panel_png(&self, key: &str, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let (panel, _) = self.live_panel(key)?;
+        provenance::png_with_text(
+            png,
+            provenance::PNG_KEYWORD,
+            &self.provenance(&panel.key, &panel.title, &options).to_json(),
+        )
+        .map_err(to_js)
     }
 
     /// The run's settings as a link query (see `link`).
@@ -229,7 +290,8 @@ impl Run {
         to_value(&self.predict(first, count)?)
     }
 
-    /// Draws test images `first .. first + count` with what the network says, `cols` per row.
+    /// Draws test images `first .. first + count` with what the network says, `cols` per row
+    /// (`style` as for `Lab.drawDigits`).
     #[wasm_bindgen(js_name = drawPredictions)]
     pub fn draw_predictions(
         &self,
@@ -237,11 +299,64 @@ impl Run {
         first: usize,
         count: usize,
         cols: usize,
+        style: JsValue,
     ) -> Result<(), JsError> {
         let predictions = self.predict(first, count)?;
-        plot::draw_predictions(&canvas_area(canvas)?, &self.test, &predictions, cols).map_err(to_js)
+        plot::draw_predictions(&canvas_area(canvas)?, &self.test, &predictions, cols, &style_from(style)?)
+            .map_err(to_js)
+    }
+
+    /// The test digits' answers in words (the predictions canvas's accessible name).
+    #[wasm_bindgen(js_name = describePredictions)]
+    pub fn describe_predictions(&self, first: usize, count: usize) -> Result<String, JsError> {
+        Ok(describe::describe_predictions(&self.predict(first, count)?))
+    }
+
+    /// The test digits' answers as `{caption, columns, rows, note}`.
+    #[wasm_bindgen(js_name = predictionsTable)]
+    pub fn predictions_table(&self, first: usize, count: usize) -> Result<JsValue, JsError> {
+        to_value(&describe::predictions_table(&self.predict(first, count)?))
+    }
+
+    /// The test digits' answers as an `svg` (drawn `cols` per row), `csv` or
+    /// `json` file carrying the run's provenance; `options` as for `exportPanel`.
+    #[wasm_bindgen(js_name = exportPredictions)]
+    pub fn export_predictions(
+        &self,
+        first: usize,
+        count: usize,
+        cols: usize,
+        options: JsValue,
+    ) -> Result<String, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let predictions = self.predict(first, count)?;
+        let prov = self.provenance(PREDICTIONS_KEY, PREDICTIONS_TITLE, &options);
+        match options.format.as_str() {
+            "svg" => export_svg(
+                PREDICTIONS_TITLE,
+                &describe::describe_predictions(&predictions),
+                &prov,
+                &options,
+                |area, style| plot::draw_predictions(area, &self.test, &predictions, cols, style),
+            ),
+            "csv" => Ok(provenance::table_csv(&describe::predictions_table(&predictions), &prov)),
+            "json" => Ok(provenance::json_with("predictions", &predictions, &prov)),
+            other => Err(unknown_format(other)),
+        }
+    }
+
+    /// `png` (the canvas's pixels) with the provenance of the test digits' answers in an `iTXt` chunk.
+    #[wasm_bindgen(js_name = exportPredictionsPng)]
+    pub fn export_predictions_png(&self, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let prov = self.provenance(PREDICTIONS_KEY, PREDICTIONS_TITLE, &options);
+        provenance::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
     }
 }
+
+/// The predictions panel's key and title in its provenance.
+const PREDICTIONS_KEY: &str = "predictions";
+const PREDICTIONS_TITLE: &str = "What the network says about test digits";
 
 impl Run {
     fn predict(&self, first: usize, count: usize) -> Result<Vec<live::Prediction>, JsError> {
@@ -290,6 +405,98 @@ pub fn figure_panels(params: JsValue) -> Result<JsValue, JsError> {
     let figure = experiments::aggregate(&params, &[]).map_err(to_js)?;
     let panels: Vec<(String, String)> = figure.panels.into_iter().map(|p| (p.key, p.title)).collect();
     to_value(&panels)
+}
+
+impl Run {
+    /// Live panel `key` and its footnote.
+    fn live_panel(&self, key: &str) -> Result<(Panel, String), JsError> {
+        let panel = self.history.panel(key).ok_or_else(|| JsError::new(&format!("no panel {key:?}")))?;
+        let cfg = self.inner.config();
+        let mut note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.inner.iteration());
+        if let Some(why) = self.empty_reason(key) {
+            note = format!("{why} ({note})");
+        }
+        Ok((panel, note))
+    }
+
+    fn empty_reason(&self, key: &str) -> Option<&'static str> {
+        let cfg = self.inner.config();
+        History::empty_reason(key, cfg.net.rule, cfg.update_angles)
+    }
+
+    /// The run's link, this build, and the run's fingerprint at its current iteration.
+    fn provenance(&self, key: &str, title: &str, options: &ExportOptions) -> Provenance {
+        let cfg = self.inner.config();
+        let run = RunRecord {
+            label: format!("{} seed {}", cfg.net.rule, cfg.seed),
+            seed: cfg.seed,
+            steps: self.inner.iteration(),
+            fingerprint: self.fingerprint(),
+            failure: None,
+        };
+        Provenance::new(
+            format!("#/train?{}", self.link()),
+            options.address.clone(),
+            format!("training run panel {key}"),
+            title.to_string(),
+            vec![run],
+        )
+    }
+}
+
+/// What the page asks of an export. `width` × `height` is the SVG's size in
+/// CSS pixels; `link` is the figure's query (checked against its parameters).
+#[derive(Deserialize)]
+struct ExportOptions {
+    format: String,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    theme: Option<Theme>,
+    #[serde(default)]
+    width: Option<u32>,
+    #[serde(default)]
+    height: Option<u32>,
+}
+
+/// An `svg`, `csv` or `json` export of `panel`; `draw` draws it for the SVG.
+fn export_text(
+    panel: &Panel,
+    empty_reason: Option<&str>,
+    prov: &Provenance,
+    options: &ExportOptions,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>, &Style) -> crate::Result<()>,
+) -> Result<String, JsError> {
+    match options.format.as_str() {
+        "svg" => export_svg(&panel.title, &describe::describe_panel(panel, empty_reason), prov, options, draw),
+        "csv" => Ok(provenance::panel_csv(panel, prov)),
+        "json" => Ok(provenance::panel_json(panel, prov)),
+        other => Err(unknown_format(other)),
+    }
+}
+
+/// An SVG drawn by `draw` at the export's size and theme, with `title`, `description` and `prov` inside.
+fn export_svg(
+    title: &str,
+    description: &str,
+    prov: &Provenance,
+    options: &ExportOptions,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>, &Style) -> crate::Result<()>,
+) -> Result<String, JsError> {
+    let size = (options.width.unwrap_or(560).clamp(200, 4000), options.height.unwrap_or(340).clamp(150, 4000));
+    let style = Style::new(options.theme.unwrap_or(Theme::Light), 1.0).map_err(to_js)?;
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&area, &style).map_err(to_js)?;
+    }
+    provenance::svg_with_metadata(&svg, title, description, prov).map_err(to_js)
+}
+
+fn unknown_format(format: &str) -> JsError {
+    JsError::new(&format!("unknown export format {format:?} (svg, csv or json; PNG has its own call)"))
 }
 
 /// The training settings a link's query describes (validated), or an error naming what is wrong.
@@ -367,11 +574,99 @@ impl ExperimentRun {
     }
 }
 
-/// Draws panel `key` of a figure onto a canvas.
+/// Draws panel `key` of a figure onto a canvas (`style` as for `Lab.drawDigits`).
 #[wasm_bindgen(js_name = drawPanel)]
-pub fn draw_panel(canvas: HtmlCanvasElement, figure: JsValue, key: &str) -> Result<(), JsError> {
+pub fn draw_panel(canvas: HtmlCanvasElement, figure: JsValue, key: &str, style: JsValue) -> Result<(), JsError> {
     let figure: FigureData = from_value(figure, "the figure's data")?;
-    plot::draw_figure(&canvas_area(canvas)?, &figure, key).map_err(to_js)
+    plot::draw_figure_styled(&canvas_area(canvas)?, &figure, key, &style_from(style)?).map_err(to_js)
+}
+
+fn figure_panel<'a>(figure: &'a FigureData, key: &str) -> Result<&'a Panel, JsError> {
+    figure.panel(key).ok_or_else(|| JsError::new(&format!("{} has no panel {key:?}", figure.experiment)))
+}
+
+/// Panel `key` of a figure in words (the canvas's accessible name).
+#[wasm_bindgen(js_name = describeFigurePanel)]
+pub fn describe_figure_panel(figure: JsValue, key: &str) -> Result<String, JsError> {
+    let figure: FigureData = from_value(figure, "the figure's data")?;
+    Ok(describe::describe_panel(figure_panel(&figure, key)?, None))
+}
+
+/// Panel `key` of a figure as `{caption, columns, rows, note}`.
+#[wasm_bindgen(js_name = figurePanelTable)]
+pub fn figure_panel_table(figure: JsValue, key: &str, max_rows: usize) -> Result<JsValue, JsError> {
+    let figure: FigureData = from_value(figure, "the figure's data")?;
+    let table: Table = describe::panel_table(figure_panel(&figure, key)?, max_rows);
+    to_value(&table)
+}
+
+/// The provenance of a figure's panel: its link (which must give the
+/// figure's parameters), this build and the fingerprints of `results`.
+fn figure_provenance(
+    figure: &FigureData,
+    results: &[RunResult],
+    panel: &Panel,
+    options: &ExportOptions,
+) -> Result<Provenance, JsError> {
+    let query = options.link.as_deref().ok_or_else(|| JsError::new("a figure export needs the figure's link"))?;
+    let params = link::figure_params_from_query(query).map_err(to_js)?;
+    if params != figure.params {
+        return Err(JsError::new("the link does not give this figure's parameters"));
+    }
+    Ok(Provenance::new(
+        format!("#/figures?{}", query.trim_start_matches('?')),
+        options.address.clone(),
+        format!("{} panel {}", figure.experiment, panel.key),
+        panel.title.clone(),
+        Provenance::figure_runs(results),
+    ))
+}
+
+/// Panel `key` of a figure as an `svg`, `csv` or `json` file with its
+/// provenance; `results` are the finished runs it aggregates; `options` is
+/// `{format, link, address, theme, width, height}`.
+#[wasm_bindgen(js_name = exportFigurePanel)]
+pub fn export_figure_panel(figure: JsValue, results: JsValue, key: &str, options: JsValue) -> Result<String, JsError> {
+    let figure: FigureData = from_value(figure, "the figure's data")?;
+    let results: Vec<RunResult> = from_value(results, "the run results")?;
+    let options: ExportOptions = from_value(options, "the export options")?;
+    let panel = figure_panel(&figure, key)?;
+    let prov = figure_provenance(&figure, &results, panel, &options)?;
+    export_text(panel, None, &prov, &options, |area, style| plot::draw_figure_styled(area, &figure, key, style))
+}
+
+/// `png` (the canvas's pixels) with the provenance of a figure's panel in an `iTXt` chunk.
+#[wasm_bindgen(js_name = exportFigurePanelPng)]
+pub fn export_figure_panel_png(
+    figure: JsValue,
+    results: JsValue,
+    key: &str,
+    png: &[u8],
+    options: JsValue,
+) -> Result<Vec<u8>, JsError> {
+    let figure: FigureData = from_value(figure, "the figure's data")?;
+    let results: Vec<RunResult> = from_value(results, "the run results")?;
+    let options: ExportOptions = from_value(options, "the export options")?;
+    let prov = figure_provenance(&figure, &results, figure_panel(&figure, key)?, &options)?;
+    provenance::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+}
+
+/// `{theme, scale}` from the page (either may be absent: light, 1).
+#[derive(Deserialize, Default)]
+struct StyleSpec {
+    #[serde(default)]
+    theme: Option<Theme>,
+    #[serde(default)]
+    scale: Option<f64>,
+}
+
+fn style_from(value: JsValue) -> Result<Style, JsError> {
+    let spec: StyleSpec = if value.is_undefined() || value.is_null() {
+        StyleSpec::default()
+    } else {
+        from_value(value, "the drawing style")?
+    };
+    Style::new(spec.theme.unwrap_or(Theme::Light), spec.scale.unwrap_or(1.0)).map_err(to_js)
 }
 
 fn from_value<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
@@ -383,7 +678,7 @@ fn to_value<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, JsError> {
+fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, Shift>, JsError> {
     CanvasBackend::with_canvas_object(canvas)
         .map(|b| b.into_drawing_area())
         .ok_or_else(|| JsError::new("this canvas has no 2D context"))

@@ -5,7 +5,7 @@
 
 use fa_lab::data::{Mnist15, N_PIXELS, Split};
 use fa_lab::web::{Lab, LabLoader, asset_expected_bytes, simd_enabled};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -82,10 +82,10 @@ fn drawing_puts_ink_on_the_canvas() {
     let lab = Lab::new(&asset()).unwrap();
     let digits = canvas(320, 120);
     assert_eq!(inked_pixels(&digits), 0);
-    lab.draw_digits(digits.clone(), 0, 8, 4).unwrap();
+    lab.draw_digits(digits.clone(), 0, 8, 4, JsValue::UNDEFINED).unwrap();
     assert!(inked_pixels(&digits) > 2000, "digits drew {} pixels", inked_pixels(&digits));
     let hist = canvas(400, 300);
-    lab.draw_histogram(hist.clone()).unwrap();
+    lab.draw_histogram(hist.clone(), JsValue::UNDEFINED).unwrap();
     assert!(inked_pixels(&hist) > 1000);
-    assert!(lab.draw_digits(canvas(10, 10), 25, 10, 4).is_err());
+    assert!(lab.draw_digits(canvas(10, 10), 25, 10, 4, JsValue::UNDEFINED).is_err());
 }

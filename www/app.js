@@ -6,6 +6,9 @@
 import { $, errorText } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
+import { PanelFrame } from './panels.js';
+import { announceChanges } from './a11y.js';
+import { keepOffline } from './offline.js';
 
 const DATA_URL = 'data/mnist15.bin';
 const DIGITS_PER_PAGE = 24;
@@ -138,6 +141,9 @@ async function boot() {
   window.addEventListener('hashchange', () => app.route());
   app.route();
   setState('ready');
+  keepOffline(engine.buildId()).then((ok) => {
+    if (ok) { document.body.dataset.offline = 'ready'; $('offline-note').hidden = false; }
+  });
 }
 
 // ---------------------------------------------------------------- the app
@@ -191,6 +197,8 @@ class DataView {
     this.app = app;
     this.first = 0;
     this.drawn = false;
+    this.digits = new PanelFrame($('digits'), { tools: false, minHeight: 0 });
+    this.histogram = new PanelFrame($('histogram'), { tools: false });
   }
 
   show() {
@@ -204,8 +212,9 @@ class DataView {
     if (!this.drawn) {
       this.drawPage();
       // The histogram in the next frame: the two drawings never share one long task.
+      const histogram = { draw: (canvas, style) => lab.drawHistogram(canvas, style), describe: () => lab.describeHistogram() };
       requestAnimationFrame(() => {
-        try { lab.drawHistogram($('histogram')); } catch (e) { fail(`Drawing the histogram failed: ${errorText(e)}`, null); }
+        try { this.histogram.draw(histogram); } catch (e) { fail(`Drawing the histogram failed: ${errorText(e)}`, null); }
       });
       this.drawn = true;
     }
@@ -214,7 +223,11 @@ class DataView {
   drawPage() {
     const lab = this.app.lab;
     try {
-      lab.drawDigits($('digits'), this.first, DIGITS_PER_PAGE, 12);
+      const first = this.first;
+      this.digits.draw({
+        draw: (canvas, style) => lab.drawDigits(canvas, first, DIGITS_PER_PAGE, 12, style),
+        describe: () => lab.describeDigits(first, DIGITS_PER_PAGE),
+      });
       $('digit-range').textContent = `${this.first}–${this.first + DIGITS_PER_PAGE - 1}`;
       $('digit-labels').textContent = Array.from(lab.trainLabels(this.first, DIGITS_PER_PAGE)).join(' ');
     } catch (e) {
@@ -243,4 +256,7 @@ class BenchView {
   }
 }
 
+// Status lines are announced politely, at most every few seconds; a finished run at once.
+announceChanges(['status-text', 'train-status', 'figure-status'],
+  (text) => /\b(\d+) of \1 runs finished|iteration (\d+) of \2\b/.test(text));
 boot();

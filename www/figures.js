@@ -5,6 +5,7 @@
 // runs out of memory is replaced; its run is reported and the others go on.
 
 import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+import { PanelFrame, figureSource } from './panels.js';
 
 const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
 const MAX_WORKERS = 4;
@@ -171,8 +172,10 @@ export class FigureView {
     if (q === null) return;
     const box = $('embed-code');
     box.hidden = false;
+    const title = `FA Lab: ${this.form.elements.fig.selectedOptions[0].textContent}`.replace(/[<>&"]/g, '');
     box.value = `<iframe src="${location.origin}${location.pathname}#/embed?${q}" ` +
-      'width="600" height="420" style="border:0" title="FA Lab figure"></iframe>';
+      `width="600" height="480" style="border:0;max-width:100%" title="${title}" ` +
+      'sandbox="allow-scripts allow-same-origin allow-downloads" loading="lazy"></iframe>';
     box.select();
   }
 
@@ -225,7 +228,7 @@ export class FigureView {
   /** A message with a way on, where a link names no figure. */
   wayOn(text) {
     this.stop();
-    $('figure-panels').replaceChildren();
+    this.clearPanels();
     say('figure-message', text, true);
     const way = $('figure-way');
     way.hidden = false;
@@ -251,8 +254,7 @@ export class FigureView {
     if (!this.embedPanel) { this.shownQuery = q; this.app.setQuery('figures', q); }
     this.results = [];
     this.failures = [];
-    $('figure-panels').replaceChildren();
-    this.canvases = new Map();
+    this.clearPanels();
     this.redraw();
     return true;
   }
@@ -339,16 +341,25 @@ export class FigureView {
     done();
   }
 
+  /** Throws the panels away (their frames stop following theme and size). */
+  clearPanels() {
+    this.frames?.forEach((frame) => frame.dispose());
+    this.frames = new Map();
+    $('figure-panels').replaceChildren();
+  }
+
   drawPanel(key) {
-    let canvas = this.canvases.get(key);
-    if (!canvas) {
+    let frame = this.frames.get(key);
+    if (!frame) {
       const figure = document.createElement('figure');
-      canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
+      const canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
       canvas.dataset.panel = key;
       figure.append(canvas);
       $('figure-panels').append(figure);
-      this.canvases.set(key, canvas);
+      frame = new PanelFrame(canvas);
+      this.frames.set(key, frame);
     }
-    try { this.engine.drawPanel(canvas, this.figure, key); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
+    const source = figureSource(this.engine, this.figure, this.results, this.query, key);
+    try { frame.draw(source); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
   }
 }

@@ -4,12 +4,16 @@
 // progress with time left, and what the network says about a few test digits.
 
 import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+import { PanelFrame, liveSource, predictionsSource } from './panels.js';
+import { reducedMotion } from './a11y.js';
 
 const FRAME_BUDGET_MS = 24;   // training time per animation frame
-const REDRAW_MS = 250;        // live plots redraw at most this often
+const REDRAW_MS = reducedMotion() ? 2000 : 250; // live plots redraw at most this often
 const MAX_GAP_MS = 1000;      // a longer gap between frames (a hidden tab) does not count as run time
 const DIGITS = 8;             // test digits shown with the network's answer
-const ROW_HEIGHT = 230;       // canvas pixels per row of test digits
+const ROW_ASPECT = 230 / 880; // a row of eight test digits: height / width
+/** Test digits per row: two rows of four on a narrow screen, one row of eight otherwise. */
+const digitColumns = (cssWidth) => (cssWidth < 560 ? DIGITS / 2 : DIGITS);
 /** Iterations per frame, slow to fast; 'auto' fills the frame budget. Every choice stays within it. */
 const SPEEDS = ['1', '4', '16', '64', 'auto'];
 
@@ -47,6 +51,12 @@ export class TrainView {
       if (this.run) this.drawPredictions();
     };
     document.addEventListener('keydown', (e) => this.key(e));
+    this.frames = new Map([...document.querySelectorAll('#train-panels canvas')].map((c) => [c.dataset.panel, new PanelFrame(c)]));
+    // Digit cells keep their shape: a row of four is twice as tall as a row of eight, and there are two rows.
+    this.predictionsFrame = new PanelFrame($('train-predictions'), {
+      minHeight: 0,
+      aspect: (css) => ROW_ASPECT * (DIGITS / digitColumns(css)) ** 2,
+    });
   }
 
   show(query) {
@@ -231,9 +241,9 @@ export class TrainView {
   draw() {
     const run = this.run;
     this.lastDraw = performance.now();
-    for (const canvas of document.querySelectorAll('#train-panels canvas')) {
-      if (canvas.closest('figure').hidden) continue;
-      try { run.drawPanel(canvas, canvas.dataset.panel); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+    for (const [key, frame] of this.frames) {
+      if (frame.canvas.closest('figure').hidden) continue;
+      try { frame.draw(liveSource(run, key)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
     }
     const progress = run.progress(this.busyMs);
     $('train-progress').value = progress.fraction;
@@ -250,13 +260,8 @@ export class TrainView {
   }
 
   drawPredictions() {
-    const canvas = $('train-predictions');
-    // Two rows of four on a narrow screen, one row of eight otherwise.
-    const cols = canvas.parentElement.clientWidth < 600 ? DIGITS / 2 : DIGITS;
-    const height = (DIGITS / cols) * ROW_HEIGHT;
-    if (canvas.height !== height) canvas.height = height;
     try {
-      this.run.drawPredictions(canvas, this.firstDigit, DIGITS, cols);
+      this.predictionsFrame.draw(predictionsSource(this.run, this.firstDigit, DIGITS, digitColumns));
       const said = this.run.predictions(this.firstDigit, DIGITS);
       $('train-says').textContent = said.map((p) =>
         `test image ${p.index}: a ${p.label}, the network says ${p.predicted}${p.predicted === p.label ? '' : ' (wrong)'}`).join('; ') + '.';

@@ -3,6 +3,9 @@
 //! `DIR/<id>.json` (the `FigureData`) and `DIR/<id>.csv` (long format:
 //! `panel,series,x,mean,sd,n`). `fa-lab figure all` makes every figure.
 //! `fa-lab figure all --preset quick --out docs/gallery` regenerates the gallery.
+//! Every file records its provenance (FA Lab's version and commit, the page
+//! link that gives the same numbers, each run's fingerprint): SVG `<metadata>`,
+//! CSV `#` lines, a JSON `provenance` field — as the page's exports do.
 //!
 //! Runs are independent, so they go to `--jobs` threads (default: every
 //! core), longest first; results are put back in the experiment's order before
@@ -15,8 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use fa_lab::data::Mnist15;
+use fa_lab::describe::describe_panel;
 use fa_lab::experiments::{ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState, aggregate};
+use fa_lab::link::figure_query;
 use fa_lab::plot::draw_figure;
+use fa_lab::provenance::{Provenance, RunRecord, svg_with_metadata};
 use fa_lab::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
@@ -62,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
     let all_params = match &args.link {
         Some(link) => {
             let query = link.rsplit_once('?').map_or(link.as_str(), |(_, q)| q);
-            vec![fa_lab::link::figure_params_from_query(query)?]
+            vec![(fa_lab::link::figure_params_from_query(query)?, query.to_string())]
         }
         None => params_from_args(&args)?,
     };
@@ -75,10 +81,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     fs::create_dir_all(&args.out).map_err(|e| Error::Io(format!("{}: {e}", args.out.display())))?;
     let started_all = Instant::now();
-    for params in &all_params {
+    for (params, query) in &all_params {
         let started = Instant::now();
-        let fig = run_figure(params, &data, jobs, args.quiet)?;
-        write_figure(&fig, &args.out, size)?;
+        let (fig, runs) = run_figure(params, &data, jobs, args.quiet)?;
+        let link = format!("#/figures?{}", query.trim_start_matches('?'));
+        write_figure(&fig, &args.out, size, &link, &runs)?;
         eprintln!(
             "fa-lab figure {}: {} runs ({} failed) in {:.1} s → {}",
             fig.experiment,
@@ -98,7 +105,8 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn params_from_args(args: &Args) -> Result<Vec<Params>> {
+/// Each figure's parameters and its page link's query.
+fn params_from_args(args: &Args) -> Result<Vec<(Params, String)>> {
     let preset: Preset = args.preset.parse()?;
     let id = args.id.as_deref().unwrap_or_default();
     let ids: Vec<ExperimentId> =
@@ -113,7 +121,8 @@ fn params_from_args(args: &Args) -> Result<Vec<Params>> {
             params.set_seed(seed);
         }
         params.validate()?;
-        all_params.push(params);
+        let query = figure_query(id, preset, params.n_runs(), params.seed());
+        all_params.push((params, query));
     }
     Ok(all_params)
 }
@@ -122,7 +131,8 @@ fn params_from_args(args: &Args) -> Result<Vec<Params>> {
 /// counting steps (so the time left weighs a 2,430-step PCA run properly).
 /// Each run is computed exactly as alone; results are aggregated in the
 /// experiment's run order, so the figure is the same bits for any `jobs`.
-fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Result<FigureData> {
+/// Also returns the records (fingerprints) of the runs, in run order.
+fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Result<(FigureData, Vec<RunRecord>)> {
     let specs = params.runs()?;
     let sizes: Vec<u64> =
         specs.iter().map(|s| RunState::new(s, data).map(|r| r.total_steps())).collect::<Result<_>>()?;
@@ -190,7 +200,7 @@ fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Resu
     if results.len() != specs.len() {
         return Err(Error::InvalidParam(format!("{} of {} runs finished", results.len(), specs.len())));
     }
-    aggregate(params, &results)
+    Ok((aggregate(params, &results)?, Provenance::figure_runs(&results)))
 }
 
 /// One run to its end, reporting its steps to `bar` as it goes.
@@ -218,24 +228,29 @@ fn parse_size(s: &str) -> Result<(u32, u32)> {
     Ok((w, h))
 }
 
-/// `<id>-<panel>.svg` per panel, `<id>.json`, `<id>.csv`.
-pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32)) -> Result<()> {
+/// `<id>-<panel>.svg` per panel, `<id>.json`, `<id>.csv`, each with its provenance.
+pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, runs: &[RunRecord]) -> Result<()> {
     let id = fig.experiment.name();
-    for panel in &fig.panels {
-        let path = out.join(format!("{id}-{}.svg", panel.key));
-        {
-            let area = SVGBackend::new(&path, size).into_drawing_area();
-            draw_figure(&area, fig, &panel.key)?;
-        }
-        if !path.exists() {
-            return Err(Error::Io(format!("{}: not written", path.display())));
-        }
-    }
-    let json = serde_json::to_string_pretty(fig).map_err(|e| Error::Io(e.to_string()))?;
     let write = |name: String, text: String| {
         let path = out.join(name);
         fs::write(&path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
     };
+    let provenance =
+        |panel: String, title: &str| Provenance::new(link.to_string(), None, panel, title.to_string(), runs.to_vec());
+    for panel in &fig.panels {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            draw_figure(&area, fig, &panel.key)?;
+        }
+        let prov = provenance(format!("{id} panel {}", panel.key), &panel.title);
+        let svg = svg_with_metadata(&svg, &panel.title, &describe_panel(panel, None), &prov)?;
+        write(format!("{id}-{}.svg", panel.key), svg)?;
+    }
+    let prov = provenance(format!("{id} (every panel)"), &fig.title);
+    let mut json = serde_json::to_value(fig).map_err(|e| Error::Io(e.to_string()))?;
+    json["provenance"] = serde_json::to_value(&prov).map_err(|e| Error::Io(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&json).map_err(|e| Error::Io(e.to_string()))?;
     write(format!("{id}.json"), json + "\n")?;
-    write(format!("{id}.csv"), fig.to_csv())
+    write(format!("{id}.csv"), prov.csv_comment() + &fig.to_csv())
 }

@@ -22,10 +22,15 @@ const MIME = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
 
-/** Serves `dir` on 127.0.0.1 at a free port; resolves to { url, close }. */
-export async function serve(dir = DIST) {
+/**
+ * Serves `dir` on 127.0.0.1 at a free port under `prefix` (e.g. '/course/lab/';
+ * anything outside it is 404); resolves to { url, close } with url the prefix's address.
+ */
+export async function serve(dir = DIST, prefix = '/') {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const full = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!full.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
+    const path = `/${full.slice(prefix.length)}`;
     const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     try {
@@ -38,7 +43,10 @@ export async function serve(dir = DIST) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+  return {
+    url: `http://127.0.0.1:${port}${prefix}`,
+    close: () => { server.closeAllConnections(); return new Promise((ok) => server.close(ok)); },
+  };
 }
 
 /** Debian's Chromium, headless, offline-friendly flags (docs/toolchain.md). */
@@ -50,9 +58,9 @@ export function launch() {
   });
 }
 
-/** Opens a page that records console errors and uncaught exceptions. */
-export async function openPage(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/** Opens a page that records console errors and uncaught exceptions (`options` as for browser.newPage). */
+export async function openPage(browser, url, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ...options });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -101,8 +109,8 @@ export function useLab() {
 }
 
 /** Opens `hash` on the lab's server and waits until the page is ready. */
-export async function openReady(lab, hash = '') {
-  const opened = await openPage(lab.browser, `${lab.server.url}${hash}`);
+export async function openReady(lab, hash = '', options = {}) {
+  const opened = await openPage(lab.browser, `${lab.server.url}${hash}`, options);
   await opened.page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
   return opened;
 }

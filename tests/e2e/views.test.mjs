@@ -80,7 +80,8 @@ test('a figure link computed in the browser equals the CLI\'s, number for number
     // The page's own address, handed to the CLI.
     const out = join(lab.scratch, `figure-${fig}`);
     execFileSync(CLI, ['figure', '--link', page.url(), '--out', out], { cwd: ROOT, stdio: 'ignore' });
-    const native = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
+    const { provenance, ...native } = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
+    assert.equal(provenance.link, `#/figures?fig=${fig}&preset=quick&runs=1&seed=5`);
     // Through JSON on both sides, so NaN is null in both.
     const browser = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
     // f32 parameters print as written natively (0.001) and widen in JS; compare them as f32.

@@ -1,0 +1,260 @@
+// The page's plots as figures a course can use: each canvas is drawn by Rust
+// at the screen's pixel ratio in the system's light or dark theme, carries an
+// accessible name (Rust's sentence with the current values), a "Data" toggle
+// showing the numbers as a table, and exports (PNG, SVG, CSV, JSON) that
+// record where they came from. Glue only: every word, number and file
+// comes from the wasm engine through a panel's *source*:
+//   { draw(canvas, style), describe(), table(maxRows), text(options), png(bytes, options), name }
+// (the last three only for exportable panels).
+
+import { announce } from './a11y.js';
+
+const TABLE_ROWS = 40;
+const frames = new Set();
+let nextId = 0;
+
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+
+/** The system's colour scheme: 'light' or 'dark'. */
+export const currentTheme = () => (darkQuery.matches ? 'dark' : 'light');
+
+function pixelRatio() {
+  return Math.min(Math.max(window.devicePixelRatio || 1, 0.25), 8);
+}
+
+function redrawAll() {
+  for (const frame of frames) frame.quietRedraw();
+}
+
+// A change of theme or of pixel ratio (zoom, a move to another screen) redraws every panel.
+darkQuery.addEventListener('change', redrawAll);
+function watchPixelRatio() {
+  const query = matchMedia(`(resolution: ${pixelRatio()}dppx)`);
+  query.addEventListener('change', () => { redrawAll(); watchPixelRatio(); }, { once: true });
+}
+watchPixelRatio();
+
+function button(text, hiddenText, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'small secondary';
+  b.append(text);
+  if (hiddenText) {
+    const span = document.createElement('span');
+    span.className = 'visually-hidden';
+    span.textContent = hiddenText;
+    b.append(span);
+  }
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const MIME = { svg: 'image/svg+xml', csv: 'text/csv;charset=utf-8', json: 'application/json' };
+
+/** One canvas with its name, data table and exports. */
+export class PanelFrame {
+  /**
+   * @param canvas  a canvas inside a <figure>; its width/height attributes give the aspect ratio.
+   * @param tools   whether to add the Data toggle and export buttons.
+   * @param minHeight  CSS pixels a narrow plot keeps in height (0: always the aspect ratio).
+   * @param aspect   height / width for a CSS width (default: the canvas attributes' ratio).
+   */
+  constructor(canvas, { tools = true, minHeight = 280, aspect = null } = {}) {
+    this.canvas = canvas;
+    this.minHeight = minHeight;
+    const ratio = canvas.height / canvas.width;
+    this.aspect = aspect || (() => ratio);
+    this.source = null;
+    this.cssWidth = 0;
+    canvas.setAttribute('role', 'img');
+    if (!canvas.getAttribute('aria-label')) canvas.setAttribute('aria-label', 'Plot: not drawn yet.');
+    const figure = canvas.closest('figure');
+    if (tools && figure) this.addTools(figure);
+    frames.add(this);
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.canvas.clientWidth && Math.abs(this.canvas.clientWidth - this.cssWidth) >= 1) this.quietRedraw();
+    });
+    this.resizeObserver.observe(canvas);
+  }
+
+  addTools(figure) {
+    const id = `panel-data-${nextId++}`;
+    const bar = document.createElement('div');
+    bar.className = 'panel-tools';
+    this.dataButton = button('Data', null, () => this.toggleTable());
+    this.dataButton.setAttribute('aria-expanded', 'false');
+    this.dataButton.setAttribute('aria-controls', id);
+    const exports = document.createElement('span');
+    exports.className = 'exports';
+    exports.setAttribute('role', 'group');
+    exports.setAttribute('aria-label', 'Save this panel');
+    exports.append('Save');
+    for (const format of ['png', 'svg', 'csv', 'json']) {
+      const b = button(format.toUpperCase(), ` of this panel`, () => this.export(format));
+      b.dataset.export = format;
+      exports.append(b);
+    }
+    bar.append(this.dataButton, exports);
+    this.tableBox = Object.assign(document.createElement('div'), { id, className: 'panel-data', hidden: true });
+    figure.append(bar, this.tableBox);
+  }
+
+  /** Removes the frame (its figure is being thrown away). */
+  dispose() {
+    this.resizeObserver.disconnect();
+    frames.delete(this);
+  }
+
+  /** Draws `source` now (and again whenever the size, theme or pixel ratio changes). */
+  draw(source) {
+    this.source = source;
+    this.redraw();
+  }
+
+  /** Sizes the backing store to the CSS box × devicePixelRatio; returns the style Rust draws with. */
+  fit() {
+    const css = this.canvas.clientWidth;
+    if (!css) return null; // not laid out (a hidden view): drawn when it shows
+    const ratio = pixelRatio();
+    const w = Math.round(css * ratio);
+    // Narrow screens get relatively taller plots, so axes keep room for their labels.
+    const h = Math.round(Math.max(css * this.aspect(css), Math.min(this.minHeight, css * 0.85)) * ratio);
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    this.cssWidth = css;
+    return { theme: currentTheme(), scale: ratio };
+  }
+
+  redraw() {
+    const source = this.source;
+    if (!source || this.canvas.closest('[hidden]')) return;
+    const style = this.fit();
+    if (!style) return;
+    source.draw(this.canvas, style);
+    this.canvas.setAttribute('aria-label', source.describe());
+    if (this.tableBox && !this.tableBox.hidden) this.renderTable();
+  }
+
+  /** A redraw nobody waits for (resize, theme): a failure is announced, not thrown. */
+  quietRedraw() {
+    try {
+      this.redraw();
+    } catch (e) {
+      announce(`Redrawing a plot failed: ${(e && e.message) || e}`, { now: true });
+    }
+  }
+
+  toggleTable() {
+    const open = this.tableBox.hidden;
+    this.tableBox.hidden = !open;
+    this.dataButton.setAttribute('aria-expanded', String(open));
+    if (open) this.renderTable();
+  }
+
+  renderTable() {
+    if (!this.source) { this.tableBox.textContent = 'No data yet.'; return; }
+    const t = this.source.table(TABLE_ROWS);
+    const table = document.createElement('table');
+    table.createCaption().textContent = t.caption;
+    const head = table.createTHead().insertRow();
+    for (const c of t.columns) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = c;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (const row of t.rows) {
+      const tr = body.insertRow();
+      row.forEach((cell, i) => {
+        const td = i === 0 ? document.createElement('th') : document.createElement('td');
+        if (i === 0) td.scope = 'row';
+        td.textContent = cell;
+        tr.append(td);
+      });
+    }
+    const scroller = Object.assign(document.createElement('div'), { className: 'table-scroll', tabIndex: 0 });
+    scroller.setAttribute('role', 'region');
+    scroller.setAttribute('aria-label', t.caption);
+    scroller.append(table);
+    this.tableBox.replaceChildren(scroller);
+    if (t.note) this.tableBox.append(Object.assign(document.createElement('p'), { className: 'note', textContent: t.note }));
+  }
+
+  async export(format) {
+    const source = this.source;
+    if (!source) { announce('Nothing to save yet: the panel has no data.', { now: true }); return; }
+    const options = {
+      format,
+      address: location.href,
+      theme: currentTheme(),
+      width: Math.round(this.cssWidth || this.canvas.width),
+      height: Math.round(this.canvas.height / (this.canvas.width / (this.cssWidth || this.canvas.width))),
+    };
+    const name = `${source.name}.${format}`;
+    try {
+      let blob;
+      if (format === 'png') {
+        this.redraw(); // the pixels and the provenance describe the same moment
+        const png = await new Promise((ok, bad) => this.canvas.toBlob((b) => (b ? ok(b) : bad(new Error('the canvas gave no PNG'))), 'image/png'));
+        const bytes = source.png(new Uint8Array(await png.arrayBuffer()), options);
+        blob = new Blob([bytes], { type: 'image/png' });
+      } else {
+        blob = new Blob([source.text(options)], { type: MIME[format] });
+      }
+      download(blob, name);
+      announce(`Saved ${name}.`, { now: true });
+    } catch (e) {
+      announce(`Could not save ${name}: ${(e && e.message) || e}`, { now: true });
+    }
+  }
+}
+
+/** A live panel of a training run (`Run` in src/web.rs). */
+export function liveSource(run, key) {
+  return {
+    draw: (canvas, style) => run.drawPanel(canvas, key, style),
+    describe: () => run.describePanel(key),
+    table: (rows) => run.panelTable(key, rows),
+    text: (options) => run.exportPanel(key, options),
+    png: (bytes, options) => run.exportPanelPng(key, bytes, options),
+    name: `fa-lab-train-${key}`,
+  };
+}
+
+/** Test digits `first ..` (`count` of them, `cols(cssWidth)` per row) with a training run's answers. */
+export function predictionsSource(run, first, count, cols) {
+  const columns = (canvas) => cols(canvas.clientWidth || canvas.width);
+  let shownCols = count;
+  return {
+    draw: (canvas, style) => { shownCols = columns(canvas); run.drawPredictions(canvas, first, count, shownCols, style); },
+    describe: () => run.describePredictions(first, count),
+    table: () => run.predictionsTable(first, count),
+    text: (options) => run.exportPredictions(first, count, shownCols, options),
+    png: (bytes, options) => run.exportPredictionsPng(bytes, options),
+    name: 'fa-lab-train-predictions',
+  };
+}
+
+/** Panel `key` of an aggregated figure; `results` are its finished runs, `link` its query. */
+export function figureSource(engine, figure, results, link, key) {
+  return {
+    draw: (canvas, style) => engine.drawPanel(canvas, figure, key, style),
+    describe: () => engine.describeFigurePanel(figure, key),
+    table: (rows) => engine.figurePanelTable(figure, key, rows),
+    text: (options) => engine.exportFigurePanel(figure, results, key, { ...options, link }),
+    png: (bytes, options) => engine.exportFigurePanelPng(figure, results, key, bytes, { ...options, link }),
+    name: `fa-lab-${figure.experiment}-${key}`,
+  };
+}
