@@ -22,6 +22,8 @@ const VIEWS = [
   }],
   ['train-empty', '#/train', (page) => page.waitForSelector('#train-empty')],
   ['figures', '#/figures?fig=fig6&preset=quick&runs=1&seed=0', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 })],
+  ['figures-gate', '#/figures?fig=fig2b&preset=paper&runs=1&seed=0', (page) => page.waitForFunction(() => document.body.dataset.figure === 'waiting', null, { timeout: 60_000 })],
+  ['embed-way', '#/embed', (page) => page.waitForSelector('#figure-way:not([hidden])')],
   ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 })],
   ['data', '#/data', (page) => page.waitForTimeout(500)],
   ['bench', '#/bench', (page) => page.waitForSelector('#bench-run')],
