@@ -72,7 +72,9 @@ pub struct IterMetrics {
     /// `½ Σ E²` of the step's batch before its update.
     pub loss: f64,
     /// `∠(W_l, B_lᵀ)` after the update (SPEC §4, Fig. 6b). NaN at `l = 0` and for DFA,
-    /// whose `D_l` has another shape; 0 for BP, whose feedback is `W_l` itself.
+    /// whose `D_l` has another shape. For BP, the angle to its control `B_l`
+    /// (drawn, never used; [`Network::hold_control_feedback`]), or 0 without
+    /// one, since BP's feedback is `W_l` itself.
     pub weight_alignment_deg: Vec<f64>,
     /// `‖W_l‖_F` after the update (Fig. 6a).
     pub weight_norm: Vec<f64>,
@@ -101,7 +103,10 @@ fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
     let (rows, cols) = (net.sizes()[l], net.sizes()[l + 1]);
     match (net.rule(), net.feedback(l)) {
         (_, _) if l == 0 => f64::NAN,
-        (Rule::Backprop, _) => angle_deg(m, net.weights(l)),
+        (Rule::Backprop, _) => match net.control_feedback(l) {
+            Some(b) => angle_transposed_deg(m, b, rows, cols),
+            None => angle_deg(m, net.weights(l)),
+        },
         (Rule::Direct, _) | (_, None) => f64::NAN,
         (_, Some(b)) => angle_transposed_deg(m, b, rows, cols),
     }

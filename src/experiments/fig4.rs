@@ -27,13 +27,29 @@ pub struct Fig4Params {
     pub train: TrainSetup,
 }
 
-impl Experiment for Fig4Params {
-    fn preset(preset: Preset) -> Self {
+impl Fig4Params {
+    /// The presets of link version 1 (links without `v`), kept as they were.
+    fn preset_v1(preset: Preset) -> Self {
         if preset == Preset::Quick {
             Fig4Params { runs: 2, seed: 0, train: TrainSetup::quick(3000, 100, 4, 3) }
         } else {
             Fig4Params { runs: 5, seed: 0, train: TrainSetup::paper(20) }
         }
+    }
+
+    /// Link version 2: 5 quick runs.
+    fn in_version(self, preset: Preset, version: u32) -> Self {
+        if version < 2 {
+            return self;
+        }
+        let runs = if preset == Preset::Quick { 5 } else { self.runs };
+        Fig4Params { runs, train: self.train.in_version(version), ..self }
+    }
+}
+
+impl Experiment for Fig4Params {
+    fn preset(preset: Preset, version: u32) -> Self {
+        Self::preset_v1(preset).in_version(preset, version)
     }
 
     fn title() -> &'static str {

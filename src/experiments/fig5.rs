@@ -30,14 +30,31 @@ pub struct Fig5Params {
     pub max_order: usize,
 }
 
-impl Experiment for Fig5Params {
-    fn preset(preset: Preset) -> Self {
+impl Fig5Params {
+    /// The presets of link version 1 (links without `v`), kept as they were.
+    fn preset_v1(preset: Preset) -> Self {
         let fractions = vec![0.0, 0.25, 0.5, 0.75, 1.0];
         if preset == Preset::Quick {
             Fig5Params { runs: 2, seed: 0, train: TrainSetup::quick(3000, 50, 3, 6), fractions, max_order: 130 }
         } else {
             Fig5Params { runs: 30, seed: 0, train: TrainSetup::paper(20), fractions, max_order: 130 }
         }
+    }
+
+    /// Link version 2: 5 quick runs; a network that dies (labels shuffled) stays
+    /// in the means.
+    fn in_version(self, preset: Preset, version: u32) -> Self {
+        if version < 2 {
+            return self;
+        }
+        let runs = if preset == Preset::Quick { 5 } else { self.runs };
+        Fig5Params { runs, train: self.train.in_version(version), ..self }
+    }
+}
+
+impl Experiment for Fig5Params {
+    fn preset(preset: Preset, version: u32) -> Self {
+        Self::preset_v1(preset).in_version(preset, version)
     }
 
     fn title() -> &'static str {

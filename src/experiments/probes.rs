@@ -67,14 +67,19 @@ impl Curves {
 /// Trailing moving average per layer over the last `window` finite values;
 /// a non-finite value is skipped (an undefined angle at one step, e.g. of a
 /// zero update, must not blank every later point). NaN while none is in.
+/// With `undefined_resets` (runs that keep a dead network, link version 2) an
+/// undefined value empties the window instead: a dead network's zero updates
+/// have no angle, and the average must not repeat the last defined ones; it is
+/// defined again from the next defined value on.
 pub(crate) struct MovingAverage {
     window: usize,
     values: Vec<VecDeque<f64>>,
+    undefined_resets: bool,
 }
 
 impl MovingAverage {
-    pub(crate) fn new(window: usize, layers: usize) -> Self {
-        MovingAverage { window, values: (0..layers).map(|_| VecDeque::new()).collect() }
+    pub(crate) fn new(window: usize, layers: usize, undefined_resets: bool) -> Self {
+        MovingAverage { window, values: (0..layers).map(|_| VecDeque::new()).collect(), undefined_resets }
     }
 
     pub(crate) fn push(&mut self, layer: usize, v: f64) {
@@ -84,6 +89,8 @@ impl MovingAverage {
             if q.len() > self.window {
                 q.pop_front();
             }
+        } else if self.undefined_resets {
+            q.clear();
         }
     }
 
@@ -238,11 +245,11 @@ pub(crate) struct UpdateAngleProbe {
 }
 
 impl UpdateAngleProbe {
-    pub(crate) fn new(condition: &str, layers: Layers, window: usize, depth: usize) -> Self {
+    pub(crate) fn new(condition: &str, layers: Layers, window: usize, depth: usize, undefined_resets: bool) -> Self {
         UpdateAngleProbe {
             condition: condition.to_string(),
             layers,
-            average: MovingAverage::new(window, depth),
+            average: MovingAverage::new(window, depth, undefined_resets),
             curves: Curves::default(),
         }
     }
@@ -289,10 +296,10 @@ pub(crate) struct FeedbackUpdateProbe {
 }
 
 impl FeedbackUpdateProbe {
-    pub(crate) fn new(condition: &str, window: usize, depth: usize) -> Self {
+    pub(crate) fn new(condition: &str, window: usize, depth: usize, undefined_resets: bool) -> Self {
         FeedbackUpdateProbe {
             condition: condition.to_string(),
-            average: MovingAverage::new(window, depth),
+            average: MovingAverage::new(window, depth, undefined_resets),
             curves: Curves::default(),
         }
     }
