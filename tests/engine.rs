@@ -259,6 +259,23 @@ fn kolen_pollack_shrinks_the_gap_between_feedback_and_weights() {
     }
 }
 
+/// Kolen–Pollack decays the transported pairs (W_l, B_l), not W_0 (docs/math.md,
+/// "Kolen–Pollack decay"): with all-zero inputs W_0's update is exactly 0, so
+/// W_0 stays bit for bit what it was, while a decay would shrink it by 1 − λ a step.
+#[test]
+fn kolen_pollack_leaves_w0_undecayed() {
+    let sizes = [6, 5, 4, 3];
+    let mut net = Network::new(config(&sizes, Rule::KolenPollack { decay: 0.1 }, 0.05), 9).unwrap();
+    let w0 = net.weights(0).to_vec();
+    let w1_norm = fro_norm(net.weights(1));
+    for k in 0..5 {
+        let (_, y) = random_batch(400 + k, 10, 6, 3);
+        net.step(&[0.0; 60], &y, 10).unwrap();
+    }
+    assert_eq!(net.weights(0), &w0[..], "W_0 has no B and is not decayed");
+    assert!(fro_norm(net.weights(1)) < 0.9 * w1_norm, "W_1 is decayed with its B_1");
+}
+
 // ---------- SPEC §3: weight normalisation ---------------------------------
 
 /// With WN every column of every W_l has norm γ at creation and after each step, and

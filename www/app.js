@@ -196,7 +196,11 @@ class TrainView {
       copyText(`${location.origin}${location.pathname}#/train?${q}`, 'train-message');
     };
     this.form.elements.rule.addEventListener('change', () => this.showDefaultEta());
+    this.form.elements.wn.addEventListener('change', () => this.showDefaultEta());
     this.shownQuery = null;
+    // The link version the form's defaults come from: an opened link's own (so
+    // an old link keeps its defaults), else the current one.
+    this.version = app.engine.currentLinkVersion();
   }
 
   show(query) {
@@ -205,6 +209,7 @@ class TrainView {
     if (!query) { this.showDefaultEta(); return; }
     try {
       const cfg = this.app.engine.trainConfigFromLink(query);
+      this.version = this.app.engine.linkVersion(query);
       this.fillForm(cfg, query);
       say('train-message', 'Settings from the link. Press Train to run them.');
     } catch (e) {
@@ -215,7 +220,10 @@ class TrainView {
   showDefaultEta() {
     const f = this.form.elements;
     // f32 → JS number: show the value as written (7e-4, not 0.000699999975…).
-    try { f.eta.placeholder = `default ${+this.app.engine.defaultEta(f.rule.value).toPrecision(6)}`; } catch { /* kept */ }
+    try {
+      const eta = this.app.engine.defaultEtaIn(f.rule.value, f.wn.checked, this.version);
+      f.eta.placeholder = `default ${+eta.toPrecision(6)}`;
+    } catch { /* kept */ }
   }
 
   fillForm(cfg, query) {
@@ -238,7 +246,7 @@ class TrainView {
   /** The form as a link query; Rust parses and checks it. */
   queryFromForm() {
     const f = this.form.elements;
-    const q = [`rule=${f.rule.value}`];
+    const q = [`v=${this.version}`, `rule=${f.rule.value}`];
     if (f.eta.value !== '') q.push(`eta=${f.eta.value}`);
     q.push(`epochs=${f.epochs.value}`, `seed=${f.seed.value}`);
     if (f.wn.checked) q.push(`gamma=${f.gamma.value}`);
@@ -408,7 +416,8 @@ class FigureView {
 
   query() {
     const f = this.form.elements;
-    const q = [`fig=${f.fig.value}`, `preset=${f.preset.value}`];
+    // An opened link keeps its version (its presets); otherwise the current one.
+    const q = [`v=${this.version ?? this.app.engine.currentLinkVersion()}`, `fig=${f.fig.value}`, `preset=${f.preset.value}`];
     if (f.runs.value !== '') q.push(`runs=${f.runs.value}`);
     q.push(`seed=${f.seed.value}`);
     return q.join('&');
@@ -425,6 +434,7 @@ class FigureView {
     let p;
     try {
       p = this.app.engine.figureParamsFromLink(q);
+      this.version = this.app.engine.linkVersion(q);
     } catch (e) {
       say('figure-message', `This link could not be read — ${errorText(e)}. The form keeps its settings.`, true);
       return;
