@@ -187,8 +187,8 @@ fn failure_text(f: &crate::experiments::FailureCount) -> String {
 }
 
 /// Splits a footnote's lines off the bottom of `area`.
-fn split_foot<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
+fn split_foot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
     note: &str,
 ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
     let lines = note.lines().count().max(1) as u32;
