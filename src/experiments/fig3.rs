@@ -8,6 +8,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, Moment, PanelKey, SeriesKey};
 use super::layout::{ANGLE, HIDDEN, PanelDef, line};
 use super::probes::{LossProbe, OrderProbe, Probe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
@@ -62,11 +63,7 @@ impl Fig3Params {
     /// Link version 2: 5 quick runs, so each claim holds with a margin from the
     /// runs' spread.
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
-        let runs = if preset == Preset::Quick { 5 } else { self.runs };
-        Fig3Params { runs, train: self.train.in_version(version), ..self }
+        Fig3Params { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
     }
 }
 

@@ -9,6 +9,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ANGLE, HIDDEN, ITER, PanelDef, dashed, line};
 use super::probes::{DisturbedProbe, LossProbe, Probe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
@@ -39,11 +40,7 @@ impl Fig4Params {
 
     /// Link version 2: 5 quick runs.
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
-        let runs = if preset == Preset::Quick { 5 } else { self.runs };
-        Fig4Params { runs, train: self.train.in_version(version), ..self }
+        Fig4Params { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
     }
 }
 

@@ -8,6 +8,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, Moment, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, ANGLE, EPOCH, HIDDEN, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
 use super::probes::{AccuracyProbe, FinalAlignmentProbe, LossProbe, OrderProbe, Probe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
@@ -44,11 +45,7 @@ impl Fig5Params {
     /// Link version 2: 5 quick runs; a network that dies (labels shuffled) stays
     /// in the means.
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
-        let runs = if preset == Preset::Quick { 5 } else { self.runs };
-        Fig5Params { runs, train: self.train.in_version(version), ..self }
+        Fig5Params { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
     }
 }
 

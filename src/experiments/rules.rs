@@ -7,6 +7,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, ANGLE, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, dashed, line};
 use super::probes::{AccuracyProbe, AlignmentProbe, Layers, LossProbe, Probe, UpdateAngleProbe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::{DEFAULT_KP_DECAY, NetConfig, Rule};
@@ -58,11 +59,7 @@ impl RulesParams {
 
     /// Link version 2: 5 quick runs; BP's control `B`.
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
-        let runs = if preset == Preset::Quick { 5 } else { self.runs };
-        RulesParams { runs, train: self.train.in_version(version), ..self }
+        RulesParams { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
     }
 }
 

@@ -12,8 +12,11 @@ const lab = useLab();
 const openReady = (hash) => open(lab, hash);
 
 test('a train link reproduces the native CLI run bit for bit, with live plots', async () => {
-  const link = 'rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
-  const { page, errors } = await openReady(`#/train?${link}`);
+  // A version-1 link (no `v`): FA+WN trains with FA's η, as it did when the
+  // link was made; the run's own link (version 2) spells that η out.
+  const oldLink = 'rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
+  const link = 'v=2&rule=fa&eta=0.001&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
+  const { page, errors } = await openReady(`#/train?${oldLink}`);
   assert.match(await page.textContent('#train-message'), /Settings from the link/);
   await page.click('#train-start');
   await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
@@ -74,8 +77,14 @@ test('a figure link runs in workers and draws every panel; embed shows one', asy
 });
 
 test('a figure link computed in the browser equals the CLI\'s, number for number', async () => {
-  for (const fig of ['fig2b', 'fig6']) {
-    const { page } = await openReady(`#/figures?fig=${fig}&preset=quick&runs=1&seed=5`);
+  // Version-1 links (no `v`) and a version-2 one whose BP-after-FA runs die
+  // and are counted (failures, kept in the means) on both sides.
+  for (const [fig, query] of [
+    ['fig2b', 'fig=fig2b&preset=quick&runs=1&seed=5'],
+    ['fig6', 'fig=fig6&preset=quick&runs=1&seed=5'],
+    ['fig7', 'v=2&fig=fig7&preset=quick&runs=1&seed=0'],
+  ]) {
+    const { page } = await openReady(`#/figures?${query}`);
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 });
     // The page's own address, handed to the CLI.
     const out = join(lab.scratch, `figure-${fig}`);
@@ -87,6 +96,7 @@ test('a figure link computed in the browser equals the CLI\'s, number for number
     const asF32 = (params) => JSON.parse(JSON.stringify(params), (_, v) => (typeof v === 'number' ? Math.fround(v) : v));
     assert.deepEqual(asF32(browser.params), asF32(native.params), `${fig}: parameters`);
     assert.deepEqual({ ...browser, params: null }, { ...native, params: null }, `${fig}: browser and CLI differ`);
+    if (fig === 'fig7') assert.ok(native.panels[0].failures.length > 0, 'fig7 v2: the dead runs are counted');
     await page.close();
   }
 });
