@@ -154,13 +154,9 @@ pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figu
     if fig.runs_done == 0 {
         note = format!("no finished runs yet — {note}");
     }
-    let counts: Vec<String> = panel.failures.iter().map(failure_text).collect();
-    if !counts.is_empty() {
-        note.push_str(&format!("; {}", counts.join("; ")));
-    }
-    for line in &panel.notes {
+    for line in panel.failures.iter().map(failure_text).chain(panel.notes.iter().cloned()) {
         note.push('\n');
-        note.push_str(line);
+        note.push_str(&line);
     }
     if panel.pca.is_some() || panel.key == "e" && fig.experiment == crate::experiments::ExperimentId::Fig6 {
         draw_pca_panel(area, panel, &note)
@@ -186,17 +182,39 @@ fn failure_text(f: &crate::experiments::FailureCount) -> String {
     format!("{}: {}", f.label, parts.join("; "))
 }
 
-/// Splits a footnote's lines off the bottom of `area`.
+/// A footnote's lines, each wrapped at spaces to what fits in `width` pixels
+/// (11 px sans-serif, about 6 px a character).
+fn note_lines(note: &str, width: u32) -> Vec<String> {
+    let fits = ((width.saturating_sub(16)) / 6).max(20) as usize;
+    let mut out = Vec::new();
+    for line in note.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > fits {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// Splits a footnote's (wrapped) lines off the bottom of `area`.
 fn split_foot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     note: &str,
 ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
-    let lines = note.lines().count().max(1) as u32;
-    area.split_vertically(area.dim_in_pixel().1.saturating_sub(2 + 14 * lines))
+    let (width, height) = area.dim_in_pixel();
+    let lines = note_lines(note, width).len().max(1) as u32;
+    area.split_vertically(height.saturating_sub(2 + 14 * lines))
 }
 
 fn draw_note<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, note: &str) -> Result<()> {
-    for (i, line) in note.lines().enumerate() {
+    for (i, line) in note_lines(note, foot.dim_in_pixel().0).iter().enumerate() {
         let (text, style) = small_text(line);
         foot.draw_text(&text, &style, (8, 2 + 14 * i as i32)).map_err(plot_err)?;
     }
@@ -396,7 +414,10 @@ pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: 
     let lmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = (lmin.max(1e-12).ln(), lmax.max(1e-12).ln());
     let (da, db) = ((a[1] - a[0]) / 2.0, (b[1] - b[0]) / 2.0);
-    let (body, foot) = split_foot(area, note);
+    let note = format!(
+        "{note}\n● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
+    );
+    let (body, foot) = split_foot(area, &note);
     let pc = |i: usize| explained.get(i).map(|v| format!(" ({:.0}% of variance)", 100.0 * v)).unwrap_or_default();
     let (x_desc, y_desc) = (format!("{}{}", panel.x_label, pc(0)), format!("{}{}", panel.y_label, pc(1)));
     let mut chart = ChartBuilder::on(&body)
@@ -432,12 +453,7 @@ pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: 
             .map_err(plot_err)?;
     }
     draw_legend(&mut chart)?;
-    draw_note(
-        &foot,
-        &format!(
-            "{note}; ● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
-        ),
-    )?;
+    draw_note(&foot, &note)?;
     area.present().map_err(plot_err)
 }
 
