@@ -25,6 +25,7 @@ pub mod pca;
 pub mod plot;
 pub mod rng;
 pub mod train;
+pub mod versions;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

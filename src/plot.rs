@@ -221,15 +221,71 @@ pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &Figu
     if fig.runs_done == 0 {
         note = format!("no finished runs yet — {note}");
     }
-    if !fig.failed.is_empty() {
-        let who: Vec<String> = fig.failed.iter().map(|f| format!("{} seed {}", f.condition_name, f.seed)).collect();
-        note.push_str(&format!("; {} dead/diverged, left out ({})", fig.failed.len(), who.join(", ")));
+    for line in panel.failures.iter().map(failure_text).chain(panel.notes.iter().cloned()) {
+        note.push('\n');
+        note.push_str(&line);
     }
     if panel.pca.is_some() || panel.key == "e" && fig.experiment == crate::experiments::ExperimentId::Fig6 {
         draw_pca_panel(area, panel, &note)
     } else {
         draw_line_panel(area, panel, &note)
     }
+}
+
+/// One condition's failed runs as a footnote says it.
+fn failure_text(f: &crate::experiments::FailureCount) -> String {
+    let n = f.died + f.diverged;
+    let when = if f.median_step.is_finite() { format!(" (median step {})", f.median_step) } else { String::new() };
+    if !f.in_means {
+        return format!("{}: {n} of {} runs dead or diverged{when}, left out of the means", f.label, f.runs);
+    }
+    let mut parts = Vec::new();
+    if f.died > 0 {
+        parts.push(format!("{} of {} runs died{when}, kept in the means", f.died, f.runs));
+    }
+    if f.diverged > 0 {
+        parts.push(format!("{} of {} runs diverged{when}, in the means up to it", f.diverged, f.runs));
+    }
+    format!("{}: {}", f.label, parts.join("; "))
+}
+
+/// A footnote's lines, each wrapped at spaces to what fits in `width` pixels
+/// (11 px sans-serif, about 6 px a character).
+fn note_lines(note: &str, width: u32) -> Vec<String> {
+    let fits = ((width.saturating_sub(16)) / 6).max(20) as usize;
+    let mut out = Vec::new();
+    for line in note.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > fits {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// Splits a footnote's (wrapped) lines off the bottom of `area`.
+fn split_foot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, height) = area.dim_in_pixel();
+    let lines = note_lines(note, width).len().max(1) as u32;
+    area.split_vertically(height.saturating_sub(2 + 14 * lines))
+}
+
+fn draw_note<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, note: &str) -> Result<()> {
+    for (i, line) in note_lines(note, foot.dim_in_pixel().0).iter().enumerate() {
+        let (text, style) = small_text(line);
+        foot.draw_text(&text, &style, (8, 2 + 14 * i as i32)).map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// Every panel of `fig` in a grid of `cols` columns.
@@ -254,9 +310,11 @@ fn small_text(area_note: &str) -> (String, TextStyle<'static>) {
 fn draw_waiting<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, note: &str) -> Result<()> {
     let title = ("sans-serif", 15).into_font().color(&palette::INK);
     area.draw_text(&panel.title, &title, (10, 8)).map_err(plot_err)?;
-    let (text, style) = small_text(note);
     let (_, h) = area.dim_in_pixel();
-    area.draw_text(&text, &style, (10, h as i32 / 2)).map_err(plot_err)?;
+    for (i, line) in note.lines().enumerate() {
+        let (text, style) = small_text(line);
+        area.draw_text(&text, &style, (10, h as i32 / 2 + 14 * i as i32)).map_err(plot_err)?;
+    }
     area.present().map_err(plot_err)
 }
 
@@ -301,7 +359,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
     }
     let pad = ((y1 - y0) * 0.06).max(if log { 0.05 } else { 1e-6_f64.max(y1.abs() * 0.01) });
     let (y0, y1) = (y0 - pad, y1 + pad);
-    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(16));
+    let (body, foot) = split_foot(area, note);
     let mut chart = ChartBuilder::on(&body)
         .caption(&panel.title, ("sans-serif", 15))
         .margin(8)
@@ -369,8 +427,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel:
         }
     }
     draw_legend(&mut chart)?;
-    let (text, style) = small_text(note);
-    foot.draw_text(&text, &style, (8, 2)).map_err(plot_err)?;
+    draw_note(&foot, note)?;
     area.present().map_err(plot_err)
 }
 
@@ -424,7 +481,10 @@ pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: 
     let lmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = (lmin.max(1e-12).ln(), lmax.max(1e-12).ln());
     let (da, db) = ((a[1] - a[0]) / 2.0, (b[1] - b[0]) / 2.0);
-    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(16));
+    let note = format!(
+        "{note}\n● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
+    );
+    let (body, foot) = split_foot(area, &note);
     let pc = |i: usize| explained.get(i).map(|v| format!(" ({:.0}% of variance)", 100.0 * v)).unwrap_or_default();
     let (x_desc, y_desc) = (format!("{}{}", panel.x_label, pc(0)), format!("{}{}", panel.y_label, pc(1)));
     let mut chart = ChartBuilder::on(&body)
@@ -460,10 +520,7 @@ pub fn draw_pca_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: 
             .map_err(plot_err)?;
     }
     draw_legend(&mut chart)?;
-    let (text, style) = small_text(&format!(
-        "{note}; ● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
-    ));
-    foot.draw_text(&text, &style, (8, 2)).map_err(plot_err)?;
+    draw_note(&foot, &note)?;
     area.present().map_err(plot_err)
 }
 

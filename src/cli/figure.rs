@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<()> {
         let fig = run_figure(params, &data, jobs, args.quiet)?;
         write_figure(&fig, &args.out, size)?;
         eprintln!(
-            "fa-lab figure {}: {} runs ({} failed) in {:.1} s → {}",
+            "fa-lab figure {}: {} runs ({} died or diverged) in {:.1} s → {}",
             fig.experiment,
             fig.runs_done,
             fig.failed.len(),
