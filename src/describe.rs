@@ -285,6 +285,8 @@ mod tests {
             markers: false,
             series,
             pca: None,
+            failures: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

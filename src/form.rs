@@ -6,6 +6,10 @@
 //! …), plus three that a link folds into another key: `decay` (into
 //! `rule=kp:<decay>`) and `wn` (whether `gamma` is written). Field values are
 //! text, as a form holds them; an empty value means "the link's default".
+//! Field `v` is the link's version (src/versions.rs): a form filled from a
+//! link keeps that link's version, so the link it writes back reads against
+//! the same defaults and presets and gives the same numbers; fields without a
+//! `v` are a new link, of the current version.
 //! Making a link goes through [`link::train_config_from_query`] and
 //! [`link::train_config_to_query`], so the one strict parser checks what a
 //! person typed and the one serialiser writes it: a link shown in a form and
@@ -21,6 +25,7 @@ use crate::experiments::{ExperimentId, Preset};
 use crate::link;
 use crate::net::{Activation, Rule};
 use crate::train::TrainConfig;
+use crate::versions;
 use crate::{Error, Result};
 
 /// Form fields by name: link keys, plus `decay` and `wn` (see the module doc).
@@ -94,15 +99,17 @@ pub fn choices() -> Choices {
     }
 }
 
-/// The train form's fields showing `cfg`. Every field the form has is set, so
-/// a form filled from one link keeps nothing of the link before.
-pub fn train_fields(cfg: &TrainConfig) -> Fields {
+/// The train form's fields showing `cfg` as a link of `version`. Every field
+/// the form has is set, so a form filled from one link keeps nothing of the
+/// link before.
+pub fn train_fields(cfg: &TrainConfig, version: u32) -> Fields {
     let net = &cfg.net;
     let flag = |on: bool| if on { "1" } else { "0" }.to_string();
     let mut f = Fields::new();
     let mut put = |key: &str, value: String| {
         f.insert(key.to_string(), value);
     };
+    put("v", version.to_string());
     put("rule", net.rule.name().to_string());
     put(
         "decay",
@@ -111,8 +118,9 @@ pub fn train_fields(cfg: &TrainConfig) -> Fields {
             _ => String::new(),
         },
     );
-    // Empty: the rule's default, which follows the rule when it changes.
-    put("eta", if net.eta == net.rule.default_eta() { String::new() } else { net.eta.to_string() });
+    // Empty: the rule's default (of the version), which follows the rule when it changes.
+    let default_eta = versions::default_eta(net.rule, net.weight_norm, version);
+    put("eta", if net.eta == default_eta { String::new() } else { net.eta.to_string() });
     put("epochs", cfg.epochs.to_string());
     put("seed", cfg.seed.to_string());
     put("n", cfg.n_train.map(|n| n.to_string()).unwrap_or_default());
@@ -131,7 +139,7 @@ pub fn train_fields(cfg: &TrainConfig) -> Fields {
 /// the parser accepts but no field shows (one a newer link format adds) is
 /// carried as it came, so the link made from the fields still has it.
 pub fn train_fields_from_query(query: &str) -> Result<Fields> {
-    let mut fields = train_fields(&*link::train_config_from_query(query)?);
+    let mut fields = train_fields(&*link::train_config_from_query(query)?, link::link_version(query)?);
     for (key, value) in query_pairs(query)? {
         fields.entry(key).or_insert(value);
     }
@@ -155,7 +163,7 @@ fn query_pairs(query: &str) -> Result<Vec<(String, String)>> {
 /// The run the fields describe, checked by the link parser (errors name the field).
 pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>> {
     let get = |key: &str| fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let mut pairs: Vec<(&str, String)> = vec![("v", fields_version(fields)?.to_string())];
     let rule = get("rule").unwrap_or("fa");
     match get("decay") {
         Some(decay) if rule == "kp" => pairs.push(("rule", format!("kp:{decay}"))),
@@ -173,7 +181,7 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
     for (key, value) in fields {
         let value = value.trim();
         match key.as_str() {
-            "rule" | "decay" | "wn" => {}
+            "v" | "rule" | "decay" | "wn" => {}
             "gamma" if !wn => {}
             "gamma" if value.is_empty() => {
                 return Err(Error::InvalidParam("weight normalisation is on but gamma is empty".into()));
@@ -186,16 +194,28 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
     link::train_config_from_query(&query.join("&"))
 }
 
-/// The link of the fields: [`train_config_from_fields`] written by [`link::train_config_to_query`].
+/// The link of the fields: [`train_config_from_fields`] written by
+/// [`link::train_config_to_query_in`] in the fields' version.
 pub fn train_query_from_fields(fields: &Fields) -> Result<String> {
-    Ok(link::train_config_to_query(&*train_config_from_fields(fields)?))
+    let cfg = train_config_from_fields(fields)?;
+    Ok(link::train_config_to_query_in(fields_version(fields)?, &cfg))
 }
 
-/// The figure form's fields showing a figure link: `fig`, `preset`, `runs`,
-/// `seed`, and any other key of the link as it came (e.g. an embed's `panel`).
+/// The link version the fields hold (`v`), the current one when they hold none.
+fn fields_version(fields: &Fields) -> Result<u32> {
+    match fields.get("v").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(versions::CURRENT),
+        Some(v) => link::link_version(&format!("v={}", encode(v))),
+    }
+}
+
+/// The figure form's fields showing a figure link: `v` (the link's version),
+/// `fig`, `preset`, `runs`, `seed`, and any other key of the link as it came
+/// (e.g. an embed's `panel`).
 pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
     let params = link::figure_params_from_query(query)?;
     let mut f: Fields = query_pairs(query)?.into_iter().collect();
+    f.insert("v".into(), link::link_version(query)?.to_string());
     f.insert("fig".into(), params.id().name().to_string());
     f.entry("preset".into()).or_insert_with(|| preset_name(Preset::Quick).to_string());
     f.insert("runs".into(), params.n_runs().to_string());
@@ -203,10 +223,13 @@ pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
     Ok(f)
 }
 
-/// The figure link of the fields, checked by the link parser: `fig`,
-/// `preset`, `runs`, `seed` first, then any other field as it came.
+/// The figure link of the fields, checked by the link parser: `v` (the
+/// current version when the fields hold none), `fig`, `preset`, `runs`, `seed`
+/// first, then any other field as it came.
 pub fn figure_query_from_fields(fields: &Fields) -> Result<String> {
-    const FIRST: [&str; 4] = ["fig", "preset", "runs", "seed"];
+    const FIRST: [&str; 5] = ["v", "fig", "preset", "runs", "seed"];
+    let mut fields = fields.clone();
+    fields.insert("v".into(), fields_version(&fields)?.to_string());
     let keys = FIRST.iter().copied().chain(fields.keys().map(String::as_str).filter(|k| !FIRST.contains(k)));
     let query: Vec<String> = keys
         .filter_map(|k| fields.get(k).map(|v| (k, v.trim())))
@@ -237,16 +260,21 @@ mod tests {
     use super::*;
 
     /// Every train key, in the order `train_config_to_query` writes them.
-    const EVERY_KEY: &str = "rule=kp:0.01&eta=0.0003&epochs=3&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500&sizes=225,100,50&linear=1";
+    const EVERY_KEY: &str = "v=2&rule=kp:0.01&eta=0.0003&epochs=3&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500&sizes=225,100,50&linear=1";
 
     #[test]
     fn a_link_shown_in_the_form_comes_back_unchanged() {
         for q in [
             EVERY_KEY,
-            "rule=fa&epochs=20&seed=0",
-            "rule=kp:0.01&epochs=1&seed=4&sizes=225,100,50&linear=1",
-            "rule=dfa&eta=0.002&epochs=2&seed=9&n=1000&batch=100",
-            "rule=sign&epochs=1&seed=4294967295&gamma=2",
+            "v=2&rule=fa&epochs=20&seed=0",
+            "v=2&rule=kp:0.01&epochs=1&seed=4&sizes=225,100,50&linear=1",
+            "v=2&rule=dfa&eta=0.002&epochs=2&seed=9&n=1000&batch=100",
+            "v=2&rule=sign&epochs=1&seed=4294967295&gamma=2",
+            "v=2&rule=bp&epochs=2&seed=3&control=0",
+            "v=2&rule=fa&eta=0.001&epochs=2&seed=3&gamma=1",
+            "v=1&rule=bp&epochs=2&seed=3",
+            "v=1&rule=fa&epochs=2&seed=3&gamma=1",
+            "v=1&rule=bp&epochs=2&seed=3&control=1",
         ] {
             let fields = train_fields_from_query(q).unwrap();
             assert_eq!(train_query_from_fields(&fields).unwrap(), q, "{fields:?}");
@@ -254,24 +282,63 @@ mod tests {
         }
     }
 
+    /// A link keeps its version through the form, and with it its numbers:
+    /// version 1's BP has no control B and FA+WN trains with FA's η.
+    #[test]
+    fn a_link_keeps_its_version_through_the_form() {
+        for (q, back) in [
+            ("rule=bp&epochs=2&seed=3", "v=1&rule=bp&epochs=2&seed=3"),
+            ("rule=fa&gamma=1&seed=2", "v=1&rule=fa&epochs=20&seed=2&gamma=1"),
+            ("v=2&rule=fa&gamma=1&seed=2", "v=2&rule=fa&epochs=20&seed=2&gamma=1"),
+        ] {
+            let fields = train_fields_from_query(q).unwrap();
+            assert_eq!(fields["v"], back[2..3], "{fields:?}");
+            assert_eq!(fields["eta"], "", "η is the version's default: {fields:?}");
+            assert_eq!(train_query_from_fields(&fields).unwrap(), back);
+            assert_eq!(*train_config_from_fields(&fields).unwrap(), *link::train_config_from_query(q).unwrap());
+        }
+        let v1 = train_config_from_fields(&train_fields_from_query("rule=bp&epochs=2&seed=3").unwrap()).unwrap();
+        assert!(!v1.control_feedback);
+        let wn1 = train_config_from_fields(&train_fields_from_query("rule=fa&gamma=1").unwrap()).unwrap();
+        assert_eq!(wn1.net.eta, Rule::Feedback.default_eta());
+        let wn2 = train_config_from_fields(&train_fields_from_query("v=2&rule=fa&gamma=1").unwrap()).unwrap();
+        assert_eq!(wn2.net.eta, versions::FA_WN_ETA);
+        // Fields without a version are a new link; a version from the future is refused.
+        let mut f = train_fields_from_query("rule=bp&epochs=2&seed=3").unwrap();
+        f.remove("v");
+        assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=bp&epochs=2&seed=3");
+        f.insert("v".into(), "9".into());
+        assert!(train_query_from_fields(&f).unwrap_err().to_string().contains("newer FA Lab"));
+        // Figure links: the presets of their version.
+        for (q, back) in [
+            ("fig=fig7&preset=quick", "v=1&fig=fig7&preset=quick"),
+            ("v=2&fig=fig6&preset=quick&seed=3", "v=2&fig=fig6&preset=quick"),
+        ] {
+            let f = figure_fields_from_query(q).unwrap();
+            let out = figure_query_from_fields(&f).unwrap();
+            assert!(out.starts_with(back), "{out}");
+            assert_eq!(link::figure_params_from_query(&out).unwrap(), link::figure_params_from_query(q).unwrap());
+        }
+    }
+
     #[test]
     fn fields_follow_a_person_editing_the_form() {
-        let mut f = train_fields_from_query("rule=fa&epochs=2&seed=1").unwrap();
+        let mut f = train_fields_from_query("v=2&rule=fa&epochs=2&seed=1").unwrap();
         // Switching the rule: η (empty) follows the new rule's default.
         f.insert("rule".into(), "bp".into());
-        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=bp&epochs=2&seed=1");
+        assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=bp&epochs=2&seed=1");
         f.insert("rule".into(), "kp".into());
         f.insert("decay".into(), "0.02".into());
         f.insert("wn".into(), "1".into());
         f.insert("gamma".into(), "2".into());
-        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=kp:0.02&epochs=2&seed=1&gamma=2");
+        assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=kp:0.02&epochs=2&seed=1&gamma=2");
         // Turning WN off drops γ; a decay without KP is refused, by name.
         f.insert("wn".into(), "0".into());
         f.insert("rule".into(), "fa".into());
         let err = train_query_from_fields(&f).unwrap_err().to_string();
         assert!(err.contains("decay"), "{err}");
         f.insert("decay".into(), String::new());
-        assert_eq!(train_query_from_fields(&f).unwrap(), "rule=fa&epochs=2&seed=1");
+        assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=fa&epochs=2&seed=1");
         // A typed value with link syntax in it is a value, not a new key.
         f.insert("eta".into(), "1&epochs=9".into());
         let err = train_query_from_fields(&f).unwrap_err().to_string();
@@ -285,14 +352,14 @@ mod tests {
 
     #[test]
     fn figure_fields_keep_every_key() {
-        let q = "fig=fig6&preset=paper&runs=3&seed=11&panel=b";
+        let q = "v=2&fig=fig6&preset=paper&runs=3&seed=11&panel=b";
         let f = figure_fields_from_query(q).unwrap();
         assert_eq!(f.get("panel").map(String::as_str), Some("b"));
         assert_eq!(figure_query_from_fields(&f).unwrap(), q);
         // Defaults are written out: the preset's runs, quick, seed 0.
-        let f = figure_fields_from_query("fig=fig2b").unwrap();
+        let f = figure_fields_from_query("v=2&fig=fig2b").unwrap();
         let runs = ExperimentId::Fig2b.params(Preset::Quick).n_runs();
-        assert_eq!(figure_query_from_fields(&f).unwrap(), format!("fig=fig2b&preset=quick&runs={runs}&seed=0"));
+        assert_eq!(figure_query_from_fields(&f).unwrap(), format!("v=2&fig=fig2b&preset=quick&runs={runs}&seed=0"));
         let mut f = f;
         f.insert("runs".into(), "0".into());
         assert!(figure_query_from_fields(&f).unwrap_err().to_string().contains("runs"));

@@ -74,6 +74,8 @@ impl History {
             markers: false,
             series,
             pca: None,
+            failures: Vec::new(),
+            notes: Vec::new(),
         };
         Some(match key {
             "loss" => panel(

@@ -27,6 +27,7 @@ pub mod plot;
 pub mod provenance;
 pub mod rng;
 pub mod train;
+pub mod versions;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,5 +1,10 @@
 //! Shareable links: a training run or a figure as a short query string
-//! (`rule=fa&eta=0.001&epochs=5&seed=0`, `fig=fig6&preset=quick&runs=3&seed=0`).
+//! (`v=2&rule=fa&eta=0.001&epochs=5&seed=0`, `v=2&fig=fig6&preset=quick&runs=3&seed=0`).
+//!
+//! `v` is the version of the defaults and presets the link was made with
+//! ([`crate::versions`]): absent means 1 (links made before versions), newer
+//! than this FA Lab is an error. A link reads its settings against its own
+//! version's defaults, so it gives the same numbers after a default changes.
 //!
 //! The page puts these after `#/train?` and `#/figure?` in its address; the CLI
 //! takes the same text with `--link`, so one link gives the same numbers in the
@@ -11,6 +16,7 @@ use crate::checked::Checked;
 use crate::experiments::{ExperimentId, Params, Preset};
 use crate::net::{Activation, NetConfig, Rule};
 use crate::train::TrainConfig;
+use crate::versions;
 use crate::{Error, Result};
 
 /// Splits `a=1&b=2` (a leading `?` is allowed) into pairs, rejecting repeats,
@@ -69,25 +75,54 @@ fn parse_flag(key: &str, value: &str) -> Result<bool> {
     }
 }
 
-const TRAIN_KEYS: &[&str] =
-    &["rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear"];
+/// The link's version (`v`): 1 when absent; an error when it is newer than this FA Lab.
+fn version_of(get: impl Fn(&str) -> Option<String>) -> Result<u32> {
+    match get("v") {
+        None => Ok(1),
+        Some(v) => versions::check(parse("v", &v)?),
+    }
+}
+
+/// The version of a training or figure link (`v`, 1 when absent), checked.
+pub fn link_version(query: &str) -> Result<u32> {
+    let found = query
+        .trim()
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|part| part.split_once('=').filter(|(k, _)| *k == "v").map(|(_, v)| v.to_string()))
+        .next();
+    version_of(|_| found.clone())
+}
+
+const TRAIN_KEYS: &[&str] = &[
+    "v", "rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear", "control",
+];
 
 /// The training run a link describes. Absent keys take the paper's setting
-/// with the rule's default `η` (see [`TrainConfig::paper`]); the result is validated.
+/// of the link's version (see [`versions::train_defaults`]), `η` the rule's
+/// default there; the result is validated.
 pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
     let pairs = pairs(query, TRAIN_KEYS)?;
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
+    let version = version_of(|k| get(k).map(str::to_string))?;
     let rule: Rule = get("rule").map(str::parse).transpose()?.unwrap_or(Rule::Feedback);
     let seed = get("seed").map(|v| parse::<u32>("seed", v)).transpose()?.unwrap_or(0);
-    let mut cfg = TrainConfig::paper(rule, seed as u64);
-    if let Some(v) = get("eta") {
-        cfg.net.eta = parse("eta", v)?;
+    let mut cfg = versions::train_defaults(rule, seed as u64, version);
+    if let Some(v) = get("gamma") {
+        cfg.net.weight_norm = Some(parse("gamma", v)?);
+    }
+    cfg.net.eta = match get("eta") {
+        Some(v) => parse("eta", v)?,
+        None => versions::default_eta(rule, cfg.net.weight_norm, version),
+    };
+    if let Some(v) = get("control") {
+        if rule != Rule::Backprop {
+            return Err(Error::InvalidParam(format!("the link's control={v} is for rule=bp only (BP's control B)")));
+        }
+        cfg.control_feedback = parse_flag("control", v)?;
     }
     if let Some(v) = get("epochs") {
         cfg.epochs = parse("epochs", v)?;
-    }
-    if let Some(v) = get("gamma") {
-        cfg.net.weight_norm = Some(parse("gamma", v)?);
     }
     if let Some(v) = get("shuffle") {
         cfg.shuffle = parse_flag("shuffle", v)?;
@@ -113,13 +148,20 @@ pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
     cfg.validate()
 }
 
-/// The link of a training run: every setting that differs from what
-/// [`train_config_from_query`] would assume, in a fixed order.
+/// The link of a training run, of the current version: every setting that
+/// differs from what [`train_config_from_query`] would assume, in a fixed order.
 pub fn train_config_to_query(cfg: &TrainConfig) -> String {
-    let base = TrainConfig::paper(cfg.net.rule, cfg.seed);
+    train_config_to_query_in(versions::CURRENT, cfg)
+}
+
+/// The link of a training run read against the defaults of `version` (e.g. to
+/// keep an old link's version when the page's form writes it back): every
+/// setting that differs from them, so it gives the same run.
+pub fn train_config_to_query_in(version: u32, cfg: &TrainConfig) -> String {
+    let base = versions::train_defaults(cfg.net.rule, cfg.seed, version);
     let NetConfig { sizes, rule, eta, weight_norm, activation, .. } = &cfg.net;
-    let mut q = vec![format!("rule={rule}")];
-    if *eta != base.net.eta {
+    let mut q = vec![format!("v={version}"), format!("rule={rule}")];
+    if *eta != versions::default_eta(*rule, *weight_norm, version) {
         q.push(format!("eta={eta}"));
     }
     q.push(format!("epochs={}", cfg.epochs));
@@ -148,21 +190,26 @@ pub fn train_config_to_query(cfg: &TrainConfig) -> String {
     if *activation == Activation::Linear {
         q.push("linear=1".into());
     }
+    if *rule == Rule::Backprop && cfg.control_feedback != base.control_feedback {
+        q.push(format!("control={}", u8::from(cfg.control_feedback)));
+    }
     q.join("&")
 }
 
 /// `panel` picks what an embed shows; it does not change the numbers.
-const FIGURE_KEYS: &[&str] = &["fig", "preset", "runs", "seed", "panel"];
+const FIGURE_KEYS: &[&str] = &["v", "fig", "preset", "runs", "seed", "panel"];
 
-/// The experiment a figure link describes: its preset with the link's runs and seed.
+/// The experiment a figure link describes: its preset (of the link's version)
+/// with the link's runs and seed.
 pub fn figure_params_from_query(query: &str) -> Result<Params> {
     let pairs = pairs(query, FIGURE_KEYS)?;
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
+    let version = version_of(|k| get(k).map(str::to_string))?;
     let id: ExperimentId = get("fig")
         .ok_or_else(|| Error::InvalidParam("the link does not say which figure (fig=fig2b … fig7 or rules)".into()))?
         .parse()?;
     let preset: Preset = get("preset").map(str::parse).transpose()?.unwrap_or(Preset::Quick);
-    let mut params = id.params(preset);
+    let mut params = id.params_in(preset, version);
     if let Some(v) = get("runs") {
         params.set_runs(parse("runs", v)?);
     }
@@ -173,13 +220,19 @@ pub fn figure_params_from_query(query: &str) -> Result<Params> {
     Ok(params)
 }
 
-/// The link of a figure from its id, preset, runs and seed.
+/// The link of a figure from its id, preset, runs and seed, of the current version.
 pub fn figure_query(id: ExperimentId, preset: Preset, runs: usize, seed: u64) -> String {
+    figure_query_in(versions::CURRENT, id, preset, runs, seed)
+}
+
+/// The link of a figure with the presets of `version` (e.g. to keep an old
+/// link's version when its runs or seed change).
+pub fn figure_query_in(version: u32, id: ExperimentId, preset: Preset, runs: usize, seed: u64) -> String {
     let preset = match preset {
         Preset::Quick => "quick",
         Preset::Paper => "paper",
     };
-    format!("fig={}&preset={preset}&runs={runs}&seed={seed}", id.name())
+    format!("v={version}&fig={}&preset={preset}&runs={runs}&seed={seed}", id.name())
 }
 
 #[cfg(test)]
@@ -194,10 +247,12 @@ mod tests {
     #[test]
     fn train_links_round_trip() {
         for q in [
-            "rule=fa&epochs=20&seed=0",
-            "rule=bp&eta=0.0005&epochs=3&seed=7&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500",
-            "rule=kp:0.002&epochs=2&seed=4294967295&sizes=225,30,50&linear=1",
-            "rule=dfa&epochs=1&seed=1",
+            "v=2&rule=fa&epochs=20&seed=0",
+            "v=2&rule=bp&eta=0.0005&epochs=3&seed=7&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500",
+            "v=2&rule=kp:0.002&epochs=2&seed=4294967295&sizes=225,30,50&linear=1",
+            "v=2&rule=dfa&epochs=1&seed=1",
+            "v=2&rule=fa&eta=0.001&epochs=2&seed=3&gamma=1",
+            "v=2&rule=bp&epochs=2&seed=3&control=0",
         ] {
             let cfg = train_config_from_query(q).unwrap();
             assert_eq!(train_config_to_query(&cfg), q);
@@ -205,10 +260,62 @@ mod tests {
         }
     }
 
+    /// A link reads its settings against its own version's defaults; what it
+    /// serialises to (the current version) names every difference, so it
+    /// gives the same run.
+    #[test]
+    fn links_keep_the_defaults_of_their_version() {
+        // Version 1 (no `v`): BP without a control B, FA+WN with FA's η.
+        let bp1 = train_config_from_query("rule=bp&epochs=2&seed=1").unwrap();
+        assert!(!bp1.control_feedback);
+        assert_eq!(train_config_to_query(&bp1), "v=2&rule=bp&epochs=2&seed=1&control=0");
+        let bp2 = train_config_from_query("v=2&rule=bp&epochs=2&seed=1").unwrap();
+        assert!(bp2.control_feedback);
+        assert_eq!(*bp2, TrainConfig { control_feedback: true, ..(*bp1).clone() });
+        let wn1 = train_config_from_query("rule=fa&gamma=1&seed=2").unwrap();
+        assert_eq!(wn1.net.eta, Rule::Feedback.default_eta());
+        assert_eq!(train_config_to_query(&wn1), "v=2&rule=fa&eta=0.001&epochs=20&seed=2&gamma=1");
+        let wn2 = train_config_from_query("v=2&rule=fa&gamma=1&seed=2").unwrap();
+        assert_eq!(wn2.net.eta, versions::FA_WN_ETA);
+        for cfg in [bp1, bp2, wn1, wn2] {
+            assert_eq!(train_config_from_query(&train_config_to_query(&cfg)).unwrap(), cfg);
+        }
+        // Figure links: the presets of their version.
+        let quick1 = figure_params_from_query("fig=fig7&preset=quick").unwrap();
+        assert_eq!(quick1, ExperimentId::Fig7.params_in(Preset::Quick, 1));
+        let quick2 = figure_params_from_query("v=2&fig=fig7&preset=quick").unwrap();
+        assert_eq!(quick2, ExperimentId::Fig7.params(Preset::Quick));
+        assert_ne!(quick1, quick2);
+        assert_eq!(link_version("fig=fig7").unwrap(), 1);
+        assert_eq!(link_version("v=2&fig=fig7").unwrap(), 2);
+        let q = figure_query_in(1, ExperimentId::Fig6, Preset::Paper, 5, 3);
+        assert_eq!(q, "v=1&fig=fig6&preset=paper&runs=5&seed=3");
+        let mut expected = ExperimentId::Fig6.params_in(Preset::Paper, 1);
+        expected.set_runs(5);
+        expected.set_seed(3);
+        assert_eq!(figure_params_from_query(&q).unwrap(), expected);
+    }
+
+    #[test]
+    fn links_from_a_newer_fa_lab_are_refused_plainly() {
+        for q in ["v=3&rule=fa", "v=99&fig=fig6"] {
+            let err = if q.contains("fig=") {
+                figure_params_from_query(q).unwrap_err()
+            } else {
+                train_config_from_query(q).unwrap_err()
+            };
+            assert!(err.to_string().contains("made by a newer FA Lab"), "{q}: {err}");
+        }
+        check_err("v=0&rule=fa", "v=0");
+        check_err("v=two&rule=fa", "v=\"two\"");
+        check_err("rule=fa&control=1", "rule=bp only");
+    }
+
     #[test]
     fn train_link_defaults_are_the_paper_setting() {
         let cfg = train_config_from_query("").unwrap();
         assert_eq!(cfg, TrainConfig::paper(Rule::Feedback, 0));
+        assert_eq!(train_config_from_query("v=2&rule=bp").unwrap(), TrainConfig::paper(Rule::Backprop, 0));
         let cfg = train_config_from_query("?rule=sign&seed=3").unwrap();
         assert_eq!(cfg.net.eta, Rule::SignSymmetry.default_eta());
         assert_eq!(cfg.seed, 3);
@@ -240,6 +347,7 @@ mod tests {
             "an embed link's panel is display only"
         );
         assert_eq!((params.id(), params.n_runs(), params.seed()), (ExperimentId::Fig6, 3, 11));
+        assert!(q.starts_with(&format!("v={}&", versions::CURRENT)), "{q}");
         let mut expected = ExperimentId::Fig6.params(Preset::Quick);
         expected.set_runs(3);
         expected.set_seed(11);

@@ -60,7 +60,7 @@ pub struct Prediction {
     /// Index in the test split.
     pub index: usize,
     pub label: u8,
-    /// The class whose code matches the output best (SPEC §6).
+    /// The class whose code matches the output best (docs/math.md §6).
     pub predicted: usize,
     /// Per class `c`: the mean output over the units of `c`'s code (the dot
     /// product with the code over `N`), in `[0, 1]` for tanh∘ReLU outputs.

@@ -72,7 +72,9 @@ pub struct IterMetrics {
     /// `½ Σ E²` of the step's batch before its update.
     pub loss: f64,
     /// `∠(W_l, B_lᵀ)` after the update (docs/math.md §4, Fig. 6b). NaN at `l = 0` and for DFA,
-    /// whose `D_l` has another shape; 0 for BP, whose feedback is `W_l` itself.
+    /// whose `D_l` has another shape. For BP, the angle to its control `B_l`
+    /// (drawn, never used; [`Network::hold_control_feedback`]), or 0 without
+    /// one, since BP's feedback is `W_l` itself.
     pub weight_alignment_deg: Vec<f64>,
     /// `‖W_l‖_F` after the update (Fig. 6a).
     pub weight_norm: Vec<f64>,
@@ -101,7 +103,10 @@ fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
     let (rows, cols) = (net.sizes()[l], net.sizes()[l + 1]);
     match (net.rule(), net.feedback(l)) {
         (_, _) if l == 0 => f64::NAN,
-        (Rule::Backprop, _) => angle_deg(m, net.weights(l)),
+        (Rule::Backprop, _) => match net.control_feedback(l) {
+            Some(b) => angle_transposed_deg(m, b, rows, cols),
+            None => angle_deg(m, net.weights(l)),
+        },
         (Rule::Direct, _) | (_, None) => f64::NAN,
         (_, Some(b)) => angle_transposed_deg(m, b, rows, cols),
     }
@@ -141,21 +146,32 @@ pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
 pub struct MovingAverage {
     window: usize,
     values: std::collections::VecDeque<f64>,
+    undefined_resets: bool,
 }
 
 impl MovingAverage {
-    /// A window of at least 1.
+    /// A window of at least 1; a value that is not finite is skipped.
     pub fn new(window: usize) -> MovingAverage {
-        MovingAverage { window: window.max(1), values: std::collections::VecDeque::new() }
+        MovingAverage { window: window.max(1), values: std::collections::VecDeque::new(), undefined_resets: false }
     }
 
-    /// Adds a value (skipped when not finite).
+    /// Like [`MovingAverage::new`], but a value that is not finite empties the
+    /// window (runs that keep a dead network, link version 2): a dead network's
+    /// zero updates have no angle, and the average must not repeat the last
+    /// defined ones; it is defined again from the next finite value on.
+    pub fn resetting_on_undefined(window: usize) -> MovingAverage {
+        MovingAverage { undefined_resets: true, ..MovingAverage::new(window) }
+    }
+
+    /// Adds a value (not finite: skipped, or empties the window when resetting).
     pub fn push(&mut self, v: f64) {
         if v.is_finite() {
             self.values.push_back(v);
             if self.values.len() > self.window {
                 self.values.pop_front();
             }
+        } else if self.undefined_resets {
+            self.values.clear();
         }
     }
 
@@ -195,5 +211,23 @@ mod moving_average_tests {
         assert_eq!(&out[1..], &[2.0, 2.0, 3.0, 5.0, 7.0]);
         let inf = moving_average(&[1.0, f64::INFINITY, 3.0], 3);
         assert_eq!(inf, vec![1.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn a_resetting_average_empties_its_window_on_an_undefined_value() {
+        let mut ma = MovingAverage::resetting_on_undefined(3);
+        let mut out = Vec::new();
+        for v in [2.0, 4.0, f64::NAN, 6.0, 8.0, 10.0, 12.0, f64::INFINITY] {
+            ma.push(v);
+            out.push(ma.mean());
+        }
+        // [2], [2, 4], [] (reset), [6], [6, 8], [6, 8, 10], [8, 10, 12], [] (reset).
+        assert_eq!(&out[..2], &[2.0, 3.0]);
+        assert!(out[2].is_nan(), "the undefined value must empty the window: {out:?}");
+        assert_eq!(&out[3..7], &[6.0, 7.0, 8.0, 10.0]);
+        assert!(out[7].is_nan(), "{out:?}");
+        // The skipping average (version 1) carries the last values over the gap.
+        let skip = moving_average(&[2.0, 4.0, f64::NAN, 6.0], 3);
+        assert_eq!(skip, vec![2.0, 3.0, 3.0, 4.0]);
     }
 }

@@ -355,15 +355,74 @@ pub fn draw_figure_styled<DB: DrawingBackend>(
     if fig.runs_done == 0 {
         note = format!("no finished runs yet — {note}");
     }
-    if !fig.failed.is_empty() {
-        let who: Vec<String> = fig.failed.iter().map(|f| format!("{} seed {}", f.condition_name, f.seed)).collect();
-        note.push_str(&format!("; {} dead/diverged, left out ({})", fig.failed.len(), who.join(", ")));
+    for line in panel.failures.iter().map(failure_text).chain(panel.notes.iter().cloned()) {
+        note.push('\n');
+        note.push_str(&line);
     }
     if panel.pca.is_some() || panel.key == "e" && fig.experiment == crate::experiments::ExperimentId::Fig6 {
         draw_pca_panel(area, panel, &note, style)
     } else {
         draw_line_panel(area, panel, &note, style)
     }
+}
+
+/// One condition's failed runs as a footnote says it.
+pub(crate) fn failure_text(f: &crate::experiments::FailureCount) -> String {
+    let n = f.died + f.diverged;
+    let when = if f.median_step.is_finite() { format!(" (median step {})", f.median_step) } else { String::new() };
+    if !f.in_means {
+        return format!("{}: {n} of {} runs dead or diverged{when}, left out of the means", f.label, f.runs);
+    }
+    let mut parts = Vec::new();
+    if f.died > 0 {
+        parts.push(format!("{} of {} runs died{when}, kept in the means", f.died, f.runs));
+    }
+    if f.diverged > 0 {
+        parts.push(format!("{} of {} runs diverged{when}, in the means up to it", f.diverged, f.runs));
+    }
+    format!("{}: {}", f.label, parts.join("; "))
+}
+
+/// A footnote's lines, each wrapped at spaces to what fits in `width` pixels
+/// (11 px sans-serif, about 6 px a character at the style's scale).
+fn note_lines(note: &str, width: u32, style: &Style) -> Vec<String> {
+    let fits = ((width as f64 / style.scale - 16.0) / 6.0).max(20.0) as usize;
+    let mut out = Vec::new();
+    for line in note.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > fits {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// Splits a footnote's (wrapped) lines off the bottom of `area`.
+fn split_foot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+    style: &Style,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, height) = area.dim_in_pixel();
+    let lines = note_lines(note, width, style).len().max(1) as f64;
+    area.split_vertically(height.saturating_sub(style.upx(2.0 + 14.0 * lines)))
+}
+
+/// A panel's footnote (runs, failures, what the colours mean) under the chart,
+/// wrapped to the panel's width.
+fn draw_note<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, note: &str, style: &Style) -> Result<()> {
+    let font = ("sans-serif", 11.0 * style.scale).into_font().color(&style.colours().muted);
+    for (i, line) in note_lines(note, foot.dim_in_pixel().0, style).iter().enumerate() {
+        foot.draw_text(line, &font, (style.px(8.0), style.px(2.0 + 14.0 * i as f64))).map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// Every panel of `fig` in a grid of `cols` columns.
@@ -381,22 +440,11 @@ pub fn draw_figure_grid<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A panel's footnote (runs, failures, what the colours mean) under the chart.
-fn draw_note<DB: DrawingBackend>(foot: &DrawingArea<DB, Shift>, note: &str, style: &Style) -> Result<()> {
-    let font = ("sans-serif", 11.0 * style.scale).into_font().color(&style.colours().muted);
-    foot.draw_text(note, &font, (style.px(8.0), style.px(2.0))).map_err(plot_err)
-}
-
 /// A panel title's font: 15 px, smaller when the title would not fit `width`
 /// (backend pixels) — about 0.55 em a character in a sans-serif face.
 fn caption_font(title: &str, width: u32, style: &Style) -> TextStyle<'static> {
     let fits = (width as f64 / style.scale - 16.0) / (0.55 * title.chars().count().max(1) as f64);
     style.font(fits.clamp(10.0, 15.0))
-}
-
-/// The height of a panel's footnote line.
-fn note_height(style: &Style) -> u32 {
-    style.upx(16.0)
 }
 
 fn draw_waiting<DB: DrawingBackend>(
@@ -408,7 +456,9 @@ fn draw_waiting<DB: DrawingBackend>(
     area.draw_text(&panel.title, &style.font(15.0), (style.px(10.0), style.px(8.0))).map_err(plot_err)?;
     let (_, h) = area.dim_in_pixel();
     let font = ("sans-serif", 11.0 * style.scale).into_font().color(&style.colours().ink);
-    area.draw_text(note, &font, (style.px(10.0), h as i32 / 2)).map_err(plot_err)?;
+    for (i, line) in note.lines().enumerate() {
+        area.draw_text(line, &font, (style.px(10.0), h as i32 / 2 + style.px(14.0 * i as f64))).map_err(plot_err)?;
+    }
     area.present().map_err(plot_err)
 }
 
@@ -476,7 +526,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(
     }
     let pad = ((y1 - y0) * 0.06).max(if log { 0.05 } else { 1e-6_f64.max(y1.abs() * 0.01) });
     let (y0, y1) = (y0 - pad, y1 + pad);
-    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(note_height(style)));
+    let (body, foot) = split_foot(area, note, style);
     let mut chart = ChartBuilder::on(&body)
         .caption(&panel.title, caption_font(&panel.title, area.dim_in_pixel().0, style))
         .margin(style.px(8.0))
@@ -629,7 +679,10 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
     let lmax = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = (lmin.max(1e-12).ln(), lmax.max(1e-12).ln());
     let (da, db) = ((a[1] - a[0]) / 2.0, (b[1] - b[0]) / 2.0);
-    let (body, foot) = area.split_vertically(area.dim_in_pixel().1.saturating_sub(note_height(style)));
+    let note = format!(
+        "{note}\n● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
+    );
+    let (body, foot) = split_foot(area, &note, style);
     let pc = |i: usize| explained.get(i).map(|v| format!(" ({:.0}% of variance)", 100.0 * v)).unwrap_or_default();
     let (x_desc, y_desc) = (format!("{}{}", panel.x_label, pc(0)), format!("{}{}", panel.y_label, pc(1)));
     let mut chart = ChartBuilder::on(&body)
@@ -670,9 +723,6 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
             .map_err(plot_err)?;
     }
     draw_legend(&mut chart, style)?;
-    let note = format!(
-        "{note}; ● start, ■ end; colour: training loss per sample, log scale {lmin:.3} (dark) … {lmax:.3} (yellow)"
-    );
     draw_note(&foot, &note, style)?;
     area.present().map_err(plot_err)
 }

@@ -153,6 +153,9 @@ pub fn result_fingerprint(r: &RunResult) -> u64 {
         }
     }
     hash_str(&mut h, r.failure.as_deref().unwrap_or(""));
+    for at in [r.failed_at, r.died_at] {
+        h.bytes(&at.map_or(u64::MAX, |s| s).to_le_bytes());
+    }
     h.value()
 }
 
@@ -296,6 +299,10 @@ fn csv_field(s: &str) -> String {
 pub fn panel_csv(panel: &Panel, prov: &Provenance) -> String {
     let field = csv_field;
     let mut s = prov.csv_comment();
+    // Failed runs and the panel's notes, as the plot's footnote says them.
+    for line in panel.failures.iter().map(crate::plot::failure_text).chain(panel.notes.iter().cloned()) {
+        s.push_str(&format!("# note: {line}\n"));
+    }
     s.push_str("series,label,x,mean,sd,n\n");
     for ser in &panel.series {
         for i in 0..ser.x.len() {
@@ -450,12 +457,24 @@ mod tests {
                 n: vec![2, 1],
             }],
             pca: None,
+            failures: vec![crate::experiments::FailureCount {
+                condition: "fa".into(),
+                label: "FA".into(),
+                runs: 3,
+                died: 1,
+                diverged: 0,
+                median_step: 119.0,
+                in_means: true,
+            }],
+            notes: vec!["FA+WN trains with η = 5e-4".into()],
         };
         let csv = panel_csv(&panel, &prov());
         let lines: Vec<&str> = csv.lines().collect();
         assert!(lines[0].starts_with(&format!("# FA Lab {VERSION} (commit ")));
         assert!(lines.contains(&"# link: #/figures?fig=fig2b&seed=3"));
         assert!(lines.contains(&"# run: FA run 0; seed 3; 10 steps; fingerprint 0123456789abcdef"));
+        assert!(lines.contains(&"# note: FA: 1 of 3 runs died (median step 119), kept in the means"), "{lines:?}");
+        assert!(lines.contains(&"# note: FA+WN trains with η = 5e-4"));
         let data: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(
             data,
@@ -477,6 +496,8 @@ mod tests {
             curves: vec![Curve { key: "loss".into(), x: vec![1.0, 2.0], y: vec![3.0, 2.5] }],
             pca: None,
             failure: None,
+            failed_at: None,
+            died_at: None,
         };
         let base = result_fingerprint(&r);
         assert_eq!(base, result_fingerprint(&r.clone()));
@@ -486,7 +507,9 @@ mod tests {
         reseeded.seed = 4;
         let mut failed = r.clone();
         failed.failure = Some("dead".into());
-        for other in [moved, reseeded, failed] {
+        let mut died = r.clone();
+        died.died_at = Some(1);
+        for other in [moved, reseeded, failed, died] {
             assert_ne!(base, result_fingerprint(&other));
         }
         let records = Provenance::figure_runs(&[r]);

@@ -49,11 +49,17 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Train on the first `n` training images only (quick runs); `None` for all.
     pub n_train: Option<usize>,
+    /// BP only: draw FA's `B_l` as a control that is never used, so BP's
+    /// `∠(W_l, B_lᵀ)` is measured ([`Network::hold_control_feedback`]). Links of
+    /// version 1 have none (BP's angle was drawn as 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub control_feedback: bool,
 }
 
 impl TrainConfig {
     /// The paper's setting: its net with the rule's default `η`, 20 epochs of
-    /// batch 1000 in a fixed order, no label shuffling, no update angles.
+    /// batch 1000 in a fixed order, no label shuffling, no update angles; BP
+    /// holds its control `B_l` (links of version 1 do not: see [`crate::versions`]).
     pub fn paper(rule: Rule, seed: u64) -> TrainConfig {
         TrainConfig {
             net: NetConfig::paper(rule),
@@ -64,6 +70,7 @@ impl TrainConfig {
             update_angles: false,
             seed,
             n_train: None,
+            control_feedback: rule == Rule::Backprop,
         }
     }
 
@@ -97,6 +104,9 @@ impl TrainConfig {
         }
         if self.n_train == Some(0) {
             return bad("n_train must be at least 1".into());
+        }
+        if self.control_feedback && self.net.rule != Rule::Backprop {
+            return bad(format!("a control B is for BP only, not for rule {}", self.net.rule));
         }
         Ok(())
     }
@@ -159,6 +169,9 @@ impl Trainer {
         let mut net = Network::from_checked(cfg.net(), cfg.seed);
         let cfg = cfg.into_inner();
         net.set_track_bp_updates(cfg.update_angles);
+        if cfg.control_feedback {
+            net.hold_control_feedback();
+        }
         let n_out = cfg.net.sizes[cfg.net.sizes.len() - 1];
         let codes = NHotCodes::new(N_CLASSES, n_out, &mut Rng::new(cfg.seed, Purpose::Codes))?;
         let mut train_labels = data.train.labels[..n].to_vec();

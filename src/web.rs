@@ -511,6 +511,27 @@ pub fn default_eta(rule: &str) -> Result<f32, JsError> {
     Ok(rule.parse::<Rule>().map_err(to_js)?.default_eta())
 }
 
+/// The default learning rate a link of `version` gives `rule`, with or
+/// without weight normalisation (FA with WN has its own from version 2 on).
+#[wasm_bindgen(js_name = defaultEtaIn)]
+pub fn default_eta_in(rule: &str, weight_norm: bool, version: u32) -> Result<f32, JsError> {
+    let rule: Rule = rule.parse().map_err(to_js)?;
+    Ok(crate::versions::default_eta(rule, weight_norm.then_some(1.0), version))
+}
+
+/// The version of the links this FA Lab makes (`v=` in every link).
+#[wasm_bindgen(js_name = currentLinkVersion)]
+pub fn current_link_version() -> u32 {
+    crate::versions::CURRENT
+}
+
+/// A link's version (1 when it has no `v`), or an error for a link made by a
+/// newer FA Lab.
+#[wasm_bindgen(js_name = linkVersion)]
+pub fn link_version(query: &str) -> Result<u32, JsError> {
+    link::link_version(query).map_err(to_js)
+}
+
 /// The experiment parameters a figure link's query describes.
 #[wasm_bindgen(js_name = figureParamsFromLink)]
 pub fn figure_params_from_link(query: &str) -> Result<JsValue, JsError> {

@@ -101,6 +101,7 @@ fn small_train_config(rule: Rule, eta: f32, seed: u64) -> TrainConfig {
         update_angles: false,
         seed,
         n_train: None,
+        control_feedback: false,
     }
 }
 
@@ -256,6 +257,23 @@ fn kolen_pollack_shrinks_the_gap_between_feedback_and_weights() {
             );
         }
     }
+}
+
+/// Kolen–Pollack decays the transported pairs (W_l, B_l), not W_0 (docs/math.md §9,
+/// "Kolen–Pollack decay"): with all-zero inputs W_0's update is exactly 0, so
+/// W_0 stays bit for bit what it was, while a decay would shrink it by 1 − λ a step.
+#[test]
+fn kolen_pollack_leaves_w0_undecayed() {
+    let sizes = [6, 5, 4, 3];
+    let mut net = Network::new(config(&sizes, Rule::KolenPollack { decay: 0.1 }, 0.05), 9).unwrap();
+    let w0 = net.weights(0).to_vec();
+    let w1_norm = fro_norm(net.weights(1));
+    for k in 0..5 {
+        let (_, y) = random_batch(400 + k, 10, 6, 3);
+        net.step(&[0.0; 60], &y, 10).unwrap();
+    }
+    assert_eq!(net.weights(0), &w0[..], "W_0 has no B and is not decayed");
+    assert!(fro_norm(net.weights(1)) < 0.9 * w1_norm, "W_1 is decayed with its B_1");
 }
 
 // ---------- docs/math.md §3: weight normalisation ---------------------------------
@@ -624,5 +642,53 @@ fn accuracy_on_a_split_counts_as_accuracy_on_its_inputs() {
         assert!(chunked > 0.0 && chunked < 1.0, "{chunked}: a degenerate net would not test the chunk edges");
         let (x, y) = random_batch(9, 50, N_PIXELS, 20);
         net.step(&x, &y, 50).unwrap();
+    }
+}
+
+/// BP's control B (issue 10): drawing it changes nothing BP computes, it is the
+/// B an FA network of the same seed uses, and BP's ∠(W_l, B_lᵀ) is measured
+/// against it — recomputed here with an explicit transpose — staying near 90°.
+#[test]
+fn bp_control_feedback_is_fas_b_and_never_used() {
+    let data = synthetic_data(4, 400, 50);
+    let mut plain = small_train_config(Rule::Backprop, 5e-3, 6);
+    plain.epochs = 3;
+    let control = TrainConfig { control_feedback: true, ..plain.clone() };
+    let (mut a, mut b) = (
+        Trainer::new(plain.validate().unwrap(), &data).unwrap(),
+        Trainer::new(control.clone().validate().unwrap(), &data).unwrap(),
+    );
+    let fa = Trainer::new(
+        TrainConfig {
+            net: NetConfig { rule: Rule::Feedback, ..control.net.clone() },
+            control_feedback: false,
+            ..control
+        }
+        .validate()
+        .unwrap(),
+        &data,
+    )
+    .unwrap();
+    let sizes = a.network().sizes().to_vec();
+    for l in 1..sizes.len() - 1 {
+        assert!(a.network().control_feedback(l).is_none());
+        assert_eq!(b.network().control_feedback(l), fa.network().feedback(l), "B_{l} is FA's");
+        assert!(b.network().feedback(l).is_none(), "BP sends δ back through W_lᵀ, not B_l");
+    }
+    while !a.is_done() {
+        let (ra, rb) = (a.step().unwrap(), b.step().unwrap());
+        assert_eq!(ra.metrics.loss.to_bits(), rb.metrics.loss.to_bits());
+        assert!(ra.metrics.weight_alignment_deg[1..].iter().all(|&x| x == 0.0), "without a control: 0");
+        for l in 1..sizes.len() - 1 {
+            let (rows, cols) = (sizes[l], sizes[l + 1]);
+            let bt = transpose(b.network().control_feedback(l).unwrap(), cols, rows);
+            let expected = angle_deg(b.network().weights(l), &bt);
+            assert!((rb.metrics.weight_alignment_deg[l] - expected).abs() < 1e-9, "layer {l}");
+        }
+    }
+    assert_eq!(a.network().params_flat(), b.network().params_flat(), "the control changes no parameter");
+    for l in 1..sizes.len() - 1 {
+        let angle = fa_lab::metrics::weight_alignment_deg(b.network(), l);
+        assert!((80.0..100.0).contains(&angle), "BP's W_{l} moved towards a B it never used: {angle}°");
     }
 }

@@ -1,13 +1,19 @@
-//! Every experiment's quick preset runs and shows its figure's qualitative
-//! claim (docs/math.md §7); aggregation works on partial results; a seed fixes the
-//! figure; every panel draws to SVG. Needs the committed asset `www/data/mnist15.bin`.
+//! Every experiment's quick preset shows each qualitative claim its paper
+//! preset shows (issue 10, docs/math.md §7), over all its runs: a claim about a value `v` holds
+//! when `mean(v) ± sd(v)` across the runs clears its threshold, so one lucky
+//! seed cannot pass it. Aggregation works on partial results and counts failed
+//! runs; a seed fixes the figure; every panel draws to SVG. Needs the committed
+//! asset `www/data/mnist15.bin`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use fa_lab::data::Mnist15;
-use fa_lab::experiments::{ExperimentId, FigureData, Params, Preset, RunState, Series, aggregate, run_all, run_one};
+use fa_lab::experiments::{
+    ExperimentId, FigureData, Params, Preset, RunResult, RunState, Series, aggregate, run_all, run_one,
+};
 use fa_lab::plot::draw_figure;
 use plotters::prelude::*;
 
@@ -20,18 +26,23 @@ fn mnist() -> &'static Mnist15 {
     })
 }
 
-/// Runs an experiment's quick preset (possibly edited) and checks that every panel draws.
-fn quick(id: ExperimentId, edit: impl FnOnce(&mut Params)) -> FigureData {
-    let mut params = id.params(Preset::Quick);
-    edit(&mut params);
+/// A quick preset's runs, one by one (as the page's workers run them), and its figure.
+struct Quick {
+    id: ExperimentId,
+    runs: usize,
+    results: BTreeMap<(usize, String), RunResult>,
+    fig: FigureData,
+}
+
+fn quick(id: ExperimentId) -> Quick {
+    let params = id.params(Preset::Quick);
     let started = Instant::now();
-    let fig = run_all(&params, mnist(), |_| {}).unwrap();
+    let results: Vec<RunResult> = params.runs().unwrap().iter().map(|s| run_one(s, mnist()).unwrap()).collect();
+    let fig = aggregate(&params, &results).unwrap();
     eprintln!("{id} quick: {} runs in {:.1} s", fig.runs_done, started.elapsed().as_secs_f64());
     assert_eq!(fig.runs_done, fig.runs_total);
-    assert!(fig.failed.is_empty(), "{id}: failed runs {:?}", fig.failed);
     for panel in &fig.panels {
         let svg = svg_of(&fig, &panel.key);
-        // Non-trivial: a path per series (line + legend) and the axis labels.
         assert!(
             svg.contains(&panel.x_label.replace('&', "&amp;")) || panel.pca.is_some(),
             "{id} {}: no x label",
@@ -42,9 +53,9 @@ fn quick(id: ExperimentId, edit: impl FnOnce(&mut Params)) -> FigureData {
             "{id} {}: too few lines",
             panel.key
         );
-        assert!(svg.len() > 2000, "{id} {}: SVG of {} bytes", panel.key, svg.len());
     }
-    fig
+    let runs = params.n_runs();
+    Quick { id, runs, results: results.into_iter().map(|r| ((r.run, r.condition_name.clone()), r)).collect(), fig }
 }
 
 fn svg_of(fig: &FigureData, panel: &str) -> String {
@@ -56,194 +67,298 @@ fn svg_of(fig: &FigureData, panel: &str) -> String {
     svg
 }
 
-fn series<'a>(fig: &'a FigureData, panel: &str, key: &str) -> &'a Series {
-    let p = fig.panel(panel).unwrap_or_else(|| panic!("no panel {panel}"));
-    p.series.iter().find(|s| s.key == key).unwrap_or_else(|| panic!("panel {panel} has no series {key}"))
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, var.sqrt())
 }
 
-fn last(s: &Series) -> f64 {
-    *s.mean.last().unwrap()
-}
+impl Quick {
+    fn curve(&self, run: usize, cond: &str, key: &str) -> (&[f64], &[f64]) {
+        let r = &self.results[&(run, cond.to_string())];
+        let c = r.curves.iter().find(|c| c.key == key).unwrap_or_else(|| panic!("{} run {run}: no {key}", self.id));
+        (&c.x, &c.y)
+    }
 
-/// Mean of `s` over the x values in `[lo, hi]`.
-fn mean_over(s: &Series, lo: f64, hi: f64) -> f64 {
-    let v: Vec<f64> = s.x.iter().zip(&s.mean).filter(|(x, _)| **x >= lo && **x <= hi).map(|(_, m)| *m).collect();
-    assert!(!v.is_empty(), "{}: no points in [{lo}, {hi}]", s.key);
-    v.iter().sum::<f64>() / v.len() as f64
-}
+    fn last(&self, run: usize, cond: &str, key: &str) -> f64 {
+        *self.curve(run, cond, key).1.last().unwrap()
+    }
 
-fn at(s: &Series, x: f64) -> f64 {
-    let i = s.x.iter().position(|&v| v == x).unwrap_or_else(|| panic!("{} has no x = {x}", s.key));
-    s.mean[i]
+    fn at(&self, run: usize, cond: &str, key: &str, x: f64) -> f64 {
+        let (xs, ys) = self.curve(run, cond, key);
+        ys[xs.iter().position(|&v| v == x).unwrap_or_else(|| panic!("{key}: no x = {x}"))]
+    }
+
+    /// Mean over the x values in `[lo, hi]`.
+    fn mean_over(&self, run: usize, cond: &str, key: &str, lo: f64, hi: f64) -> f64 {
+        let (xs, ys) = self.curve(run, cond, key);
+        let v: Vec<f64> = xs.iter().zip(ys).filter(|(x, _)| (lo..=hi).contains(*x)).map(|(_, y)| *y).collect();
+        assert!(!v.is_empty(), "{key}: no points in [{lo}, {hi}]");
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+
+    /// How much more aligned order `o` is than its five neighbours on each side (degrees).
+    fn order_gap(&self, run: usize, cond: &str, key: &str, o: f64) -> f64 {
+        let neighbours =
+            (self.mean_over(run, cond, key, o - 5.0, o - 1.0) + self.mean_over(run, cond, key, o + 1.0, o + 5.0)) / 2.0;
+        neighbours - self.at(run, cond, key, o)
+    }
+
+    fn values(&self, f: impl Fn(usize) -> f64) -> Vec<f64> {
+        (0..self.runs).map(f).collect()
+    }
+
+    /// The claim holds when `mean − sd > threshold` across the runs.
+    fn above(&self, claim: &str, threshold: f64, f: impl Fn(usize) -> f64) -> f64 {
+        let v = self.values(f);
+        let (m, sd) = mean_sd(&v);
+        eprintln!("{} claim: {claim}: {m:.2} ± {sd:.2} (> {threshold}) runs {v:.2?}", self.id);
+        assert!(m - sd > threshold, "{}: {claim}: {m:.2} ± {sd:.2} is not above {threshold} ({v:?})", self.id);
+        m
+    }
+
+    /// The claim holds when `mean + sd < threshold` across the runs.
+    fn below(&self, claim: &str, threshold: f64, f: impl Fn(usize) -> f64) -> f64 {
+        let v = self.values(f);
+        let (m, sd) = mean_sd(&v);
+        eprintln!("{} claim: {claim}: {m:.2} ± {sd:.2} (< {threshold}) runs {v:.2?}", self.id);
+        assert!(m + sd < threshold, "{}: {claim}: {m:.2} ± {sd:.2} is not below {threshold} ({v:?})", self.id);
+        m
+    }
 }
 
 #[test]
 fn fig2b_correlated_signals_align_and_independent_ones_do_not() {
-    let fig = quick(ExperimentId::Fig2b, |_| {});
-    let end = |c: &str| last(series(&fig, "b", &format!("{c}/angle")));
-    let (auto, cross, both, none) = (end("auto"), end("cross"), end("both"), end("none"));
-    eprintln!("fig2b final ∠(W_1, B_1ᵀ): auto {auto:.1}, cross {cross:.1}, both {both:.1}, none {none:.1}");
-    assert!((80.0..100.0).contains(&none), "none: {none}");
-    for (name, a) in [("auto", auto), ("cross", cross), ("both", both)] {
-        assert!(a < 75.0, "{name}: {a}");
+    let q = quick(ExperimentId::Fig2b);
+    assert!(q.runs >= 3);
+    let end = |i: usize, c: &str| q.last(i, c, &format!("{c}/angle"));
+    for c in ["auto", "cross", "both"] {
+        q.below(&format!("{c}: final ∠(W_1, B_1ᵀ) below 90°"), 80.0, |i| end(i, c));
     }
+    q.above("none: final ∠(W_1, B_1ᵀ) stays near 90°", 85.0, |i| end(i, "none"));
+    q.below("none: final ∠(W_1, B_1ᵀ) stays near 90°", 95.0, |i| end(i, "none"));
 }
 
 #[test]
-fn fig6_last_layer_update_is_bp_and_earlier_layers_are_further_off() {
-    let fig = quick(ExperimentId::Fig6, |_| {});
-    let upd = |l: usize| last(series(&fig, "c", &format!("fa/update/{l}")));
-    let angles: Vec<f64> = (0..5).map(upd).collect();
-    eprintln!("fig6c final update angles W_0..W_4: {angles:.1?}");
-    assert_eq!(angles[4], 0.0, "layer 4's update must be BP's exactly");
-    for (l, a) in angles[..4].iter().enumerate() {
-        assert!(*a > 5.0, "W_{l}: {a}");
-    }
-    assert!(angles[0] > angles[3], "earlier layers should be less aligned: {angles:?}");
-    // (a) norms grow under FA; (b) W_l aligns with B_lᵀ (below 90°).
-    for l in 0..5 {
-        let s = series(&fig, "a", &format!("fa/norm/{l}"));
-        assert!(last(s) > s.mean[0], "‖W_{l}‖ did not grow: {:?}", s.mean);
-    }
-    let align: Vec<(f64, f64)> = (1..5)
-        .map(|l| {
-            (last(series(&fig, "b", &format!("fa/align/{l}"))), last(series(&fig, "b", &format!("fa_wn/align/{l}"))))
-        })
-        .collect();
-    eprintln!("fig6b final ∠(W_l, B_lᵀ) (FA, FA+WN) l = 1..4: {align:.1?}");
-    for l in 1..5 {
-        let s = series(&fig, "b", &format!("fa/align/{l}"));
-        assert!(last(s) < s.mean[0] - 2.0 && last(s) < 88.0, "FA W_{l} does not align: {} → {}", s.mean[0], last(s));
-    }
-    let fb: Vec<(f64, f64)> = (1..5)
-        .map(|l| {
-            (
-                last(series(&fig, "d", &format!("fa/fbupdate/{l}"))),
-                last(series(&fig, "d", &format!("fa_wn/fbupdate/{l}"))),
-            )
-        })
-        .collect();
-    eprintln!("fig6d final ∠(B_lᵀ, ΔW_l) (FA, FA+WN) l = 1..4: {fb:.1?}");
-    let dfa: Vec<f64> = (0..5).map(|l| last(series(&fig, "c-dfa", &format!("dfa/update/{l}")))).collect();
-    eprintln!("fig6 DFA update angles W_0..W_4: {dfa:.1?}");
-    assert_eq!(dfa[4], 0.0);
-    let acc: Vec<f64> =
-        ["bp", "fa", "fa_wn", "dfa"].iter().map(|k| last(series(&fig, "accuracy", &format!("{k}/accuracy")))).collect();
-    eprintln!("fig6 final test accuracy (bp, fa, fa_wn, dfa): {acc:.1?}");
-    // (e) both paths start at the same point (same initialisation) and the loss grid is filled.
-    let pca = fig.panel("e").unwrap().pca.as_ref().expect("PCA panel");
-    let (bp, fa) = (&pca.paths[0].points, &pca.paths[1].points);
-    assert!((bp[0].0 - fa[0].0).abs() < 1e-6 && (bp[0].1 - fa[0].1).abs() < 1e-6);
-    assert!(pca.loss.iter().all(|v| v.is_finite() && *v > 0.0));
-    eprintln!("fig6e explained variance {:.2?}, end points BP {:?} FA {:?}", pca.explained, bp.last(), fa.last());
-}
-
-#[test]
-fn fig6b_weight_normalisation_and_alignment_as_found() {
-    // The paper claims WN increases alignment (Fig. 6b). FA Lab records what it
-    // finds rather than asserting the claim: the test checks the comparison
-    // exists and prints it; the gallery README states the numbers.
-    let fig = quick(ExperimentId::Fig6, |p| {
-        if let Params::Fig6(p) = p {
-            p.include_dfa = false;
-            p.runs = 2;
-        }
-    });
-    for l in 1..5 {
-        let fa = last(series(&fig, "b", &format!("fa/align/{l}")));
-        let wn = last(series(&fig, "b", &format!("fa_wn/align/{l}")));
-        eprintln!("fig6b W_{l}: FA {fa:.1}°, FA+WN {wn:.1}°");
-        assert!(fa.is_finite() && wn.is_finite() && wn > 0.0 && wn < 90.0);
-    }
-}
-
-#[test]
-fn fig3_orders_that_are_multiples_of_60_stand_out_without_shuffling() {
-    let fig = quick(ExperimentId::Fig3, |_| {});
-    let mut fixed_gap = 0.0;
-    let mut shuffled_gap = 0.0;
-    for l in 1..5 {
-        for (cond, panel, gap) in [("fixed", "b-late", &mut fixed_gap), ("shuffled", "c-late", &mut shuffled_gap)] {
-            let s = series(&fig, panel, &format!("{cond}/order/late/{l}"));
+fn fig3_multiples_of_60_stand_out_without_shuffling_only() {
+    let q = quick(ExperimentId::Fig3);
+    assert!(q.runs >= 3);
+    let gap = |i: usize, cond: &str, when: &str| {
+        let mut g = 0.0;
+        for l in 1..5 {
             for o in [60.0, 120.0] {
-                let neighbours = (mean_over(s, o - 5.0, o - 1.0) + mean_over(s, o + 1.0, o + 5.0)) / 2.0;
-                *gap += (neighbours - at(s, o)) / 8.0;
+                g += q.order_gap(i, cond, &format!("{cond}/order/{when}/{l}"), o) / 8.0;
             }
         }
-    }
-    eprintln!(
-        "fig3 late: neighbours minus multiples of 60 (degrees): fixed {fixed_gap:.1}, shuffled {shuffled_gap:.1}"
-    );
-    assert!(fixed_gap > 5.0, "fixed order: multiples of 60 do not stand out ({fixed_gap})");
-    assert!(shuffled_gap.abs() < fixed_gap / 2.0, "shuffled: {shuffled_gap} vs fixed {fixed_gap}");
-    // Early in training every order is aligned (below 90°) on average.
-    let early = series(&fig, "b-early", "fixed/order/early/1");
-    assert!(mean_over(early, 1.0, 130.0) < 90.0);
+        g
+    };
+    let fixed = q.above("fixed order, late step: orders 60, 120 more aligned than their neighbours (°)", 3.0, |i| {
+        gap(i, "fixed", "late")
+    });
+    q.above("fixed order, early step: orders 60, 120 slightly more aligned (°)", 1.0, |i| gap(i, "fixed", "early"));
+    q.below("shuffled, late step: |gap| of orders 60, 120 (°)", fixed / 3.0, |i| gap(i, "shuffled", "late").abs());
 }
 
 #[test]
-fn fig4_disturbed_copies_still_align() {
-    let fig = quick(ExperimentId::Fig4, |_| {});
+fn fig4_disturbed_copies_still_align_and_nonlinearity_reduces_alignment() {
+    let q = quick(ExperimentId::Fig4);
+    assert!(q.runs >= 3);
     for l in 1..5 {
-        let real = last(series(&fig, "a", &format!("fa/real/{l}")));
-        let dist = last(series(&fig, "a", &format!("fa/disturbed/{l}")));
-        let new = last(series(&fig, "b", &format!("fa/disturbed_new/{l}")));
-        eprintln!("fig4 W_{l}: real {real:.1}, disturbed {dist:.1}, disturbed with B_new {new:.1}");
-        assert!(real < 90.0 && dist < 90.0 && new < 90.0, "W_{l}: {real} {dist} {new}");
+        let key = |what: &str| format!("fa/{what}/{l}");
+        q.below(&format!("W_{l}: real ∠(W_l, B_lᵀ) below 90°"), 90.0, |i| q.last(i, "fa", &key("real")));
+        q.above(&format!("W_{l}: disturbed W̃_l more aligned than the real W_l (°)"), 0.0, |i| {
+            q.last(i, "fa", &key("real")) - q.last(i, "fa", &key("disturbed"))
+        });
+        q.below(&format!("W_{l}: disturbed with a fresh B_new below 90°"), 90.0, |i| {
+            q.last(i, "fa", &key("disturbed_new"))
+        });
     }
 }
 
 #[test]
 fn fig5_more_label_shuffling_means_less_alignment_and_accuracy() {
-    let fig = quick(ExperimentId::Fig5, |_| {});
-    let a1 = series(&fig, "a", "final_align/1");
-    eprintln!("fig5a final ∠(W_1, B_1ᵀ) by p {:?}: {:.1?}", a1.x, a1.mean);
+    let q = quick(ExperimentId::Fig5);
+    assert!(q.runs >= 3);
+    let align = |i: usize, p: &str, l: usize| q.last(i, p, &format!("final_align/{l}"));
     for l in 1..5 {
-        let s = series(&fig, "a", &format!("final_align/{l}"));
-        eprintln!("fig5a W_{l}: {:.1?}", s.mean);
+        q.above(&format!("W_{l}: ∠(W_l, B_lᵀ) at p = 1 minus at p = 0 (°)"), 0.0, |i| {
+            align(i, "p1", l) - align(i, "p0", l)
+        });
     }
-    let acc0 = last(series(&fig, "d", "p0/accuracy"));
-    let acc1 = last(series(&fig, "d", "p1/accuracy"));
-    eprintln!("fig5d final test accuracy p=0 {acc0:.1}%, p=1 {acc1:.1}%");
-    assert!(acc0 > acc1 + 20.0, "{acc0} vs {acc1}");
-    assert!(at(a1, 0.0) < at(a1, 1.0), "p = 0 should align W_1 more than p = 1");
-    let c = series(&fig, "c", "p1/order/late/1");
-    let gap = (mean_over(c, 55.0, 59.0) + mean_over(c, 61.0, 65.0)) / 2.0 - at(c, 60.0);
-    eprintln!("fig5c p=1: order 60 is {gap:.1}° more aligned than its neighbours");
-    assert!(fig.panel("b").unwrap().log_y);
+    q.above("p = 0: earlier layers less aligned, ∠ W_1 − ∠ W_4 (°)", 0.0, |i| {
+        align(i, "p0", 1) - align(i, "p0", 4)
+    });
+    q.above("test accuracy p = 0 minus p = 1 (points)", 20.0, |i| {
+        q.last(i, "p0", "p0/accuracy") - q.last(i, "p1", "p1/accuracy")
+    });
+    q.above("test accuracy p = 0.25 minus p = 0.75 (points)", 5.0, |i| {
+        q.last(i, "p0.25", "p0.25/accuracy") - q.last(i, "p0.75", "p0.75/accuracy")
+    });
+    q.above("final loss p = 1 minus p = 0", 0.0, |i| q.last(i, "p1", "p1/loss") - q.last(i, "p0", "p0/loss"));
+    q.above("final loss p = 0.5 minus p = 0", 0.0, |i| q.last(i, "p0.5", "p0.5/loss") - q.last(i, "p0", "p0/loss"));
+    q.above("p = 1: order 60 more aligned than its neighbours (°)", 3.0, |i| {
+        q.order_gap(i, "p1", "p1/order/late/1", 60.0)
+    });
+    assert!(q.fig.panel("b").unwrap().log_y);
 }
 
 #[test]
-fn fig7_has_a_curve_per_threshold() {
-    let fig = quick(ExperimentId::Fig7, |_| {});
-    let Params::Fig7(p) = &fig.params else { unreachable!() };
-    for t in &p.thresholds {
-        let acc = series(&fig, "accuracy", &format!("T{t}/accuracy"));
-        let loss = series(&fig, "loss", &format!("T{t}/loss"));
-        assert_eq!(acc.x.len(), p.train.epochs);
-        assert!(loss.x.len() > 10);
-        eprintln!("fig7 T = {t}: test accuracy per epoch {:.1?}", acc.mean);
+fn fig6_alignment_weight_normalisation_update_angles_and_the_bp_control() {
+    let q = quick(ExperimentId::Fig6);
+    assert!(q.runs >= 3);
+    // (a) ‖W_l‖ grows, more in later layers.
+    for l in 0..5 {
+        q.above(&format!("‖W_{l}‖ last / first"), 1.0, |i| {
+            let y = q.curve(i, "fa", &format!("fa/norm/{l}")).1;
+            y.last().unwrap() / y[0]
+        });
+    }
+    q.above("growth of ‖W_4‖ minus growth of ‖W_0‖", 0.0, |i| {
+        let g = |l: usize| {
+            let y = q.curve(i, "fa", &format!("fa/norm/{l}")).1;
+            y.last().unwrap() / y[0]
+        };
+        g(4) - g(0)
+    });
+    // (b) FA aligns W_l with B_lᵀ; WN aligns more; BP's control stays near 90°.
+    for l in 1..5 {
+        q.below(&format!("FA: final ∠(W_{l}, B_{l}ᵀ)"), 88.0, |i| q.last(i, "fa", &format!("fa/align/{l}")));
+    }
+    q.above("∠(W_1, B_1ᵀ): FA minus FA+WN (°)", 0.5, |i| {
+        q.last(i, "fa", "fa/align/1") - q.last(i, "fa_wn", "fa_wn/align/1")
+    });
+    q.above("BP control: final ∠(W_l, B_lᵀ), mean of W_1..W_4", 85.0, |i| q.last(i, "bp", "bp/align/mean"));
+    q.below("BP control: final ∠(W_l, B_lᵀ), mean of W_1..W_4", 95.0, |i| q.last(i, "bp", "bp/align/mean"));
+    // (c) FA's updates align with BP's, less in earlier layers; the last layer's is BP's.
+    for i in 0..q.runs {
+        assert_eq!(q.last(i, "fa", "fa/update/4"), 0.0, "run {i}: the last layer's update must be BP's exactly");
+    }
+    q.below("∠(ΔW_3^FA, ΔW_3^BP)", 85.0, |i| q.last(i, "fa", "fa/update/3"));
+    q.above("∠(ΔW_0^FA, ΔW_0^BP) minus ∠(ΔW_3^FA, ΔW_3^BP)", 0.0, |i| {
+        q.last(i, "fa", "fa/update/0") - q.last(i, "fa", "fa/update/3")
+    });
+    // (d) B_lᵀ and FA's updates align; more with WN.
+    for l in 1..5 {
+        q.below(&format!("FA: ∠(B_{l}ᵀ, ΔW_{l})"), 89.5, |i| q.last(i, "fa", &format!("fa/fbupdate/{l}")));
+        q.above(&format!("∠(B_{l}ᵀ, ΔW_{l}): FA minus FA+WN (°)"), 0.0, |i| {
+            q.last(i, "fa", &format!("fa/fbupdate/{l}")) - q.last(i, "fa_wn", &format!("fa_wn/fbupdate/{l}"))
+        });
+    }
+    // (e) BP and FA leave one start for different places; BP's loss ends lower; BP beats FA.
+    let pca = q.fig.panel("e").unwrap().pca.as_ref().expect("PCA panel");
+    let (bp, fa) = (&pca.paths[0].points, &pca.paths[1].points);
+    assert!((bp[0].0 - fa[0].0).abs() < 1e-6 && (bp[0].1 - fa[0].1).abs() < 1e-6);
+    let (b, f) = (bp.last().unwrap(), fa.last().unwrap());
+    let spread = pca.a.last().unwrap() - pca.a[0];
+    assert!(((b.0 - f.0).powi(2) + (b.1 - f.1).powi(2)).sqrt() > 0.2 * spread, "BP and FA end apart: {b:?} {f:?}");
+    q.above("final loss FA minus BP", 0.0, |i| q.last(i, "fa", "fa/loss") - q.last(i, "bp", "bp/loss"));
+    q.above("test accuracy BP minus FA (points)", 5.0, |i| {
+        q.last(i, "bp", "bp/accuracy") - q.last(i, "fa", "fa/accuracy")
+    });
+    // FA+WN's own η is in the footnote of the panels that draw it.
+    for key in ["b", "d", "accuracy"] {
+        let notes = &q.fig.panel(key).unwrap().notes;
+        assert!(notes.iter().any(|n| n.contains("FA+WN trains with its own η")), "{key}: {notes:?}");
+        assert!(svg_of(&q.fig, key).contains("its own η"), "{key}: the footnote is not drawn");
     }
 }
 
 #[test]
-fn rules_compares_five_rules() {
-    let fig = quick(ExperimentId::Rules, |_| {});
-    let acc = fig.panel("accuracy").unwrap();
-    assert_eq!(acc.series.len(), 5);
-    for s in &acc.series {
-        eprintln!("rules {}: test accuracy {:.1?}", s.label, s.mean);
-        assert!(last(s) > 50.0, "{}: {}", s.label, last(s));
+fn fig7_bp_gets_stuck_after_fa() {
+    let q = quick(ExperimentId::Fig7);
+    assert!(q.runs >= 3);
+    let Params::Fig7(p) = &q.fig.params else { unreachable!() };
+    let epochs = p.train.epochs;
+    let fa_only = format!("T{epochs}");
+    let acc = |i: usize, c: &str| q.last(i, c, &format!("{c}/accuracy"));
+    q.above("BP only: final test accuracy (%)", 85.0, |i| acc(i, "T0"));
+    q.above("FA only: final test accuracy (%)", 40.0, |i| acc(i, &fa_only));
+    // Switching to BP after 4 epochs of FA: BP's first steps kill the network
+    // (every output 0, loss ½·1000·5 = 2500 a batch) and it never learns again.
+    q.above("FA only minus switched at T = 4: final test accuracy (points)", 20.0, |i| acc(i, &fa_only) - acc(i, "T4"));
+    q.above("switched at T = 4: final loss minus loss at the switch", 0.0, |i| {
+        let steps = q.curve(i, "T4", "T4/loss").0.last().copied().unwrap();
+        let switch = steps * 4.0 / epochs as f64;
+        q.last(i, "T4", "T4/loss") - q.mean_over(i, "T4", "T4/loss", switch - 20.0, switch)
+    });
+    let died = q.fig.panel("loss").unwrap().failures.iter().find(|f| f.condition == "T4").expect("T = 4 died");
+    assert_eq!((died.died, died.runs, died.in_means), (q.runs, q.runs, true), "{died:?}");
+    assert!(svg_of(&q.fig, "loss").contains("T = 4: 3 of 3 runs"), "the footnote counts the dead runs");
+}
+
+#[test]
+fn rules_every_rule_learns_and_bp_has_a_control_line() {
+    let q = quick(ExperimentId::Rules);
+    assert!(q.runs >= 3);
+    for rule in ["bp", "fa", "dfa", "sign", "kp"] {
+        q.above(&format!("{rule}: final test accuracy (%)"), 40.0, |i| q.last(i, rule, &format!("{rule}/accuracy")));
+        if rule != "bp" {
+            q.below(&format!("{rule}: mean update angle to BP"), 85.0, |i| {
+                q.last(i, rule, &format!("{rule}/update/mean"))
+            });
+        }
     }
-    for s in &fig.panel("update").unwrap().series {
-        eprintln!("rules {}: mean update angle vs BP at the end {:.1}", s.label, last(s));
-        assert!(last(s) < 90.0);
+    q.above("∠(W, feedback): FA minus Kolen–Pollack (°)", 0.0, |i| {
+        q.last(i, "fa", "fa/align/mean") - q.last(i, "kp", "kp/align/mean")
+    });
+    q.above("BP control ∠(W_l, B_lᵀ)", 85.0, |i| q.last(i, "bp", "bp/align/mean"));
+    q.below("BP control ∠(W_l, B_lᵀ)", 95.0, |i| q.last(i, "bp", "bp/align/mean"));
+}
+
+fn series<'a>(fig: &'a FigureData, panel: &str, key: &str) -> &'a Series {
+    let p = fig.panel(panel).unwrap_or_else(|| panic!("no panel {panel}"));
+    p.series.iter().find(|s| s.key == key).unwrap_or_else(|| panic!("panel {panel} has no series {key}"))
+}
+
+/// A run that dies is counted, never dropped silently (issue 10): with link
+/// version 2 a dead network goes on stepping and stays in the means, and each
+/// panel, the JSON and the CSV say how many runs died and when; version 1
+/// leaves them out of the means and still counts them.
+#[test]
+fn failed_runs_are_counted_and_dead_networks_stay_in_the_means() {
+    let edit = |mut p: Params| {
+        if let Params::Fig5(f) = &mut p {
+            f.runs = 2;
+            f.fractions = vec![0.0, 1.0];
+            f.train.epochs = 2;
+            f.train.eta_scale = 50.0; // η = 0.05 at batch 50: every output dies within a dozen steps
+        }
+        p
+    };
+    for version in [1, 2] {
+        let params = edit(ExperimentId::Fig5.params_in(Preset::Quick, version));
+        let fig = run_all(&params, mnist(), |_| {}).unwrap();
+        assert_eq!(fig.failed.len(), 4, "v{version}: {:?}", fig.failed);
+        let counts = &fig.panel("d").unwrap().failures;
+        assert_eq!(counts.len(), 2, "v{version}: {counts:?}");
+        for c in counts {
+            assert_eq!((c.runs, c.died + c.diverged), (2, 2), "v{version}: {c:?}");
+            assert_eq!(c.in_means, version == 2);
+            assert!(c.median_step.is_finite() && c.median_step < 60.0, "{c:?}");
+        }
+        let csv = fig.to_csv();
+        assert!(csv.contains("d,failed:p1,"), "v{version}: the CSV counts them");
+        let json = serde_json::to_string(&fig).unwrap();
+        assert!(json.contains("\"failures\""), "v{version}: the JSON counts them");
+        assert!(svg_of(&fig, "d").contains("p = 1: "), "v{version}: the footnote counts them");
+        let acc = fig.panel("d").unwrap().series.iter().find(|s| s.key == "p1/accuracy");
+        if version == 2 {
+            // Dead networks have a test accuracy at every epoch: in the mean, n = 2.
+            let acc = acc.expect("p = 1's accuracy");
+            assert_eq!(acc.n, vec![2, 2]);
+            assert!(fig.failed.iter().all(|f| f.kept && f.step.is_some()));
+            assert!(svg_of(&fig, "d").contains("kept in the means"));
+        } else {
+            assert!(acc.is_none(), "v1 leaves failed runs out of the means");
+            assert!(svg_of(&fig, "d").contains("left out of the means"));
+        }
     }
 }
 
 #[test]
 fn aggregate_works_on_partial_runs_and_chunked_runs_match_whole_ones() {
-    let params = ExperimentId::Fig7.params(Preset::Quick);
+    let params = ExperimentId::Fig7.params_in(Preset::Quick, 1);
     let specs = params.runs().unwrap();
     assert_eq!(specs.len(), 8);
     // Partial: only the first spec, advanced in small chunks.
@@ -294,7 +409,7 @@ fn same_seed_same_figure_and_other_seed_other_figure() {
     assert_eq!(json(5), json(5));
     assert_ne!(json(5), json(6));
     let train = |seed: u64| {
-        let mut p = ExperimentId::Fig7.params(Preset::Quick);
+        let mut p = ExperimentId::Fig7.params_in(Preset::Quick, 1);
         p.set_seed(seed);
         p.set_runs(1);
         if let Params::Fig7(p) = &mut p {
@@ -342,11 +457,16 @@ fn bad_parameters_are_invalid_param_errors() {
     assert!("fast".parse::<Preset>().is_err());
     for id in ExperimentId::ALL {
         assert_eq!(id.name().parse::<ExperimentId>().unwrap(), id);
-        // Both presets validate and round-trip through JSON.
-        for preset in [Preset::Quick, Preset::Paper] {
-            let p = id.params(preset);
-            p.validate().unwrap();
-            assert_eq!(serde_json::from_str::<Params>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+        // Both presets of every link version validate and round-trip through JSON.
+        for version in 1..=fa_lab::versions::CURRENT {
+            for preset in [Preset::Quick, Preset::Paper] {
+                let p = id.params_in(preset, version);
+                p.validate().unwrap();
+                assert_eq!(serde_json::from_str::<Params>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+                if preset == Preset::Quick {
+                    assert!(version == 1 || p.n_runs() >= 3, "{id} v{version}: claims need at least 3 runs");
+                }
+            }
         }
     }
 }

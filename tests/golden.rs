@@ -80,6 +80,34 @@ pub const FIGURES_V1: &[(&str, &str)] = &[
     ("fig=rules&preset=quick&runs=2&seed=0", "ea64e322dbb7e12e"),
 ];
 
+/// Version 2 links (`v=2`, issue 10): recorded with `fa-lab train --link` /
+/// `fa-lab figure --link` at the commit that introduced link versions. Where
+/// a version-2 link spells out a version-1 default (`control=0`, `eta=0.001`
+/// with WN) or names a setting that did not change, it must give the
+/// version-1 link's fingerprint: those pairs are checked below too.
+pub const LINKS_V2: &[(&str, &str)] = &[
+    ("v=2&rule=bp&epochs=2&seed=0&n=2000&batch=100", "9fca9c71c3f1abfd"),
+    ("v=2&rule=bp&epochs=2&seed=0&n=2000&batch=100&control=0", "e2bc5f45381d3ba2"),
+    ("v=2&rule=fa&epochs=2&seed=6&gamma=1.5&n=2000&batch=100", "c6be49843d813629"),
+    ("v=2&rule=fa&eta=0.001&epochs=2&seed=6&gamma=1.5&n=2000&batch=100", "2dddb4c23cb65832"),
+    ("v=2&rule=fa&epochs=2&seed=1&n=2000&batch=100", "d8054d6c14ce8c60"),
+    ("v=2&rule=bp&epochs=2&seed=7&gamma=1&n=2000&batch=100", "58a3eec268301673"),
+    ("v=2&rule=bp&epochs=1&seed=3&n=1000&batch=100&angles=1", "eca0bbe79a6ae05d"),
+    ("v=2&rule=fa&epochs=1&seed=4&gamma=1&n=2000&batch=100&angles=1&p=0.5", "d405ef6e0a6e4b9e"),
+];
+
+/// Version 2 figure links → FNV-1a-64 of the figure JSON (`fa-lab figure --link`).
+/// fig2b's presets did not change, so its link gives version 1's JSON.
+pub const FIGURES_V2: &[(&str, &str)] = &[
+    ("v=2&fig=fig2b&preset=quick&runs=2&seed=0", "c8e1d0c8529e2909"),
+    ("v=2&fig=fig3&preset=quick&runs=2&seed=0", "b1f8685fe3f4ba50"),
+    ("v=2&fig=fig4&preset=quick&runs=2&seed=0", "068504ce1c610f44"),
+    ("v=2&fig=fig5&preset=quick&runs=2&seed=0", "f3738fa7b4388b13"),
+    ("v=2&fig=rules&preset=quick&runs=1&seed=0", "6731af74c4a9d3e4"),
+    ("v=2&fig=fig7&preset=quick&runs=1&seed=0", "4ad0f8c5dafb8bcf"),
+    ("v=2&fig=fig6&preset=quick&runs=1&seed=0", "17c4e21c196e887d"),
+];
+
 /// `fa-lab bench --json`'s checksum (the paper net after one FA epoch on the
 /// benchmark's synthetic data).
 pub const BENCH_CHECKSUM_V1: &str = "237282c9f771badb";
@@ -132,6 +160,41 @@ fn training_links_keep_their_fingerprints() {
 #[test]
 fn figure_links_keep_their_figure_json() {
     check("figure", FIGURES_V1, figure_hash);
+}
+
+#[test]
+fn version_2_training_links_keep_their_fingerprints() {
+    check("train v2", LINKS_V2, train_fingerprint);
+}
+
+#[test]
+fn version_2_figure_links_keep_their_figure_json() {
+    check("figure v2", FIGURES_V2, figure_hash);
+}
+
+/// The corpus's own cross-checks: a v2 link that spells out v1's defaults is
+/// the v1 link, bit for bit; one that takes v2's new defaults is not.
+#[test]
+fn version_2_links_that_spell_out_version_1_defaults_are_version_1_runs() {
+    let v1 = |link: &str| LINKS_V1.iter().find(|(l, _)| *l == link).unwrap().1;
+    let v2 = |link: &str| LINKS_V2.iter().find(|(l, _)| *l == link).unwrap().1;
+    let same = [
+        ("rule=bp&epochs=2&seed=0&n=2000&batch=100", "v=2&rule=bp&epochs=2&seed=0&n=2000&batch=100&control=0"),
+        (
+            "rule=fa&epochs=2&seed=6&gamma=1.5&n=2000&batch=100",
+            "v=2&rule=fa&eta=0.001&epochs=2&seed=6&gamma=1.5&n=2000&batch=100",
+        ),
+        ("rule=fa&epochs=2&seed=1&n=2000&batch=100", "v=2&rule=fa&epochs=2&seed=1&n=2000&batch=100"),
+    ];
+    for (old, new) in same {
+        assert_eq!(v1(old), v2(new), "{new} should be {old}");
+    }
+    assert_ne!(v1("rule=bp&epochs=2&seed=0&n=2000&batch=100"), v2("v=2&rule=bp&epochs=2&seed=0&n=2000&batch=100"));
+    assert_ne!(
+        v1("rule=fa&epochs=2&seed=6&gamma=1.5&n=2000&batch=100"),
+        v2("v=2&rule=fa&epochs=2&seed=6&gamma=1.5&n=2000&batch=100")
+    );
+    assert_eq!(FIGURES_V1[0].1, FIGURES_V2[0].1, "fig2b's presets did not change");
 }
 
 #[test]

@@ -45,8 +45,10 @@ fn feedback_alignment_reaches_85_percent_in_20_epochs() {
     assert!(acc[19] >= 0.85, "FA: {acc:?}");
 }
 
-/// `fa-lab train` writes a CSV row per iteration under its header and a summary
-/// whose fingerprint and accuracies match the same run done through the library.
+/// `fa-lab train` writes a CSV row per iteration under its header — with the
+/// test accuracy on the rows that end an epoch, empty elsewhere — and a summary
+/// whose fingerprint, accuracies and link match the same run done through the
+/// library (FA with WN and no --lr takes FA+WN's own η).
 #[test]
 fn cli_train_writes_metrics_and_summary() {
     let out = std::env::temp_dir().join(format!("fa-lab-cli-train-{}", std::process::id()));
@@ -62,14 +64,17 @@ fn cli_train_writes_metrics_and_summary() {
     let lines: Vec<&str> = csv.lines().collect();
     let header: Vec<&str> = lines[0].split(',').collect();
     assert_eq!(header[..4], ["iter", "epoch", "loss", "align_1"]);
-    assert_eq!(header.len(), 3 + 4 + 5 + 4 + 5, "{header:?}");
+    assert_eq!(header.len(), 3 + 4 + 5 + 4 + 5 + 1, "{header:?}");
+    assert_eq!(header.last(), Some(&"test_accuracy"));
     assert_eq!(lines.len(), 1 + 2 * 2, "two epochs of two batches of 1000");
     for (k, line) in lines[1..].iter().enumerate() {
         let cols: Vec<&str> = line.split(',').collect();
         assert_eq!(cols.len(), header.len());
         assert_eq!(cols[0], k.to_string());
-        assert_eq!(cols.last(), Some(&"0"), "FA's last-layer update angle is 0");
+        assert_eq!(cols[cols.len() - 2], "0", "FA's last-layer update angle is 0");
     }
+    let csv_accuracy: Vec<&str> = lines[1..].iter().map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!((csv_accuracy[0], csv_accuracy[2]), ("", ""), "no test accuracy inside an epoch");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
 
@@ -78,6 +83,7 @@ fn cli_train_writes_metrics_and_summary() {
     cfg.n_train = Some(2000);
     cfg.update_angles = true;
     cfg.net.weight_norm = Some(1.5);
+    cfg.net.eta = fa_lab::versions::FA_WN_ETA;
     cfg.shuffle = true;
     cfg.label_shuffle = 0.5;
     let mut trainer = Trainer::new(cfg.validate().unwrap(), &mnist()).unwrap();
@@ -91,5 +97,9 @@ fn cli_train_writes_metrics_and_summary() {
     assert_eq!(summary["fingerprint"], format!("{:016x}", trainer.fingerprint()));
     let accs: Vec<f64> = summary["test_accuracy"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(accs, trainer.test_accuracies());
+    let at_epoch_ends: Vec<f64> = [csv_accuracy[1], csv_accuracy[3]].iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(at_epoch_ends, accs, "metrics.csv's test accuracy is the summary's, at each epoch's last step");
+    let link = summary["link"].as_str().unwrap();
+    assert_eq!(fa_lab::link::train_config_from_query(link).unwrap(), *trainer.config(), "{link}");
     std::fs::remove_dir_all(&out).unwrap();
 }

@@ -32,6 +32,7 @@ export class TrainView {
     f.decay.placeholder = `default ${this.engine.trainFieldsFromLink('rule=kp').decay}`;
     this.showDefaultEta();
     f.rule.addEventListener('change', () => this.showDefaultEta());
+    f.wn.addEventListener('change', () => this.showDefaultEta());
 
     this.run = null;
     this.running = false;
@@ -75,7 +76,8 @@ export class TrainView {
   showDefaultEta() {
     const f = this.form.elements;
     // f32 → JS number: show the value as written (7e-4, not 0.000699999975…).
-    try { f.eta.placeholder = `default ${+this.engine.defaultEta(f.rule.value).toPrecision(6)}`; } catch { /* kept */ }
+    // The default of the form's link version (an opened link keeps its own).
+    try { f.eta.placeholder = `default ${+this.engine.defaultEtaIn(f.rule.value, f.wn.checked, +f.v.value).toPrecision(6)}`; } catch { /* kept */ }
   }
 
   /** The form's link, made by the core; null (with a message) when a field is refused. */

@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<()> {
         let link = format!("#/figures?{}", query.trim_start_matches('?'));
         write_figure(&fig, &args.out, size, &link, &runs)?;
         eprintln!(
-            "fa-lab figure {}: {} runs ({} failed) in {:.1} s → {}",
+            "fa-lab figure {}: {} runs ({} died or diverged) in {:.1} s → {}",
             fig.experiment,
             fig.runs_done,
             fig.failed.len(),

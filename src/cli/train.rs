@@ -1,5 +1,6 @@
 //! `fa-lab train`: one training run, written as `DIR/metrics.csv` (a row per
-//! iteration) and `DIR/summary.json` (config, per-epoch test accuracy, final
+//! iteration, with the test accuracy on the rows where it is measured) and
+//! `DIR/summary.json` (config, its link, per-epoch test accuracy, final
 //! metrics, fingerprint).
 
 use std::fs;
@@ -12,6 +13,7 @@ use fa_lab::data::Mnist15;
 use fa_lab::metrics::IterMetrics;
 use fa_lab::net::{Activation, NetConfig, Rule};
 use fa_lab::train::{IterRecord, TrainConfig, Trainer};
+use fa_lab::versions;
 use fa_lab::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -28,7 +30,8 @@ pub struct Args {
     epochs: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Learning rate η (loss summed over the batch); default: the rule's own.
+    /// Learning rate η (loss summed over the batch); default: the rule's own
+    /// (FA with WN has its own, 5e-4).
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f32>,
     /// Weight normalisation (docs/math.md §3) with norm --gamma.
@@ -84,12 +87,13 @@ impl Args {
                 _ => return Err(Error::InvalidParam("--kp-decay needs --rule kp".into())),
             }
         }
+        let weight_norm = (self.wn || self.gamma.is_some()).then_some(self.gamma.unwrap_or(1.0));
         let cfg = TrainConfig {
             net: NetConfig {
                 sizes: self.sizes.clone(),
                 rule,
-                eta: self.lr.unwrap_or(rule.default_eta()),
-                weight_norm: (self.wn || self.gamma.is_some()).then_some(self.gamma.unwrap_or(1.0)),
+                eta: self.lr.unwrap_or(versions::default_eta(rule, weight_norm, versions::CURRENT)),
+                weight_norm,
                 activation: if self.linear { Activation::Linear } else { Activation::TanhRelu },
                 use_bias: true,
             },
@@ -100,6 +104,7 @@ impl Args {
             update_angles: self.update_angles,
             seed: self.seed,
             n_train: self.n_train,
+            control_feedback: versions::train_defaults(rule, self.seed, versions::CURRENT).control_feedback,
         };
         cfg.validate()
     }
@@ -151,6 +156,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let summary = Summary {
         config: &cfg,
+        link: fa_lab::link::train_config_to_query(&cfg),
         seed: cfg.seed,
         status: failure.as_ref().map_or("ok".to_string(), |e| e.to_string()),
         iterations: trainer.iteration(),
@@ -182,6 +188,8 @@ pub fn run(args: Args) -> Result<()> {
 #[derive(Serialize)]
 struct Summary<'a> {
     config: &'a TrainConfig,
+    /// The run as a link of the current version (`fa-lab train --link`, the page's `#/train?`).
+    link: String,
     seed: u64,
     /// "ok", or the error that stopped the run.
     status: String,
@@ -196,7 +204,8 @@ struct Summary<'a> {
     seconds: f64,
 }
 
-/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..]`.
+/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..],test_accuracy`;
+/// `test_accuracy` (a fraction) is on the rows that end an epoch, empty elsewhere.
 fn csv_header(depth: usize, update_angles: bool) -> String {
     let mut cols = vec!["iter".to_string(), "epoch".into(), "loss".into()];
     cols.extend((1..depth).map(|l| format!("align_{l}")));
@@ -205,6 +214,7 @@ fn csv_header(depth: usize, update_angles: bool) -> String {
     if update_angles {
         cols.extend((0..depth).map(|l| format!("update_angle_{l}")));
     }
+    cols.push("test_accuracy".into());
     cols.join(",")
 }
 
@@ -218,5 +228,6 @@ fn csv_row(record: &IterRecord) -> String {
     if let Some(angles) = update_angle_deg {
         cols.extend(angles.iter().map(f64::to_string));
     }
+    cols.push(record.test_accuracy.map_or(String::new(), |a| a.to_string()));
     cols.join(",")
 }

@@ -9,6 +9,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ANGLE, HIDDEN, ITER, PanelDef, dashed, line};
 use super::probes::{DisturbedProbe, LossProbe, Probe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
@@ -27,13 +28,25 @@ pub struct Fig4Params {
     pub train: TrainSetup,
 }
 
-impl Experiment for Fig4Params {
-    fn preset(preset: Preset) -> Self {
+impl Fig4Params {
+    /// The presets of link version 1 (links without `v`), kept as they were.
+    fn preset_v1(preset: Preset) -> Self {
         if preset == Preset::Quick {
             Fig4Params { runs: 2, seed: 0, train: TrainSetup::quick(3000, 100, 4, 3) }
         } else {
             Fig4Params { runs: 5, seed: 0, train: TrainSetup::paper(20) }
         }
+    }
+
+    /// Link version 2: 5 quick runs.
+    fn in_version(self, preset: Preset, version: u32) -> Self {
+        Fig4Params { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
+    }
+}
+
+impl Experiment for Fig4Params {
+    fn preset(preset: Preset, version: u32) -> Self {
+        Self::preset_v1(preset).in_version(preset, version)
     }
 
     fn title() -> &'static str {

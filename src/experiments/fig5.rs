@@ -8,6 +8,7 @@ use super::job::{Job, TrainJob};
 use super::keys::{Measure, Moment, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, ANGLE, EPOCH, HIDDEN, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
 use super::probes::{AccuracyProbe, FinalAlignmentProbe, LossProbe, OrderProbe, Probe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
@@ -30,14 +31,27 @@ pub struct Fig5Params {
     pub max_order: usize,
 }
 
-impl Experiment for Fig5Params {
-    fn preset(preset: Preset) -> Self {
+impl Fig5Params {
+    /// The presets of link version 1 (links without `v`), kept as they were.
+    fn preset_v1(preset: Preset) -> Self {
         let fractions = vec![0.0, 0.25, 0.5, 0.75, 1.0];
         if preset == Preset::Quick {
             Fig5Params { runs: 2, seed: 0, train: TrainSetup::quick(3000, 50, 3, 6), fractions, max_order: 130 }
         } else {
             Fig5Params { runs: 30, seed: 0, train: TrainSetup::paper(20), fractions, max_order: 130 }
         }
+    }
+
+    /// Link version 2: 5 quick runs; a network that dies (labels shuffled) stays
+    /// in the means.
+    fn in_version(self, preset: Preset, version: u32) -> Self {
+        Fig5Params { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
+    }
+}
+
+impl Experiment for Fig5Params {
+    fn preset(preset: Preset, version: u32) -> Self {
+        Self::preset_v1(preset).in_version(preset, version)
     }
 
     fn title() -> &'static str {

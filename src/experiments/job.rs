@@ -18,6 +18,10 @@ pub(crate) trait Job {
     fn is_complete(&self) -> bool;
     /// What the run recorded (`failed`: it ended on `Error::Diverged`).
     fn finish(&mut self, failed: bool) -> Result<(Vec<Curve>, Option<PcaData>)>;
+    /// The first step whose batch was dead, for a network that went on through it.
+    fn died_at(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A training run of the paper's network with the probes a figure asks for.
@@ -28,14 +32,25 @@ pub(crate) struct TrainJob {
     total_steps: u64,
     /// After this many epochs, switch to BP with its default `η` times the scale (`fig7`).
     switch_to_bp: Option<(usize, f32)>,
+    /// The network goes on through dead batches ([`TrainSetup::keep_dead`]).
+    keep_dead: bool,
+    died_at: Option<u64>,
 }
 
 impl TrainJob {
     /// Starts the job and records the curves' first points (before any step).
-    pub(crate) fn new(trainer: Trainer, setup: &TrainSetup, probes: Vec<Box<dyn Probe>>) -> Result<TrainJob> {
+    pub(crate) fn new(mut trainer: Trainer, setup: &TrainSetup, probes: Vec<Box<dyn Probe>>) -> Result<TrainJob> {
         let total_steps = (trainer.steps_per_epoch() * setup.epochs) as u64;
-        let mut job =
-            TrainJob { trainer, probes, record_every: setup.record_every as u64, total_steps, switch_to_bp: None };
+        trainer.network_mut().set_allow_dead(setup.keep_dead);
+        let mut job = TrainJob {
+            trainer,
+            probes,
+            record_every: setup.record_every as u64,
+            total_steps,
+            switch_to_bp: None,
+            keep_dead: setup.keep_dead,
+            died_at: None,
+        };
         for p in &mut job.probes {
             p.record(job.trainer.network())?;
         }
@@ -62,6 +77,9 @@ impl Job for TrainJob {
             p.before_step(self.trainer.network())?;
         }
         let rec = self.trainer.step()?;
+        if self.keep_dead && self.died_at.is_none() && self.trainer.network().last_batch_was_dead(rec.metrics.loss) {
+            self.died_at = Some(rec.iteration);
+        }
         for p in &mut self.probes {
             p.after_step(self.trainer.network(), &rec)?;
         }
@@ -91,6 +109,10 @@ impl Job for TrainJob {
 
     fn is_complete(&self) -> bool {
         self.trainer.is_done()
+    }
+
+    fn died_at(&self) -> Option<u64> {
+        self.died_at
     }
 
     fn finish(&mut self, failed: bool) -> Result<(Vec<Curve>, Option<PcaData>)> {

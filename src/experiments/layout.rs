@@ -2,7 +2,7 @@
 //! [`SeriesDef`]s), and [`aggregate`], which fills them from run results.
 
 use super::keys::{PanelKey, SeriesKey};
-use super::{FailedRun, FigureData, Panel, Params, RunResult, Series};
+use super::{FailedRun, FailureCount, FigureData, Panel, Params, RunResult, Series};
 use crate::Result;
 use crate::checked::Checked;
 
@@ -68,6 +68,79 @@ pub(crate) const HIDDEN: [usize; 4] = [1, 2, 3, 4];
 /// Every weight layer of the paper net.
 pub(crate) const ALL_LAYERS: [usize; 5] = [0, 1, 2, 3, 4];
 
+/// The conditions a panel draws: those its series come from; every condition
+/// for series that gather one point from each (fig5a); the once-only
+/// condition for the PCA panel.
+fn panel_conditions(params: &Params, def: &PanelDef) -> Vec<String> {
+    let all = params.conditions();
+    let once = |i: usize| params.experiment().once_only(i);
+    if def.pca {
+        return all.iter().enumerate().filter(|&(i, _)| once(i)).map(|(_, c)| c.clone()).collect();
+    }
+    let mut named: Vec<String> = Vec::new();
+    for c in def.series.iter().filter_map(|s| s.key.condition.as_ref()) {
+        if !named.contains(c) {
+            named.push(c.clone());
+        }
+    }
+    if named.is_empty() {
+        named = all.iter().enumerate().filter(|&(i, _)| !once(i)).map(|(_, c)| c.clone()).collect();
+    }
+    named
+}
+
+/// A condition's name as legends and footnotes show it.
+fn condition_label(name: &str) -> String {
+    let known = [("bp", "BP"), ("fa", "FA"), ("fa_wn", "FA+WN"), ("dfa", "DFA"), ("sign", "sign-symmetry")];
+    if let Some((_, label)) = known.iter().find(|(n, _)| *n == name) {
+        return label.to_string();
+    }
+    if name == "kp" {
+        return "Kolen–Pollack".into();
+    }
+    if let Some(p) = name.strip_prefix('p').filter(|p| p.parse::<f64>().is_ok()) {
+        return format!("p = {p}");
+    }
+    if let Some(t) = name.strip_prefix('T').filter(|t| t.parse::<usize>().is_ok()) {
+        return format!("T = {t}");
+    }
+    name.to_string()
+}
+
+/// Per condition of a panel: how many finished runs failed, and when (median step).
+fn failure_counts(
+    conditions: &[String],
+    results: &[RunResult],
+    failed: &[FailedRun],
+    in_means: bool,
+) -> Vec<FailureCount> {
+    let mut out = Vec::new();
+    for cond in conditions {
+        let mine: Vec<&FailedRun> = failed.iter().filter(|f| &f.condition_name == cond).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut steps: Vec<f64> = mine.iter().filter_map(|f| f.step).map(|s| s as f64).collect();
+        steps.sort_by(f64::total_cmp);
+        let n = steps.len();
+        let median_step = match n {
+            0 => f64::NAN,
+            _ if n % 2 == 1 => steps[n / 2],
+            _ => (steps[n / 2 - 1] + steps[n / 2]) / 2.0,
+        };
+        out.push(FailureCount {
+            condition: cond.clone(),
+            label: condition_label(cond),
+            runs: results.iter().filter(|r| &r.condition_name == cond).count(),
+            died: mine.iter().filter(|f| f.kept).count(),
+            diverged: mine.iter().filter(|f| !f.kept).count(),
+            median_step,
+            in_means,
+        });
+    }
+    out
+}
+
 /// Mean and sample standard deviation (0 for one value).
 fn mean_sd(ys: &[f64]) -> (f64, f64) {
     let n = ys.len() as f64;
@@ -80,8 +153,10 @@ fn mean_sd(ys: &[f64]) -> (f64, f64) {
 }
 
 /// Builds the figure from whatever runs have finished: means and standard
-/// deviations over the runs that reached each x value; failed runs are listed,
-/// not averaged.
+/// deviations over the runs that reached each x value. Failed runs are counted
+/// per panel; with [`super::TrainSetup::keep_dead`] (link version 2) they stay
+/// in the means — a dead network's curves are complete, a diverged run's go up
+/// to its failure — otherwise (version 1) they are left out.
 pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
     Ok(aggregate_checked(&params.validate()?, results))
 }
@@ -89,20 +164,24 @@ pub fn aggregate(params: &Params, results: &[RunResult]) -> Result<FigureData> {
 /// [`aggregate`] of parameters validated already.
 pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult]) -> FigureData {
     let runs_total = params.specs().len();
-    let ok: Vec<&RunResult> = results.iter().filter(|r| r.failure.is_none()).collect();
-    let failed = results
+    let keep_failed = params.experiment().train().is_some_and(|t| t.keep_dead);
+    let ok: Vec<&RunResult> = results.iter().filter(|r| keep_failed || r.failure.is_none()).collect();
+    let failed: Vec<FailedRun> = results
         .iter()
         .filter_map(|r| {
-            r.failure.as_ref().map(|reason| FailedRun {
-                run: r.run,
-                condition_name: r.condition_name.clone(),
-                seed: r.seed,
-                reason: reason.clone(),
-            })
+            let (reason, step, kept) = match (&r.failure, r.died_at) {
+                (Some(reason), _) => (reason.clone(), r.failed_at, false),
+                (None, Some(step)) => (format!("dead network from step {step} on"), Some(step), true),
+                (None, None) => return None,
+            };
+            Some(FailedRun { run: r.run, condition_name: r.condition_name.clone(), seed: r.seed, reason, step, kept })
         })
         .collect();
     let mut panels = Vec::new();
     for def in params.experiment().panels() {
+        let conditions = panel_conditions(params, &def);
+        let failures = failure_counts(&conditions, results, &failed, keep_failed);
+        let notes = params.experiment().notes(&conditions);
         let mut series = Vec::new();
         for s in def.series {
             let key = s.key.to_string();
@@ -145,6 +224,8 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
             markers: def.markers,
             series,
             pca,
+            failures,
+            notes,
         });
     }
     FigureData {

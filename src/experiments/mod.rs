@@ -33,8 +33,14 @@
 //!   mean and sample standard deviation across runs at every x value.
 //!
 //! A run whose network dies or diverges (docs/math.md §8; [`Error::Diverged`]) is not an
-//! error of the experiment: its [`RunResult`] carries the reason, [`aggregate`]
-//! leaves it out of the means and lists it in [`FigureData::failed`].
+//! error of the experiment, and it is counted, never dropped silently: each
+//! panel says how many runs of its conditions failed and when
+//! ([`Panel::failures`], also in the CSV). With [`TrainSetup::keep_dead`] (link
+//! version 2) a dead network goes on stepping, unchanged, so its loss,
+//! accuracy, norms and angles stay in the means ([`RunResult::died_at`]); a
+//! diverged run's curves count up to its failure, and a metric that is
+//! undefined (a dead network's update angles) is left out, as each point's `n`
+//! shows. Version 1 ends a run at its failure and leaves it out of the means.
 //!
 //! Choices made here (docs/math.md §8: the paper leaves them open):
 //! - Loss curves are the mean batch loss (`½ Σ E²` summed over the batch, as
@@ -92,8 +98,9 @@ pub const MAX_RUNS: usize = 1000;
 /// satisfy, which conditions a run index is run under, the work of one run
 /// and the panels it draws. Implemented by each figure's parameters.
 pub(crate) trait Experiment {
-    /// The parameters of a preset.
-    fn preset(preset: Preset) -> Self
+    /// The parameters of a preset as links of `version` get them
+    /// ([`crate::versions`]; 1 ..= current).
+    fn preset(preset: Preset, version: u32) -> Self
     where
         Self: Sized;
     /// What the figure shows, in a few words.
@@ -118,6 +125,10 @@ pub(crate) trait Experiment {
     fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>>;
     /// The panels, before the runs are in.
     fn panels(&self) -> Vec<PanelDef>;
+    /// Footnotes of a panel that draws `conditions`, e.g. a condition with its own `η`.
+    fn notes(&self, _conditions: &[String]) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Lists every figure once: `Variant => module::ParamsType`. Generates the
@@ -151,10 +162,16 @@ macro_rules! registry {
                 }
             }
 
-            /// The experiment's parameters for a preset.
+            /// The experiment's parameters for a preset, of the current version.
             pub fn params(self, preset: Preset) -> Params {
+                self.params_in(preset, crate::versions::CURRENT)
+            }
+
+            /// The experiment's parameters for a preset as links of `version`
+            /// get them ([`crate::versions`]; checked by the caller).
+            pub fn params_in(self, preset: Preset, version: u32) -> Params {
                 match self {
-                    $(ExperimentId::$variant => Params::$variant(<$params as Experiment>::preset(preset)),)*
+                    $(ExperimentId::$variant => Params::$variant(<$params as Experiment>::preset(preset, version)),)*
                 }
             }
         }
@@ -356,6 +373,13 @@ pub struct RunResult {
     pub curves: Vec<Curve>,
     pub pca: Option<PcaData>,
     pub failure: Option<String>,
+    /// The step at which `failure` ended the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<u64>,
+    /// The first step whose batch was dead, for a run that went on through it
+    /// ([`TrainSetup::keep_dead`]); its curves are complete and in the means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub died_at: Option<u64>,
 }
 
 /// A series of a panel: mean and sample standard deviation across runs at each x.
@@ -387,6 +411,32 @@ pub struct Panel {
     pub markers: bool,
     pub series: Vec<Series>,
     pub pca: Option<PcaData>,
+    /// Runs of this panel's conditions that died or diverged, per condition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureCount>,
+    /// Footnotes, e.g. a condition that trains with its own `η`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How many finished runs of one condition died or diverged, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureCount {
+    pub condition: String,
+    /// The condition as a legend names it (`"FA+WN"`, `"p = 1"`, `"T = 4"`).
+    pub label: String,
+    /// Finished runs of the condition.
+    pub runs: usize,
+    /// Runs whose network died and went on stepping ([`TrainSetup::keep_dead`]):
+    /// in the means with every metric a dead network still has.
+    pub died: usize,
+    /// Runs that ended at a failure: in the means up to it ([`TrainSetup::keep_dead`])
+    /// or left out entirely (link version 1).
+    pub diverged: usize,
+    /// Median step at which they died or diverged.
+    pub median_step: f64,
+    /// Whether the failed runs are in the means (see `died`, `diverged`).
+    pub in_means: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -395,6 +445,12 @@ pub struct FailedRun {
     pub condition_name: String,
     pub seed: u64,
     pub reason: String,
+    /// The step at which the network died or diverged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    /// True for a network that died and went on stepping (its curves are complete).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
 }
 
 /// Everything needed to draw a figure.
@@ -414,10 +470,18 @@ impl FigureData {
         self.panels.iter().find(|p| p.key == key)
     }
 
-    /// Long-format CSV: `panel,series,x,mean,sd,n` (PCA grids and paths as extra rows).
+    /// Long-format CSV: `panel,series,x,mean,sd,n` (PCA grids and paths as
+    /// extra rows). A condition with failed runs adds a row
+    /// `panel,failed:<condition>,<median step>,<died>,<diverged>,<runs>`.
     pub fn to_csv(&self) -> String {
         let mut s = String::from("panel,series,x,mean,sd,n\n");
         for p in &self.panels {
+            for f in &p.failures {
+                s.push_str(&format!(
+                    "{},failed:{},{},{},{},{}\n",
+                    p.key, f.condition, f.median_step, f.died, f.diverged, f.runs
+                ));
+            }
             for ser in &p.series {
                 for i in 0..ser.x.len() {
                     s.push_str(&format!(
@@ -520,6 +584,7 @@ impl RunState {
         }
         self.finished = true;
         let (curves, pca) = self.job.finish(failure.is_some())?;
+        let died_at = self.job.died_at();
         Ok(Some(RunResult {
             run: self.spec.run,
             condition: self.spec.condition,
@@ -528,7 +593,9 @@ impl RunState {
             steps: self.steps,
             curves: curves.into_iter().filter(|c| !c.x.is_empty()).collect(),
             pca,
+            failed_at: failure.as_ref().map(|_| self.steps),
             failure,
+            died_at,
         }))
     }
 

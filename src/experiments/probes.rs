@@ -198,6 +198,13 @@ impl Probe for AlignmentProbe {
     }
 }
 
+/// One moving average per layer; with `undefined_resets` (runs that keep a dead
+/// network, link version 2) an undefined angle empties the window.
+fn averages(window: usize, depth: usize, undefined_resets: bool) -> Vec<MovingAverage> {
+    let one = if undefined_resets { MovingAverage::resetting_on_undefined(window) } else { MovingAverage::new(window) };
+    vec![one; depth]
+}
+
 /// `∠(ΔW_l^rule, ΔW_l^BP)`, moving average (the run must track BP's updates).
 pub(crate) struct UpdateAngleProbe {
     condition: String,
@@ -208,11 +215,11 @@ pub(crate) struct UpdateAngleProbe {
 }
 
 impl UpdateAngleProbe {
-    pub(crate) fn new(condition: &str, layers: Layers, window: usize, depth: usize) -> Self {
+    pub(crate) fn new(condition: &str, layers: Layers, window: usize, depth: usize, undefined_resets: bool) -> Self {
         UpdateAngleProbe {
             condition: condition.to_string(),
             layers,
-            average: vec![MovingAverage::new(window); depth],
+            average: averages(window, depth, undefined_resets),
             curves: Curves::default(),
         }
     }
@@ -260,10 +267,10 @@ pub(crate) struct FeedbackUpdateProbe {
 }
 
 impl FeedbackUpdateProbe {
-    pub(crate) fn new(condition: &str, window: usize, depth: usize) -> Self {
+    pub(crate) fn new(condition: &str, window: usize, depth: usize, undefined_resets: bool) -> Self {
         FeedbackUpdateProbe {
             condition: condition.to_string(),
-            average: vec![MovingAverage::new(window); depth],
+            average: averages(window, depth, undefined_resets),
             curves: Curves::default(),
         }
     }

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::job::{Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
-use super::layout::{ACCURACY, ANGLE, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
+use super::layout::{ACCURACY, ANGLE, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, dashed, line};
 use super::probes::{AccuracyProbe, AlignmentProbe, Layers, LossProbe, Probe, UpdateAngleProbe};
+use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::{DEFAULT_KP_DECAY, NetConfig, Rule};
@@ -39,8 +40,9 @@ pub struct RulesParams {
     pub moving_average: usize,
 }
 
-impl Experiment for RulesParams {
-    fn preset(preset: Preset) -> Self {
+impl RulesParams {
+    /// The presets of link version 1 (links without `v`), kept as they were.
+    fn preset_v1(preset: Preset) -> Self {
         let rules = vec![
             Rule::Backprop,
             Rule::Feedback,
@@ -53,6 +55,17 @@ impl Experiment for RulesParams {
         } else {
             RulesParams { runs: 10, seed: 0, train: TrainSetup::paper(20), rules, moving_average: 60 }
         }
+    }
+
+    /// Link version 2: 5 quick runs; BP's control `B`.
+    fn in_version(self, preset: Preset, version: u32) -> Self {
+        RulesParams { runs: quick_runs(preset, version, self.runs), train: self.train.in_version(version), ..self }
+    }
+}
+
+impl Experiment for RulesParams {
+    fn preset(preset: Preset, version: u32) -> Self {
+        Self::preset_v1(preset).in_version(preset, version)
     }
 
     fn title() -> &'static str {
@@ -86,13 +99,15 @@ impl Experiment for RulesParams {
         let name = rule.name();
         let mut cfg = self.train.config(rule, seed);
         cfg.update_angles = rule != Rule::Backprop;
+        // BP's control B (never used) gives BP an alignment line too.
+        let alignment = has_feedback_matrices(rule) || cfg.control_feedback;
         let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
         let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
         if rule != Rule::Backprop {
-            probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Mean, self.moving_average, depth)));
+            probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Mean, self.moving_average, depth, self.train.keep_dead)));
         }
-        if has_feedback_matrices(rule) {
+        if alignment {
             probes.push(Box::new(AlignmentProbe::new(name, Layers::Mean)));
         }
         Ok(Box::new(TrainJob::new(trainer, &self.train, probes)?))
@@ -116,13 +131,13 @@ impl Experiment for RulesParams {
                 ANGLE,
                 each(Measure::UpdateMean, |r| r != Rule::Backprop),
             ),
-            PanelDef::new(
-                PanelKey::Alignment,
-                "∠(W_l, feedback_lᵀ), mean over W_1..W_4",
-                ITER,
-                ANGLE,
-                each(Measure::AlignMean, has_feedback_matrices),
-            ),
+            PanelDef::new(PanelKey::Alignment, "∠(W_l, feedback_lᵀ), mean over W_1..W_4", ITER, ANGLE, {
+                let mut series = each(Measure::AlignMean, has_feedback_matrices);
+                if self.train.bp_control && self.rules.contains(&Rule::Backprop) {
+                    series.push(dashed(SeriesKey::of(Rule::Backprop.name(), Measure::AlignMean), "BP control (B unused)", 7));
+                }
+                series
+            }),
             PanelDef::new(PanelKey::Loss, LOSS_TITLE, ITER, "loss", each(Measure::Loss, |_| true)).log_y(),
         ]
     }

@@ -22,17 +22,49 @@ pub struct TrainSetup {
     /// (`η` times a sum over the batch) near the paper's, so a few hundred small
     /// steps travel as far as the paper's first few hundred.
     pub eta_scale: f32,
+    /// BP runs draw FA's `B_l` and never use it, so BP's `∠(W_l, B_lᵀ)` can be
+    /// drawn as a control (link version 2 on).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bp_control: bool,
+    /// A network that dies (docs/math.md §8) goes on stepping, unchanged by
+    /// dead batches, so its loss, accuracy, norms and angles stay in the means
+    /// and the panels count it (link version 2 on). Without it the run ends
+    /// there and is left out of the means.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_dead: bool,
 }
 
 impl TrainSetup {
     pub(crate) fn paper(epochs: usize) -> TrainSetup {
-        TrainSetup { epochs, batch: 1000, n_train: None, record_every: 10, eta_scale: 1.0 }
+        TrainSetup {
+            epochs,
+            batch: 1000,
+            n_train: None,
+            record_every: 10,
+            eta_scale: 1.0,
+            bp_control: false,
+            keep_dead: false,
+        }
+    }
+
+    /// What every training figure gains in link version 2: BP's control `B`,
+    /// dead networks kept in the means.
+    pub(crate) fn in_version(self, version: u32) -> TrainSetup {
+        TrainSetup { bp_control: version >= 2, keep_dead: version >= 2, ..self }
     }
 
     pub(crate) fn quick(n_train: usize, batch: usize, epochs: usize, record_every: usize) -> TrainSetup {
         // Half the paper's step size: η·batch = ½ · η·1000 (see `eta_scale`).
         let eta_scale = 500.0 / batch as f32;
-        TrainSetup { epochs, batch, n_train: Some(n_train), record_every, eta_scale }
+        TrainSetup {
+            epochs,
+            batch,
+            n_train: Some(n_train),
+            record_every,
+            eta_scale,
+            bp_control: false,
+            keep_dead: false,
+        }
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
@@ -55,6 +87,7 @@ impl TrainSetup {
         cfg.epochs = self.epochs;
         cfg.batch = self.batch;
         cfg.n_train = self.n_train;
+        cfg.control_feedback = self.bp_control && rule == Rule::Backprop;
         cfg
     }
 
@@ -62,4 +95,10 @@ impl TrainSetup {
     pub(crate) fn steps_per_epoch(&self, data_len: usize) -> usize {
         self.n_train.unwrap_or(data_len).div_ceil(self.batch.max(1))
     }
+}
+
+/// Runs of a preset in link `version`: from version 2 on, a quick preset has at
+/// least 5, so every claim holds with a margin from the runs' spread.
+pub(crate) fn quick_runs(preset: super::Preset, version: u32, runs: usize) -> usize {
+    if version >= 2 && preset == super::Preset::Quick { runs.max(5) } else { runs }
 }

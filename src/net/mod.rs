@@ -180,6 +180,8 @@ pub struct Network {
     track_bp: bool,
     /// Step on through dead batches instead of returning `Diverged` (Fig. 7).
     allow_dead: bool,
+    /// BP holds FA's `B_l` as a control that is never used ([`Network::hold_control_feedback`]).
+    control: bool,
     bp_deltas: Vec<Vec<f32>>,
     bp_updates: Vec<Vec<f32>>,
 }
@@ -224,6 +226,7 @@ impl Network {
             bias_updates: (0..d).map(|l| vec![0.0; sizes[l + 1]]).collect(),
             track_bp: false,
             allow_dead: false,
+            control: false,
             bp_deltas: empty(d + 1),
             bp_updates: empty(d),
             cfg,
@@ -264,6 +267,38 @@ impl Network {
         self.allow_dead = on;
     }
 
+    /// The control every alignment plot needs: a BP network draws the `B_l` an
+    /// FA network with its seed would draw (same `Feedback` stream, same WN
+    /// row norms) and never uses them, so `∠(W_l, B_lᵀ)` measures how far BP's
+    /// weights move towards a matrix that plays no part in learning (it should
+    /// stay near 90°). Metrics then measure BP's angles against this `B_l`
+    /// ([`Network::control_feedback`]). Does nothing for other rules.
+    pub fn hold_control_feedback(&mut self) {
+        if self.cfg.rule == Rule::Backprop {
+            self.draw_feedback(FeedbackKind::Layerwise);
+            self.control = true;
+        }
+    }
+
+    /// BP's control `B_l` (`n_{l+1} × n_l`), if [`Network::hold_control_feedback`] drew it.
+    pub fn control_feedback(&self, l: usize) -> Option<&[f32]> {
+        match self.feedback.get(l) {
+            Some(m) if self.control && !m.is_empty() && self.cfg.rule == Rule::Backprop => Some(m),
+            _ => None,
+        }
+    }
+
+    /// True when the last step's batch was dead (docs/math.md §8): `δ_d = 0` on the
+    /// whole batch while the loss was not 0, so no rule could change a
+    /// parameter from it. Only tanh∘ReLU networks can be dead.
+    pub fn last_batch_was_dead(&self, loss: f64) -> bool {
+        let d = self.depth();
+        self.cfg.activation == Activation::TanhRelu
+            && loss > 0.0
+            && !self.deltas[d].is_empty()
+            && self.deltas[d].iter().all(|&v| v == 0.0)
+    }
+
     /// When on, every step also computes true backprop's `δ` and `ΔW` from the same
     /// pre-update state and batch ([`Network::bp_update`]) — a second backward pass.
     pub fn set_track_bp_updates(&mut self, on: bool) {
@@ -291,11 +326,7 @@ impl Network {
                 self.cfg.rule, self.cfg.eta
             )));
         }
-        if !self.allow_dead
-            && self.cfg.activation == Activation::TanhRelu
-            && loss > 0.0
-            && self.deltas[d].iter().all(|&v| v == 0.0)
-        {
+        if !self.allow_dead && self.last_batch_was_dead(loss) {
             let how = if self.acts[d].iter().all(|&v| v == 0.0) {
                 "every output is 0"
             } else {

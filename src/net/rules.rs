@@ -66,10 +66,43 @@ impl Rule {
     /// A 5-epoch pre-sweep found every rule dead or stuck at chance (~10 %) for
     /// η ∈ {3e-3, 1e-2, 3e-2} and slow for η ∈ {1e-4, 3e-4}. Plateaus near 87 %
     /// are runs in which one class's output units died. Each default is the best
-    /// of its column that keeps a factor ≥ 1.5 from the first failing η. With
-    /// the defaults, seeds 0 / 1 / 2 reach: bp 96.7 / 96.7 / 96.3, fa 88.5 /
-    /// 89.2 / 85.2, dfa 93.1 / 93.1 / 92.8, sign 95.6 / 95.5 / 95.3, kp 96.0 /
-    /// 95.4 / 96.5 (`tests/learning.rs` enforces bp ≥ 95 and fa ≥ 85 on seed 0).
+    /// of its column that keeps a factor ≥ 1.5 from the first failing η
+    /// (`tests/learning.rs` enforces bp ≥ 95 and fa ≥ 85 on seed 0).
+    ///
+    /// **Stability over seeds 0–9** (issue 10), same setting, test accuracy (%)
+    /// after 20 epochs (fig3's per-epoch shuffling: 10 epochs); "dead@k" = every
+    /// output 0 from step k on:
+    ///
+    /// | condition (η)         | 0    | 1    | 2    | 3    | 4    | 5    | 6    | 7    | 8    | 9    |
+    /// |-----------------------|------|------|------|------|------|------|------|------|------|------|
+    /// | bp (7e-4)             | 96.7 | 96.7 | 96.3 | 96.5 | 96.6 | 96.4 | 96.4 | 96.5 | 96.6 | 96.3 |
+    /// | fa (1e-3)             | 88.5 | 89.2 | 85.2 | 81.4 | 89.5 | 89.1 | 87.8 | 86.4 | 88.4 | 87.6 |
+    /// | dfa (5e-4)            | 93.1 | 93.1 | 92.8 | 93.3 | 93.3 | 93.2 | 92.8 | 93.3 | 92.8 | 92.5 |
+    /// | sign (7e-4)           | 95.6 | 95.5 | 95.3 | 94.8 | 95.2 | 95.3 | 95.2 | 95.5 | 95.3 | 94.8 |
+    /// | kp (5e-4)             | 96.0 | 95.4 | 96.5 | 96.7 | 95.7 | 95.8 | 95.8 | 95.5 | 95.7 | 95.9 |
+    /// | fa, shuffled (1e-3)   | 86.3 | 84.7 | 73.5 | 86.2 | 82.6 | 86.5 | 75.3 | 86.4 | 84.5 | 83.5 |
+    /// | fa, p = 0.25          | 88.4 | 89.6 | 87.4 | 88.9 | 89.8 | 88.7 | 85.1 | 89.4 | 89.8 | 87.9 |
+    /// | fa, p = 0.5           | 88.3 | 88.9 | 86.2 | 87.5 | 89.5 | 87.5 | 86.6 | 86.8 | 87.5 | 87.2 |
+    /// | fa, p = 0.75          | 50.8 | 39.4 | 23.9 | 29.4 | 36.8 | 70.5 | 45.2 | 75.8 | 53.9 | 73.9 |
+    /// | fa, p = 1 (the finding) | 9.6 | dead@1031 | dead@618 | 10.0 | 10.1 | dead@657 | 6.5 | 10.3 | 10.6 | 8.7 |
+    ///
+    /// **FA with WN (`γ = 1`)** has its own default, [`crate::versions::FA_WN_ETA`]
+    /// = 5e-4 (links of version 2 on; version 1 trained it with FA's 1e-3):
+    ///
+    /// | η (fa + WN) | 0    | 1    | 2        | 3    | 4    | 5       | 6    | 7    | 8        | 9    |
+    /// |-------------|------|------|----------|------|------|---------|------|------|----------|------|
+    /// | 3e-4        | 91.1 | 89.9 | 90.2     | 90.9 | 91.7 | 91.0    | 88.9 | 90.5 | 89.2     | 89.3 |
+    /// | 4e-4        | 91.8 | 90.9 | 90.6     | 91.8 | 92.3 | 91.6    | 90.7 | 90.1 | 90.5     | 90.5 |
+    /// | **5e-4**    | 92.3 | 90.4 | 92.5     | 91.8 | 92.7 | 92.2    | 91.3 | 90.5 | 91.8     | 90.4 |
+    /// | 7e-4        | 91.9 | 21.0 | 91.2     | 92.4 | 93.1 | 92.1    | 90.8 | 91.3 | 91.0     | 91.6 |
+    /// | 1e-3        | 93.3 | 21.0 | dead@119 | 19.6 | 30.8 | dead@47 | 83.1 | 19.5 | dead@118 | 90.0 |
+    ///
+    /// 5e-4 trains every seed (90.4–92.7 %, against FA's 81.4–89.5 %); the first
+    /// failure is at 7e-4 (seed 1 stalls at 21 %), a factor 1.4 rather than the
+    /// 1.5 the table above keeps: 4e-4 (factor 1.75) is as stable and 0.4 points
+    /// lower on average; 5e-4 is the value an independent re-implementation of
+    /// the paper's setup checked, and it moves alignment faster in the 5-epoch
+    /// quick preset. Other rules with WN keep their own default (not swept).
     pub fn default_eta(self) -> f32 {
         match self {
             Rule::Backprop => 7e-4,
@@ -134,6 +167,12 @@ impl Network {
             Rule::SignSymmetry => FeedbackKind::Sign,
             Rule::Feedback | Rule::KolenPollack { .. } => FeedbackKind::Layerwise,
         };
+        self.draw_feedback(wanted);
+    }
+
+    /// Draws feedback matrices of `wanted`'s kind from the `Feedback` stream,
+    /// unless the network holds that kind already.
+    pub(super) fn draw_feedback(&mut self, wanted: FeedbackKind) {
         if wanted == self.feedback_kind || wanted == FeedbackKind::None {
             return;
         }

@@ -10,7 +10,7 @@ const lab = useLab();
 const openReady = (hash) => open(lab, hash);
 
 /** Every key a train link can hold, in the order the core writes them. */
-const EVERY_KEY = 'rule=kp:0.01&eta=0.0003&epochs=1&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=1000&batch=100&sizes=225,100,50&linear=1';
+const EVERY_KEY = 'v=2&rule=kp:0.01&eta=0.0003&epochs=1&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=1000&batch=100&sizes=225,100,50&linear=1';
 
 const status = (page) => page.textContent('#train-status');
 const iteration = async (page) => Number((await status(page)).match(/iteration (\d+) of/)[1]);
@@ -19,9 +19,9 @@ test('a link with every key survives the page and gives the CLI\'s run', async (
   const { page, errors } = await openReady(`#/train?${EVERY_KEY}`);
   assert.match(await page.textContent('#train-message'), /Settings from the link/);
   // The form shows what the link says, the rule's parameter and the advanced settings included.
-  const form = await page.$eval('#train-form', (f) => Object.fromEntries(['rule', 'decay', 'eta', 'sizes', 'n', 'batch', 'p', 'gamma']
+  const form = await page.$eval('#train-form', (f) => Object.fromEntries(['v', 'rule', 'decay', 'eta', 'sizes', 'n', 'batch', 'p', 'gamma']
     .map((k) => [k, f.elements[k].value]).concat(['wn', 'shuffle', 'angles', 'linear'].map((k) => [k, f.elements[k].checked]))));
-  assert.deepEqual(form, { rule: 'kp', decay: '0.01', eta: '0.0003', sizes: '225,100,50', n: '1000', batch: '100', p: '0.25',
+  assert.deepEqual(form, { v: '2', rule: 'kp', decay: '0.01', eta: '0.0003', sizes: '225,100,50', n: '1000', batch: '100', p: '0.25',
     gamma: '1.5', wn: true, shuffle: true, angles: true, linear: true });
   await page.click('#train-start');
   await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });

@@ -12,24 +12,40 @@ const lab = useLab();
 const openReady = (hash) => open(lab, hash);
 
 test('a train link reproduces the native CLI run bit for bit, with live plots', async () => {
-  const link = 'rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250';
-  const { page, errors } = await openReady(`#/train?${link}`);
-  assert.match(await page.textContent('#train-message'), /Settings from the link/);
-  await page.click('#train-start');
-  await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
-  const fingerprint = (await page.textContent('#train-fingerprint')).trim();
-  assert.match(await page.textContent('#train-reproduce'), new RegExp(`fa-lab train --link '${link}'`));
-  for (const key of ['loss', 'alignment', 'accuracy', 'norms', 'updates']) {
-    assert.ok(await inkedPixels(page, `canvas[data-panel="${key}"]`) > 3000, `panel ${key} is drawn`);
-  }
-  // The address now carries the run's link.
-  assert.ok(page.url().endsWith(`#/train?${link}`), page.url());
+  // A version-1 link (no `v`) keeps its version through the page's form: FA+WN
+  // trains with FA's η, as it did when the link was made; the same settings
+  // as a version-2 link train with FA+WN's own η, and give another run.
+  const runs = [
+    ['rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250', 'v=1&rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250', 0.001],
+    ['v=2&rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250', 'v=2&rule=fa&epochs=2&seed=11&gamma=1&angles=1&n=3000&batch=250', 5e-4],
+  ];
+  const fingerprints = [];
+  for (const [opened, link, eta] of runs) {
+    const { page, errors } = await openReady(`#/train?${opened}`);
+    assert.match(await page.textContent('#train-message'), /Settings from the link/);
+    assert.equal(await page.$eval('#train-form', (f) => f.elements.v.value), link.slice(2, 3), 'the form keeps the link version');
+    assert.equal(await page.$eval('#train-form', (f) => f.elements.eta.placeholder), `default ${eta}`);
+    await page.click('#train-start');
+    await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
+    const fingerprint = (await page.textContent('#train-fingerprint')).trim();
+    assert.match(await page.textContent('#train-reproduce'), new RegExp(`fa-lab train --link '${link}'`));
+    for (const key of ['loss', 'alignment', 'accuracy', 'norms', 'updates']) {
+      assert.ok(await inkedPixels(page, `canvas[data-panel="${key}"]`) > 3000, `panel ${key} is drawn`);
+    }
+    // The address now carries the run's link, of the opened link's version.
+    assert.ok(page.url().endsWith(`#/train?${link}`), page.url());
 
-  const summary = trainNatively(lab, 'train', ['--link', page.url()]);
-  assert.equal(fingerprint, summary.fingerprint);
-  await page.screenshot({ path: join(ROOT, 'target/e2e/train.png'), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
+    const summary = trainNatively(lab, `train-v${link.slice(2, 3)}`, ['--link', page.url()]);
+    assert.equal(fingerprint, summary.fingerprint);
+    assert.equal(Math.fround(summary.config.net.eta), Math.fround(eta), 'the version\'s η');
+    // The link as opened gives the same run natively.
+    assert.equal(trainNatively(lab, `train-opened-v${link.slice(2, 3)}`, ['--link', opened]).fingerprint, fingerprint);
+    fingerprints.push(fingerprint);
+    if (link.startsWith('v=2')) await page.screenshot({ path: join(ROOT, 'target/e2e/train.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  assert.notEqual(fingerprints[0], fingerprints[1], 'versions 1 and 2 differ for FA+WN');
 });
 
 test('a garbled link is reported and the view stays usable', async () => {
@@ -74,9 +90,23 @@ test('a figure link runs in workers and draws every panel; embed shows one', asy
 });
 
 test('a figure link computed in the browser equals the CLI\'s, number for number', async () => {
-  for (const fig of ['fig2b', 'fig6']) {
-    const { page } = await openReady(`#/figures?fig=${fig}&preset=quick&runs=1&seed=5`);
+  // Version-1 links (no `v`: the old presets) keep their version through the
+  // page's form, and version-2 ones (fig7's BP-after-FA runs die and are
+  // counted, failures kept in the means) on both sides.
+  const figures = {};
+  for (const [fig, query, version] of [
+    ['fig2b', 'fig=fig2b&preset=quick&runs=1&seed=5', 1],
+    ['fig6', 'fig=fig6&preset=quick&runs=1&seed=5', 1],
+    ['fig7', 'fig=fig7&preset=quick&runs=1&seed=0', 1],
+    ['fig7', 'v=2&fig=fig7&preset=quick&runs=1&seed=0', 2],
+  ]) {
+    const { page } = await openReady(`#/figures?${query}`);
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 });
+    assert.equal(await page.$eval('#figure-form', (f) => f.elements.v.value), String(version), `${query}: the form keeps v`);
+    assert.ok(page.url().includes(`#/figures?v=${version}&fig=${fig}&`), `${query}: the address keeps v: ${page.url()}`);
+    // The link as opened gives the same parameters natively as the page's address.
+    const opened = join(lab.scratch, `figure-opened-${fig}-v${version}`);
+    execFileSync(CLI, ['figure', '--link', query, '--out', opened], { cwd: ROOT, stdio: 'ignore' });
     // The page's own address, handed to the CLI.
     const out = join(lab.scratch, `figure-${fig}`);
     execFileSync(CLI, ['figure', '--link', page.url(), '--out', out], { cwd: ROOT, stdio: 'ignore' });
@@ -88,8 +118,12 @@ test('a figure link computed in the browser equals the CLI\'s, number for number
     const asF32 = (params) => JSON.parse(JSON.stringify(params), (_, v) => (typeof v === 'number' ? Math.fround(v) : v));
     assert.deepEqual(asF32(browser.params), asF32(native.params), `${fig}: parameters`);
     assert.deepEqual({ ...browser, params: null }, { ...native, params: null }, `${fig}: browser and CLI differ`);
+    assert.deepEqual(JSON.parse(readFileSync(join(opened, `${fig}.json`), 'utf8')), native, `${query}: the opened link and the page's address differ`);
+    if (fig === 'fig7' && version === 2) assert.ok(native.panels[0].failures.length > 0, 'fig7 v2: the dead runs are counted');
+    figures[`${fig}-v${version}`] = native;
     await page.close();
   }
+  assert.notDeepEqual(figures['fig7-v1'].params, figures['fig7-v2'].params, 'fig7: the presets of versions 1 and 2 differ');
 });
 
 test('the speed view times the same workload as fa-lab bench, to the same bits', async () => {

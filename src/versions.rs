@@ -1,0 +1,52 @@
+//! Versions of FA Lab's defaults and presets. A link is a contract: once shared
+//! it gives the same numbers. So every link FA Lab makes carries the version of
+//! the defaults and presets it was made with (`v=2`), and a link keeps getting
+//! the defaults of its own version after they change. A link without `v` is
+//! version 1: it was made before versions existed.
+//!
+//! | version | what changed |
+//! |---|---|
+//! | 1 | (links without `v`) the defaults and presets up to the first link versions |
+//! | 2 | FA with WN defaults to its own `η` ([`FA_WN_ETA`]); BP draws a control `B_l` that it never uses; figure presets: quick presets that keep the paper's effects (fig6, fig7 on the paper's batch; ≥ 3 runs everywhere), FA+WN trains with its own `η` in fig6, a network that dies goes on stepping and stays in the means |
+//!
+//! A change to a default or a preset adds a version here; the old version's
+//! numbers stay reproducible (`tests/golden.rs` holds links of every version
+//! with their fingerprints).
+
+use crate::net::Rule;
+use crate::train::TrainConfig;
+use crate::{Error, Result};
+
+/// The version of the links this FA Lab makes.
+pub const CURRENT: u32 = 2;
+
+/// FA's default `η` with weight normalisation (version 2 on), paper net,
+/// batch 1000, `γ = 1`; the sweep is in [`Rule::default_eta`]'s table.
+pub const FA_WN_ETA: f32 = 5e-4;
+
+/// Checks a link's version: 1 ..= [`CURRENT`].
+pub fn check(version: u32) -> Result<u32> {
+    match version {
+        0 => Err(Error::InvalidParam("the link's version v=0 does not exist (versions start at 1)".into())),
+        v if v > CURRENT => Err(Error::InvalidParam(format!(
+            "this link was made by a newer FA Lab (link version {v}; this FA Lab reads versions 1 to {CURRENT}); \
+             open it with a newer FA Lab"
+        ))),
+        v => Ok(v),
+    }
+}
+
+/// The default `η` of `rule` (with WN `weight_norm`) in links of `version`:
+/// FA with WN has its own from version 2 on; every other case is the rule's.
+pub fn default_eta(rule: Rule, weight_norm: Option<f32>, version: u32) -> f32 {
+    if version >= 2 && rule == Rule::Feedback && weight_norm.is_some() { FA_WN_ETA } else { rule.default_eta() }
+}
+
+/// The training run a link of `version` starts from before its own settings:
+/// [`TrainConfig::paper`] with that version's defaults. Version 1's BP has no
+/// control `B_l`.
+pub fn train_defaults(rule: Rule, seed: u64, version: u32) -> TrainConfig {
+    let mut cfg = TrainConfig::paper(rule, seed);
+    cfg.control_feedback = version >= 2 && rule == Rule::Backprop;
+    cfg
+}
