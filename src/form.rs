@@ -77,7 +77,7 @@ pub fn preset_name(preset: Preset) -> &'static str {
 /// Roughly how long a preset takes, for a person deciding whether to press Run.
 pub fn preset_note(preset: Preset) -> &'static str {
     match preset {
-        Preset::Quick => "seconds to a minute: the figure's shape on 3,000 images",
+        Preset::Quick => "seconds to a minute: the figure's shape in a few runs (3,000 images, or a few epochs)",
         Preset::Paper => "hours: the paper's numbers of runs on all 60,000 images (minutes per run on a laptop core)",
     }
 }

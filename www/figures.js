@@ -117,7 +117,8 @@ export class FigureView {
     this.presetNotes = Object.fromEntries(choices.presets.map((p) => [p.value, p.note]));
     fillSelect(this.form.elements.fig, choices.figures);
     fillSelect(this.form.elements.preset, choices.presets);
-    this.fields.fill(this.engine.figureFieldsFromLink(`fig=${choices.figures[0].value}`));
+    // A new link, of the current version (a link without `v` is version 1).
+    this.fields.fill(this.engine.figureFieldsFromLink(`v=${this.engine.currentLinkVersion()}&fig=${choices.figures[0].value}`));
     // A new figure or preset brings its own number of runs (the core's preset).
     for (const name of ['fig', 'preset']) this.form.elements[name].addEventListener('change', () => this.presetChanged());
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.start(); });

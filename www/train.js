@@ -28,7 +28,8 @@ export class TrainView {
     fillSelect($('train-speed'), SPEEDS.map((s) => ({ value: s, label: s === 'auto' ? 'as fast as frames allow' : `${s} per frame` })));
     $('train-speed').value = 'auto';
     // The form starts from the core's defaults, not from values copied into HTML.
-    this.fields.fill(this.engine.trainFieldsFromLink(''));
+    // A new link, of the current version (a link without `v` is version 1).
+    this.fields.fill(this.engine.trainFieldsFromLink(`v=${this.engine.currentLinkVersion()}`));
     f.decay.placeholder = `default ${this.engine.trainFieldsFromLink('rule=kp').decay}`;
     this.showDefaultEta();
     f.rule.addEventListener('change', () => this.showDefaultEta());
@@ -113,7 +114,10 @@ export class TrainView {
     this.run?.free();
     this.run = run;
     this.generation++;
-    const link = run.link();
+    // The form's link (made by the core in the link's own version), not the
+    // run's current-version one: an opened link keeps its version.
+    const link = query;
+    this.runLink = link;
     this.shownQuery = link;
     this.app.setQuery('train', link);
     say('train-message', '');
@@ -168,7 +172,7 @@ export class TrainView {
   /** Back to iteration 0 of the same settings, paused. */
   reset() {
     if (!this.run) return;
-    this.newRun(this.run.link());
+    this.newRun(this.runLink);
     document.body.dataset.train = 'reset';
   }
 
@@ -277,7 +281,7 @@ export class TrainView {
     this.running = false;
     document.body.dataset.train = 'done';
     this.showButtons();
-    const link = this.run.link();
+    const link = this.runLink;
     const el = $('train-reproduce');
     el.hidden = false;
     el.replaceChildren('Fingerprint ', Object.assign(document.createElement('code'), { id: 'train-fingerprint', textContent: this.run.fingerprint() }),

@@ -73,7 +73,8 @@ test('a paper-preset link opens the figure and waits for Run', async () => {
   assert.ok(await page.isVisible('#figure-gate-run'));
   assert.ok(await page.$$eval('#figure-panels canvas', (cs) => cs.length) >= 4, 'the empty panels are shown');
   assert.equal(await page.evaluate(() => window.faLab.app.views.figures.pool), null, 'no worker started');
-  assert.ok(page.url().endsWith('#/figures?fig=fig6&preset=paper&runs=1&seed=0'));
+  // The address holds the link as the form writes it: the same settings, its version (1) spelled out.
+  assert.ok(page.url().endsWith('#/figures?v=1&fig=fig6&preset=paper&runs=1&seed=0'), page.url());
   await shot(page, 'figures-paper-waiting-1280', 1280);
   await shot(page, 'figures-paper-waiting-375', 375);
   assert.deepEqual(errors, []);

@@ -48,6 +48,21 @@ test('a train link reproduces the native CLI run bit for bit, with live plots', 
   assert.notEqual(fingerprints[0], fingerprints[1], 'versions 1 and 2 differ for FA+WN');
 });
 
+test('a form opened without a link makes links of the current version', async () => {
+  const { page, errors } = await openReady('#/train');
+  const current = String(await page.evaluate(() => window.faLab.engine.currentLinkVersion()));
+  assert.equal(current, '2');
+  assert.equal(await page.$eval('#train-form', (f) => f.elements.v.value), current);
+  assert.equal(await page.$eval('#train-form', (f) => f.elements.eta.placeholder), 'default 0.001');
+  await page.check('#train-form input[name=wn]');
+  assert.equal(await page.$eval('#train-form', (f) => f.elements.eta.placeholder), 'default 0.0005', 'FA+WN\'s own η');
+  const link = await page.evaluate(() => window.faLab.app.views.train.linkFromForm());
+  assert.ok(link.startsWith(`v=${current}&rule=fa&`), link);
+  assert.equal(await page.$eval('#figure-form', (f) => f.elements.v.value), current);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a garbled link is reported and the view stays usable', async () => {
   const { page, errors } = await openReady('#/train?rule=zz&epochs=2');
   assert.match(await page.textContent('#train-message'), /could not be read.*unknown learning rule "zz"/);
