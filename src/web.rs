@@ -424,7 +424,8 @@ impl Run {
         History::empty_reason(key, cfg.net.rule, cfg.update_angles)
     }
 
-    /// The run's link, this build, and the run's fingerprint at its current iteration.
+    /// The run's link (`options.link`, the page's, when it holds this run's
+    /// settings), this build, and the run's fingerprint at its current iteration.
     fn provenance(&self, key: &str, title: &str, options: &ExportOptions) -> Provenance {
         let cfg = self.inner.config();
         let run = RunRecord {
@@ -434,8 +435,12 @@ impl Run {
             fingerprint: self.fingerprint(),
             failure: None,
         };
+        // The page's link when it is this run's settings (an opened link keeps
+        // its own version), else the run's own current-version link.
+        let same_run = |q: &String| crate::link::train_config_from_query(q).is_ok_and(|c| *c == *cfg);
+        let query = options.link.clone().filter(same_run).unwrap_or_else(|| self.link());
         Provenance::new(
-            format!("#/train?{}", self.link()),
+            format!("#/train?{query}"),
             options.address.clone(),
             format!("training run panel {key}"),
             title.to_string(),

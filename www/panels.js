@@ -221,28 +221,28 @@ export class PanelFrame {
   }
 }
 
-/** A live panel of a training run (`Run` in src/web.rs). */
-export function liveSource(run, key) {
+/** A live panel of a training run (`Run` in src/web.rs); `link` is the page's query for it. */
+export function liveSource(run, key, link) {
   return {
     draw: (canvas, style) => run.drawPanel(canvas, key, style),
     describe: () => run.describePanel(key),
     table: (rows) => run.panelTable(key, rows),
-    text: (options) => run.exportPanel(key, options),
-    png: (bytes, options) => run.exportPanelPng(key, bytes, options),
+    text: (options) => run.exportPanel(key, { ...options, link }),
+    png: (bytes, options) => run.exportPanelPng(key, bytes, { ...options, link }),
     name: `fa-lab-train-${key}`,
   };
 }
 
 /** Test digits `first ..` (`count` of them, `cols(cssWidth)` per row) with a training run's answers. */
-export function predictionsSource(run, first, count, cols) {
+export function predictionsSource(run, first, count, cols, link) {
   const columns = (canvas) => cols(canvas.clientWidth || canvas.width);
   let shownCols = count;
   return {
     draw: (canvas, style) => { shownCols = columns(canvas); run.drawPredictions(canvas, first, count, shownCols, style); },
     describe: () => run.describePredictions(first, count),
     table: () => run.predictionsTable(first, count),
-    text: (options) => run.exportPredictions(first, count, shownCols, options),
-    png: (bytes, options) => run.exportPredictionsPng(bytes, options),
+    text: (options) => run.exportPredictions(first, count, shownCols, { ...options, link }),
+    png: (bytes, options) => run.exportPredictionsPng(bytes, { ...options, link }),
     name: 'fa-lab-train-predictions',
   };
 }

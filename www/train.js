@@ -249,7 +249,7 @@ export class TrainView {
     this.lastDraw = performance.now();
     for (const [key, frame] of this.frames) {
       if (frame.canvas.closest('figure').hidden) continue;
-      try { frame.draw(liveSource(run, key)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+      try { frame.draw(liveSource(run, key, this.runLink)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
     }
     const progress = run.progress(this.busyMs);
     $('train-progress').value = progress.fraction;
@@ -267,7 +267,7 @@ export class TrainView {
 
   drawPredictions() {
     try {
-      this.predictionsFrame.draw(predictionsSource(this.run, this.firstDigit, DIGITS, digitColumns));
+      this.predictionsFrame.draw(predictionsSource(this.run, this.firstDigit, DIGITS, digitColumns, this.runLink));
       const said = this.run.predictions(this.firstDigit, DIGITS);
       $('train-says').textContent = said.map((p) =>
         `test image ${p.index}: a ${p.label}, the network says ${p.predicted}${p.predicted === p.label ? '' : ' (wrong)'}`).join('; ') + '.';

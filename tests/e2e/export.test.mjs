@@ -137,7 +137,9 @@ test('a live training panel exports PNG, SVG, CSV and JSON with the run\'s prove
   await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
   const fingerprint = (await page.textContent('#train-fingerprint')).trim();
   for (const key of ['loss', 'alignment']) {
-    const data = await checkPanelExports(page, key, { link: `#/train?${link}`, fingerprints: [fingerprint], ratio: 2 });
+    // An opened link keeps its version (none: version 1) in the address and the files.
+    assert.ok(page.url().endsWith(`#/train?v=1&${link}`), page.url());
+    const data = await checkPanelExports(page, key, { link: `#/train?v=1&${link}`, fingerprints: [fingerprint], ratio: 2 });
     assert.equal(data.provenance.runs[0].steps, 10);
     assert.equal(data.provenance.address, page.url());
   }
@@ -150,7 +152,7 @@ test('the test digits export PNG, SVG, CSV and JSON with the run\'s provenance',
   const { page, errors } = await openReady(lab, `#/train?${link}`, { deviceScaleFactor: 2 });
   await page.click('#train-start');
   await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
-  const expected = { link: `#/train?${link}`, fingerprints: [(await page.textContent('#train-fingerprint')).trim()] };
+  const expected = { link: `#/train?v=1&${link}`, fingerprints: [(await page.textContent('#train-fingerprint')).trim()] };
   const figure = 'figure.predict';
   const canvas = await page.$eval('#train-predictions', (c) => ({ w: c.width, css: c.clientWidth, label: c.getAttribute('aria-label') }));
   assert.match(canvas.label, /^Test images 0 to 7 with the network's answers: right on \d of 8/);
@@ -202,19 +204,19 @@ test('a figure panel exports with every run\'s fingerprint, equal to the CLI\'s'
   const native = JSON.parse(readFileSync(join(out, 'fig2b.json'), 'utf8'));
   const fingerprints = native.provenance.runs.map((r) => r.fingerprint);
   assert.equal(fingerprints.length, 4, 'one run of each of the four conditions');
-  assert.equal(native.provenance.link, `#/figures?${query}`);
+  assert.equal(native.provenance.link, `#/figures?v=1&${query}`, 'the address keeps the link\'s version (none: 1)');
   const keys = await page.$$eval('#figure-panels canvas', (cs) => cs.map((c) => c.dataset.panel));
-  const data = await checkPanelExports(page, keys[0], { link: `#/figures?${query}`, fingerprints, ratio: 1 });
+  const data = await checkPanelExports(page, keys[0], { link: `#/figures?v=1&${query}`, fingerprints, ratio: 1 });
   // The page's runs are the CLI's, record for record.
   assert.deepEqual(data.provenance.runs, native.provenance.runs);
 
   // The CLI's files carry the same provenance: SVG metadata and CSV comments.
   const svg = readFileSync(join(out, `fig2b-${keys[0]}.svg`), 'utf8');
   const meta = await page.evaluate((text) => new DOMParser().parseFromString(text, 'image/svg+xml').querySelector('metadata')?.textContent, svg);
-  checkProvenance(JSON.parse(meta), { link: `#/figures?${query}`, fingerprints, what: 'CLI SVG' });
+  checkProvenance(JSON.parse(meta), { link: `#/figures?v=1&${query}`, fingerprints, what: 'CLI SVG' });
   const csv = readFileSync(join(out, 'fig2b.csv'), 'utf8');
   assert.ok(csv.startsWith(`# FA Lab ${VERSION}`));
-  assert.ok(csv.includes(`# link: #/figures?${query}\n`));
+  assert.ok(csv.includes(`# link: #/figures?v=1&${query}\n`));
   assert.deepEqual(errors, []);
   await page.close();
 });
