@@ -21,7 +21,9 @@ fn figure_jobs_give_the_bits_of_one_thread() {
     let data = Mnist15::from_asset(&std::fs::read(&data_path).unwrap()).unwrap();
     let mut runs = Vec::new();
     let figure = run_all(&params, &data, |r| runs.push(RunRecord::of(r))).unwrap();
-    let reference = serde_json::to_value(&figure).unwrap();
+    // The figure's own JSON, every float as serde writes it (f32 settings unwidened).
+    let reference = serde_json::to_string_pretty(&figure).unwrap();
+    let reference = reference.strip_suffix("\n}").unwrap();
     let fingerprints: Vec<String> = runs.iter().map(|r| r.fingerprint.clone()).collect();
     for jobs in ["1", "3"] {
         let out = base.join(jobs);
@@ -37,9 +39,10 @@ fn figure_jobs_give_the_bits_of_one_thread() {
         // The file is the figure's JSON with a provenance field; compared as text, so every float's bits count.
         let text = std::fs::read_to_string(out.join("fig4.json")).unwrap();
         let provenance = serde_json::from_str::<serde_json::Value>(&text).unwrap()["provenance"].clone();
-        let mut expected = reference.clone();
-        expected["provenance"] = provenance.clone();
-        assert!(text == serde_json::to_string_pretty(&expected).unwrap() + "\n", "--jobs {jobs} differs from run_all");
+        assert!(
+            text.starts_with(reference) && text[reference.len()..].starts_with(",\n  \"provenance\": {"),
+            "--jobs {jobs} differs from run_all"
+        );
         let recorded: Vec<&str> =
             provenance["runs"].as_array().unwrap().iter().map(|r| r["fingerprint"].as_str().unwrap()).collect();
         assert_eq!(recorded, fingerprints, "--jobs {jobs}: the provenance's runs");

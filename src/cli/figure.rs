@@ -248,9 +248,16 @@ pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, 
         write(format!("{id}-{}.svg", panel.key), svg)?;
     }
     let prov = provenance(format!("{id} (every panel)"), &fig.title);
-    let mut json = serde_json::to_value(fig).map_err(|e| Error::Io(e.to_string()))?;
-    json["provenance"] = serde_json::to_value(&prov).map_err(|e| Error::Io(e.to_string()))?;
-    let json = serde_json::to_string_pretty(&json).map_err(|e| Error::Io(e.to_string()))?;
+    // Serialised straight from the types (not through serde_json::Value), so
+    // an f32 setting prints as written (0.001), not widened to f64.
+    #[derive(serde::Serialize)]
+    struct FigureFile<'a> {
+        #[serde(flatten)]
+        figure: &'a FigureData,
+        provenance: &'a Provenance,
+    }
+    let json = serde_json::to_string_pretty(&FigureFile { figure: fig, provenance: &prov })
+        .map_err(|e| Error::Io(e.to_string()))?;
     write(format!("{id}.json"), json + "\n")?;
     write(format!("{id}.csv"), prov.csv_comment() + &fig.to_csv())
 }
