@@ -7,24 +7,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Instant;
 
-use fa_lab::data::Mnist15;
 use fa_lab::experiments::{
     ExperimentId, FigureData, Params, Preset, RunResult, RunState, Series, aggregate, run_all, run_one,
 };
 use fa_lab::plot::draw_figure;
 use plotters::prelude::*;
 
-fn mnist() -> &'static Mnist15 {
-    static DATA: OnceLock<Mnist15> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data/mnist15.bin");
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        Mnist15::from_asset(&bytes).unwrap()
-    })
-}
+mod common;
+use common::mnist;
 
 /// A quick preset's runs, one by one (as the page's workers run them), and its figure.
 struct Quick {

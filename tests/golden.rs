@@ -16,24 +16,14 @@
 //! numbers, it must not alter what an old link shows: add a link version
 //! instead of editing these values.
 
-use std::path::Path;
-use std::sync::OnceLock;
-
 use fa_lab::bench::Extra;
 use fa_lab::bench::FaBench;
-use fa_lab::data::Mnist15;
 use fa_lab::experiments::run_all;
 use fa_lab::link::{figure_params_from_query, train_config_from_query};
 use fa_lab::train::Trainer;
 
-fn mnist() -> &'static Mnist15 {
-    static DATA: OnceLock<Mnist15> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data/mnist15.bin");
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        Mnist15::from_asset(&bytes).unwrap()
-    })
-}
+mod common;
+use common::mnist;
 
 /// Training links → fingerprint (16 hex digits), recorded with
 /// `fa-lab train --link '<link>' --out DIR` (DIR/summary.json) at commit 58a514f.
