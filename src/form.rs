@@ -78,7 +78,10 @@ pub fn preset_name(preset: Preset) -> &'static str {
 pub fn preset_note(preset: Preset) -> &'static str {
     match preset {
         Preset::Quick => "seconds to a minute: the figure's shape in a few runs (3,000 images, or a few epochs)",
-        Preset::Paper => "hours: the paper's numbers of runs on all 60,000 images (minutes per run on a laptop core)",
+        Preset::Paper => {
+            "hours (minutes per run on a laptop core): the paper's numbers of runs on all 60,000 images — \
+             with the preset's own runs and seed, drawn at once from results stored with the lab"
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod pca;
 pub mod plot;
 pub mod provenance;
 pub mod rng;
+pub mod stored;
 pub mod train;
 pub mod versions;
 

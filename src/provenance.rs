@@ -38,10 +38,15 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// `FA run 3`: how a record names run `run` of `condition`.
+    pub fn label_of(condition: &str, run: usize) -> String {
+        format!("{condition} run {run}")
+    }
+
     /// The record of one finished experiment run.
     pub fn of(r: &RunResult) -> RunRecord {
         RunRecord {
-            label: format!("{} run {}", r.condition_name, r.run),
+            label: RunRecord::label_of(&r.condition_name, r.run),
             seed: r.seed,
             steps: r.steps,
             fingerprint: format!("{:016x}", result_fingerprint(r)),
@@ -66,6 +71,9 @@ pub struct Provenance {
     pub panel: String,
     pub title: String,
     pub runs: Vec<RunRecord>,
+    /// Where numbers that were not computed by this build came from (a stored result).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub computed: Option<String>,
 }
 
 impl Provenance {
@@ -86,6 +94,7 @@ impl Provenance {
             panel,
             title,
             runs,
+            computed: None,
         }
     }
 
@@ -108,6 +117,9 @@ impl Provenance {
         s.push_str(&format!("# link: {}\n", self.link));
         if let Some(a) = &self.address {
             s.push_str(&format!("# address: {a}\n"));
+        }
+        if let Some(c) = &self.computed {
+            s.push_str(&format!("# computed: {}\n", one_line(c)));
         }
         for r in &self.runs {
             s.push_str(&format!(

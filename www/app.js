@@ -115,6 +115,11 @@ async function boot() {
     return;
   }
   $('simd-badge').textContent = engine.simdEnabled() ? 'with SIMD (simd128)' : 'without SIMD';
+  // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
+  const app = new App(engine);
+  window.faLab = { engine, app };
+  // A figure link with a stored result draws it now, while the data downloads.
+  if (app.drawsWithoutData()) app.route();
 
   let bytes;
   try {
@@ -133,11 +138,9 @@ async function boot() {
     fail(`The data file is damaged or incomplete — ${errorText(e)}. Retrying downloads it again.`, boot);
     return;
   }
-  // For the console and the end-to-end tests: the engine and the loaded data.
-  window.faLab = { engine, lab };
+  window.faLab.lab = lab;
   $('status').hidden = true;
-  const app = new App(engine, lab, bytes);
-  window.faLab.app = app;
+  app.dataReady(lab, bytes);
   window.addEventListener('hashchange', () => app.route());
   app.route();
   setState('ready');
@@ -156,16 +159,28 @@ function parseHash() {
 }
 
 class App {
-  constructor(engine, lab, bytes) {
+  constructor(engine) {
     this.engine = engine;
-    this.lab = lab;
-    this.bytes = bytes;
+    this.lab = null;     // the data, once downloaded and decoded (dataReady)
+    this.bytes = null;
     this.views = {
       train: new TrainView(this),
       figures: new FigureView(this),
       data: new DataView(this),
       bench: new BenchView(this),
     };
+  }
+
+  /** Whether the address is a figure whose stored result draws before the data is loaded. */
+  drawsWithoutData() {
+    const { view, query } = parseHash();
+    return (view === 'figures' || view === 'embed') && Boolean(this.engine.storedFileFor(query));
+  }
+
+  dataReady(lab, bytes) {
+    this.lab = lab;
+    this.bytes = bytes;
+    this.views.figures.storedReady();
   }
 
   route() {

@@ -3,6 +3,9 @@
 // and the data once); panels redraw as runs finish. Quick presets start at
 // once, longer ones wait for the reader to press Run. A worker that throws or
 // runs out of memory is replaced; its run is reported and the others go on.
+// A paper-preset link draws its stored result (computed natively, www/stored/)
+// at once, without the data; any run of it can be recomputed here and its
+// fingerprint compared, or the whole figure recomputed live.
 
 import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
 import { PanelFrame, figureSource } from './panels.js';
@@ -121,8 +124,10 @@ export class FigureView {
     this.fields.fill(this.engine.figureFieldsFromLink(`v=${this.engine.currentLinkVersion()}&fig=${choices.figures[0].value}`));
     // A new figure or preset brings its own number of runs (the core's preset).
     for (const name of ['fig', 'preset']) this.form.elements[name].addEventListener('change', () => this.presetChanged());
-    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.start(); });
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.runForm(); });
     $('figure-gate-run').onclick = () => this.start();
+    $('figure-stored-check').onclick = () => this.checkStoredRun();
+    $('figure-stored-all').onclick = () => this.start();
     $('figure-stop').onclick = () => this.stop('Stopped. The panels show the runs that finished.');
     $('figure-copy').onclick = () => {
       const q = this.link();
@@ -136,8 +141,9 @@ export class FigureView {
     this.showPanelChoices();
   }
 
-  /** The pool, started on first use and kept for every later run. */
+  /** The pool, started on first use and kept for every later run (null until the data is loaded). */
   workers() {
+    if (!this.app.bytes) return null;
     if (!this.pool) {
       const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, MAX_WORKERS));
       this.pool = new WorkerPool(this.app.bytes, size);
@@ -216,19 +222,131 @@ export class FigureView {
     this.showPresetNote();
     this.showPanelChoices();
     if (fields.preset === 'quick') { this.start(); return; }
-    // A long computation starts only when the reader asks for it.
+    const file = this.engine.storedFileFor(query);
+    if (file) { this.showStored(file); return; }
+    this.gate();
+  }
+
+  /** The form's Run: a figure that has a stored result shows it; any other is computed. */
+  runForm() {
+    const q = this.link();
+    if (q === null) return;
+    const file = this.engine.storedFileFor(q);
+    if (file) this.showStored(file); else this.start();
+  }
+
+  /** A long computation starts only when the reader asks for it. */
+  gate(prefix = '') {
+    this.stop();
+    if (!this.open()) return;
+    if (prefix) say('figure-message', prefix, true); else say('figure-message', '');
+    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${this.form.elements.preset.value} preset take ` +
+      `${this.presetNotes[this.form.elements.preset.value] || 'long'}. Press Run to start them; the panels fill in as runs finish.`;
+    $('figure-gate').hidden = false;
+    this.redraw().then(() => { if (!this.token) document.body.dataset.figure = 'waiting'; });
+  }
+
+  /**
+   * Draws the stored result of the form's figure (fetched from `file`), with
+   * where it came from and the controls that recompute it here. A stored
+   * result that cannot be fetched or read falls back to the Run gate.
+   */
+  async showStored(file) {
     this.stop();
     if (!this.open()) return;
     say('figure-message', '');
-    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${fields.preset} preset take ` +
-      `${this.presetNotes[fields.preset] || 'long'}. Press Run to start them; the panels fill in as runs finish.`;
-    $('figure-gate').hidden = false;
-    this.redraw().then(() => { if (!this.token) document.body.dataset.figure = 'waiting'; });
+    document.body.dataset.figure = 'loading';
+    const ticket = (this.storedTicket = {});
+    let stored;
+    try {
+      const response = await fetch(file);
+      if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
+      stored = new this.engine.StoredResult(await response.text(), this.query);
+    } catch (e) {
+      if (ticket !== this.storedTicket) return;
+      this.gate(`The stored result of this figure could not be used (${errorText(e)}), so it has to be computed here.`);
+      return;
+    }
+    if (ticket !== this.storedTicket) { stored.free(); return; }
+    this.stored = stored;
+    this.storedFigure = stored.figure();
+    $('figure-stored-origin').textContent = stored.origin();
+    const runs = stored.runs();
+    fillSelect($('figure-stored-run'), runs.map((r, i) => ({ value: String(i), label: `${r.label} (seed ${r.seed})` })));
+    $('figure-stored-all').textContent = this.shownEmbed ? 'Run live' : 'Recompute all';
+    $('figure-stored-result').textContent = '';
+    delete $('figure-stored-result').dataset.check;
+    this.storedReady();
+    $('figure-stored').hidden = false;
+    $('figure-status').textContent = '';
+    await this.redraw();
+    if (this.stored === stored) { document.body.dataset.figure = 'stored'; document.body.dataset.storedAt = String(Math.round(performance.now())); }
+  }
+
+  /** Recomputing needs the data (workers load it): the buttons wait for it. */
+  storedReady() {
+    const ready = Boolean(this.app.bytes);
+    for (const id of ['figure-stored-check', 'figure-stored-all']) {
+      $(id).disabled = !ready;
+      $(id).title = ready ? '' : 'Waiting for the data to load';
+    }
+  }
+
+  /** Recomputes the chosen stored run in a worker and compares its fingerprint with the stored one. */
+  checkStoredRun() {
+    const stored = this.stored;
+    const pool = this.workers();
+    if (!stored || !pool) return;
+    this.stop();
+    const k = Number($('figure-stored-run').value);
+    const spec = this.specs[k];
+    const out = $('figure-stored-result');
+    const label = $('figure-stored-run').selectedOptions[0].textContent;
+    delete out.dataset.check;
+    out.textContent = `Recomputing ${label} here…`;
+    document.body.dataset.check = 'running';
+    const started = performance.now();
+    const token = (this.token = {});
+    this.checking = true;
+    $('figure-stop').disabled = false;
+    pool.runAll([spec], {
+      onProgress: (i, steps, total) => { out.textContent = `Recomputing ${label} here… ${Math.floor((100 * steps) / total)} %`; },
+      onResult: (i, result) => {
+        if (this.stored !== stored) return;
+        try {
+          const check = stored.checkRun(k, result);
+          const seconds = ((performance.now() - started) / 1000).toFixed(1);
+          out.textContent = `${check.equal ? '✓' : '✗'} ${check.text} (${seconds} s)`;
+          out.dataset.check = check.equal ? 'equal' : 'differs';
+        } catch (e) {
+          out.textContent = `The recomputed run could not be compared: ${errorText(e)}`;
+          out.dataset.check = 'failed';
+        }
+      },
+      onError: (i, message) => { out.textContent = `Recomputing ${label} failed: ${message}`; out.dataset.check = 'failed'; },
+    }).then(() => {
+      if (this.token !== token) return;
+      this.token = null;
+      this.checking = false;
+      $('figure-stop').disabled = true;
+      document.body.dataset.check = out.dataset.check || 'stopped';
+    });
+  }
+
+  /** Forgets the stored result (a new figure, or recomputing it live). */
+  dropStored() {
+    this.storedTicket = null;
+    if (!this.stored) return;
+    this.stored.free();
+    this.stored = null;
+    this.storedFigure = null;
+    $('figure-stored').hidden = true;
   }
 
   /** A message with a way on, where a link names no figure. */
   wayOn(text) {
     this.stop();
+    this.dropStored();
     this.clearPanels();
     say('figure-message', text, true);
     const way = $('figure-way');
@@ -251,8 +369,9 @@ export class FigureView {
       say('figure-message', `Cannot run: ${errorText(e)}`, true);
       return false;
     }
+    this.dropStored();
     this.query = q;
-    if (!this.embedPanel) { this.shownQuery = q; this.app.setQuery('figures', q); }
+    if (!this.shownEmbed) { this.shownQuery = q; this.app.setQuery('figures', q); }
     this.results = [];
     this.failures = [];
     this.clearPanels();
@@ -262,6 +381,7 @@ export class FigureView {
 
   start() {
     this.stop();
+    if (!this.app.bytes) { say('figure-message', 'The data is still loading; press Run again in a moment.', true); return; }
     $('figure-gate').hidden = true;
     if (!this.open()) return;
     say('figure-message', '');
@@ -290,6 +410,11 @@ export class FigureView {
 
   stop(message) {
     if (this.token) { this.token = null; this.pool?.cancel(); }
+    if (this.checking) {
+      this.checking = false;
+      $('figure-stored-result').textContent = 'Stopped before the run was recomputed.';
+      document.body.dataset.check = 'stopped';
+    }
     $('figure-stop').disabled = true;
     $('figure-progress').hidden = true;
     if (message) { say('figure-message', message); document.body.dataset.figure = 'stopped'; }
@@ -324,7 +449,7 @@ export class FigureView {
       this.redrawWanted = false;
       this.panelQueue = [];
       try {
-        this.figure = this.engine.aggregateRuns(this.params, this.results);
+        this.figure = this.storedFigure || this.engine.aggregateRuns(this.params, this.results);
         this.panelQueue = this.figure.panels.map((p) => p.key).filter((key) => !this.embedPanel || key === this.embedPanel);
         const keys = this.figure.panels.map((p) => p.key);
         if (this.embedPanel && !keys.includes(this.embedPanel)) {
@@ -360,7 +485,14 @@ export class FigureView {
       frame = new PanelFrame(canvas);
       this.frames.set(key, frame);
     }
-    const source = figureSource(this.engine, this.figure, this.results, this.query, key);
+    const [figure, results, link, stored] = [this.figure, this.results, this.query, this.stored];
+    const source = figureSource(this.engine, figure, key, stored ? {
+      text: (options) => stored.exportPanel(key, options),
+      png: (bytes, options) => stored.exportPanelPng(key, bytes, options),
+    } : {
+      text: (options) => this.engine.exportFigurePanel(figure, results, key, { ...options, link }),
+      png: (bytes, options) => this.engine.exportFigurePanelPng(figure, results, key, bytes, { ...options, link }),
+    });
     try { frame.draw(source); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
   }
 }

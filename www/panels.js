@@ -247,14 +247,14 @@ export function predictionsSource(run, first, count, cols, link) {
   };
 }
 
-/** Panel `key` of an aggregated figure; `results` are its finished runs, `link` its query. */
-export function figureSource(engine, figure, results, link, key) {
+/** Panel `key` of an aggregated figure; `exports` are its `{text, png}` file makers (they know its provenance). */
+export function figureSource(engine, figure, key, exports) {
   return {
     draw: (canvas, style) => engine.drawPanel(canvas, figure, key, style),
     describe: () => engine.describeFigurePanel(figure, key),
     table: (rows) => engine.figurePanelTable(figure, key, rows),
-    text: (options) => engine.exportFigurePanel(figure, results, key, { ...options, link }),
-    png: (bytes, options) => engine.exportFigurePanelPng(figure, results, key, bytes, { ...options, link }),
+    text: exports.text,
+    png: exports.png,
     name: `fa-lab-${figure.experiment}-${key}`,
   };
 }

@@ -72,18 +72,14 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => params_from_args(&args)?,
     };
-    let bytes = fs::read(&args.data).map_err(|e| Error::Io(format!("{}: {e}", args.data.display())))?;
-    let data = Mnist15::from_asset(&bytes)?;
-    let jobs = match args.jobs {
-        Some(0) => return Err(Error::InvalidParam("--jobs must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let data = load_data(&args.data)?;
+    let jobs = jobs(args.jobs)?;
     fs::create_dir_all(&args.out).map_err(|e| Error::Io(format!("{}: {e}", args.out.display())))?;
     let started_all = Instant::now();
     for (params, query) in &all_params {
         let started = Instant::now();
-        let (fig, runs) = run_figure(params, &data, jobs, args.quiet)?;
+        let (fig, results) = run_figure(params, &data, jobs, args.quiet)?;
+        let runs = Provenance::figure_runs(&results);
         let link = format!("#/figures?{}", query.trim_start_matches('?'));
         write_figure(&fig, &args.out, size, &link, &runs)?;
         eprintln!(
@@ -103,6 +99,21 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `--jobs`: at least 1; by default every core.
+pub fn jobs(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => Err(Error::InvalidParam("--jobs must be at least 1".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// The asset at `path`, decoded.
+pub fn load_data(path: &Path) -> Result<Mnist15> {
+    let bytes = fs::read(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    Mnist15::from_asset(&bytes)
 }
 
 /// Each figure's parameters and its page link's query.
@@ -131,8 +142,8 @@ fn params_from_args(args: &Args) -> Result<Vec<(Params, String)>> {
 /// counting steps (so the time left weighs a 2,430-step PCA run properly).
 /// Each run is computed exactly as alone; results are aggregated in the
 /// experiment's run order, so the figure is the same bits for any `jobs`.
-/// Also returns the records (fingerprints) of the runs, in run order.
-fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Result<(FigureData, Vec<RunRecord>)> {
+/// Also returns the runs' results, in run order.
+pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Result<(FigureData, Vec<RunResult>)> {
     let specs = params.runs()?;
     let sizes: Vec<u64> =
         specs.iter().map(|s| RunState::new(s, data).map(|r| r.total_steps())).collect::<Result<_>>()?;
@@ -200,7 +211,7 @@ fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Resu
     if results.len() != specs.len() {
         return Err(Error::InvalidParam(format!("{} of {} runs finished", results.len(), specs.len())));
     }
-    Ok((aggregate(params, &results)?, Provenance::figure_runs(&results)))
+    Ok((aggregate(params, &results)?, results))
 }
 
 /// One run to its end, reporting its steps to `bar` as it goes.

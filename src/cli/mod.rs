@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod figure;
 mod prepare;
+mod store;
 mod train;
 
 #[derive(Parser)]
@@ -25,6 +26,8 @@ enum Command {
     Bench(bench::Args),
     /// Run a paper figure's experiment (or all) and write SVG per panel, JSON and CSV.
     Figure(figure::Args),
+    /// Compute every figure's paper preset natively and write the stored results the page draws at once.
+    Store(store::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -35,6 +38,7 @@ pub fn main() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Figure(args) => figure::run(args),
+        Command::Store(args) => store::run(args),
     };
     match result {
         Ok(()) => 0,

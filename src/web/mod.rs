@@ -21,6 +21,8 @@ use crate::plot::{self, Style, Theme};
 use crate::provenance::{self, Provenance, RunRecord};
 use crate::train::{TrainConfig, Trainer};
 
+mod stored;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
