@@ -10,6 +10,8 @@
 //! Runs are independent, so they go to `--jobs` threads (default: every
 //! core), longest first; results are put back in the experiment's order before
 //! `aggregate`, so the output is the same bits whatever the number of threads.
+//! A run that starts as another (fig7's FA epochs before each switch) is
+//! forked from it instead of computed from the start, with the same bits.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ use std::time::Instant;
 
 use fa_lab::data::Mnist15;
 use fa_lab::describe::describe_panel;
-use fa_lab::experiments::{ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState, aggregate};
+use fa_lab::experiments::{Branch, ExperimentId, FigureData, Params, Preset, RunResult, RunSpec, RunState, aggregate};
 use fa_lab::link::figure_query;
 use fa_lab::plot::draw_figure;
 use fa_lab::provenance::{Provenance, RunRecord, svg_with_metadata};
@@ -140,19 +142,29 @@ fn params_from_args(args: &Args) -> Result<Vec<(Params, String)>> {
 
 /// Every run of `params` on `jobs` threads, longest first, with a progress bar
 /// counting steps (so the time left weighs a 2,430-step PCA run properly).
-/// Each run is computed exactly as alone; results are aggregated in the
-/// experiment's run order, so the figure is the same bits for any `jobs`.
-/// Also returns the runs' results, in run order.
+/// Each run is computed exactly as alone; runs that start as another
+/// (fig7's FA epochs before each switch, [`Branch`]) are forked from it by
+/// the thread that computes it, which gives the same bits. Results are
+/// aggregated in the experiment's run order, so the figure is the same bits
+/// for any `jobs`. Also returns the runs' results, in run order.
 pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> Result<(FigureData, Vec<RunResult>)> {
-    let specs = params.runs()?;
+    let checked = params.validate()?;
+    let specs = checked.specs();
+    let branches = checked.branches(data);
     let sizes: Vec<u64> =
         specs.iter().map(|s| RunState::new(s, data).map(|r| r.total_steps())).collect::<Result<_>>()?;
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    // Steps each work item (a run with the branches forked from it) computes.
+    let mut work: Vec<u64> = sizes.clone();
+    for b in &branches {
+        work[b.trunk] += sizes[b.branch] - b.at_step;
+    }
+    let forked: Vec<usize> = branches.iter().map(|b| b.branch).collect();
+    let mut order: Vec<usize> = (0..specs.len()).filter(|i| !forked.contains(i)).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(work[i]));
 
     let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
     let bars = MultiProgress::with_draw_target(target);
-    let total = bars.add(ProgressBar::new(sizes.iter().sum()));
+    let total = bars.add(ProgressBar::new(order.iter().map(|&i| work[i]).sum()));
     total.set_style(
         ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} steps, {msg}  [{elapsed} < {eta}]")
             .map_err(|e| Error::InvalidParam(e.to_string()))?,
@@ -164,42 +176,53 @@ pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> 
     let finished = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; specs.len()]);
     let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let done = |i: usize, r: RunResult| {
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        total.set_message(format!("{n}/{} runs", specs.len()));
+        let status = r.failure.as_deref().map_or("ok".to_string(), |f| format!("FAILED: {f}"));
+        let line = format!(
+            "  {} run {} {} (seed {}): {} steps, {status} [{n}/{}]",
+            params.id(),
+            r.run,
+            r.condition_name,
+            r.seed,
+            r.steps,
+            specs.len()
+        );
+        if quiet {
+            eprintln!("{line}")
+        } else {
+            total.println(line);
+        }
+        if let Ok(mut slots) = results.lock() {
+            slots[i] = Some(r);
+        }
+    };
     let worker = || {
         while first_error.lock().map_or(true, |e| e.is_none()) {
             let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-            match run_with_progress(&specs[i], data, &total) {
-                Ok(r) => {
-                    let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                    total.set_message(format!("{n}/{} runs", specs.len()));
-                    let status = r.failure.as_deref().map_or("ok".to_string(), |f| format!("FAILED: {f}"));
-                    let line = format!(
-                        "  {} run {} {} (seed {}): {} steps, {status} [{n}/{}]",
-                        params.id(),
-                        r.run,
-                        r.condition_name,
-                        r.seed,
-                        r.steps,
-                        specs.len()
-                    );
-                    if quiet {
-                        eprintln!("{line}")
-                    } else {
-                        total.println(line);
-                    }
-                    if let Ok(mut slots) = results.lock() {
-                        slots[i] = Some(r);
-                    }
+            let forks: Vec<_> = branches.iter().filter(|b| b.trunk == i).collect();
+            let computed = run_with_forks(&specs, i, &forks, data, &total).and_then(|(trunk, forked)| {
+                done(i, trunk);
+                for (b, state) in forked {
+                    let r = match state {
+                        Some(state) => finish_with_progress(state, &total)?,
+                        // The trunk could not fork there (it failed first): computed alone.
+                        None => finish_with_progress(RunState::new(&specs[b.branch], data)?, &total)?,
+                    };
+                    done(b.branch, r);
                 }
-                Err(e) => {
-                    if let Ok(mut slot) = first_error.lock() {
-                        slot.get_or_insert(e);
-                    }
-                }
+                Ok(())
+            });
+            if let Err(e) = computed
+                && let Ok(mut slot) = first_error.lock()
+            {
+                slot.get_or_insert(e);
             }
         }
     };
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(specs.len()).max(1) {
+        for _ in 0..jobs.min(order.len()).max(1) {
             scope.spawn(worker);
         }
     });
@@ -214,11 +237,48 @@ pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> 
     Ok((aggregate(params, &results)?, results))
 }
 
-/// One run to its end, reporting its steps to `bar` as it goes.
-fn run_with_progress(spec: &RunSpec, data: &Mnist15, bar: &ProgressBar) -> Result<RunResult> {
-    const CHUNK: usize = 16;
-    let mut state = RunState::new(spec, data)?;
+/// Run `i` to its end, forking each of `forks` from it at its step on the
+/// way; returns its result and the forked states (`None`: not forked).
+#[allow(clippy::type_complexity)]
+fn run_with_forks<'b>(
+    specs: &[RunSpec],
+    i: usize,
+    forks: &[&'b Branch],
+    data: &Mnist15,
+    bar: &ProgressBar,
+) -> Result<(RunResult, Vec<(&'b Branch, Option<RunState>)>)> {
+    const CHUNK: u64 = 16;
+    let mut state = RunState::new(&specs[i], data)?;
+    let mut forked: Vec<(&Branch, Option<RunState>)> = Vec::new();
     let mut reported = 0;
+    loop {
+        let next_fork = forks.get(forked.len()).map(|b| b.at_step);
+        let chunk = next_fork.map_or(CHUNK, |at| at.saturating_sub(state.steps()).clamp(1, CHUNK));
+        let result = state.advance(chunk as usize)?;
+        bar.inc(state.steps() - reported);
+        reported = state.steps();
+        while let Some(b) = forks.get(forked.len())
+            && (result.is_some() || state.steps() >= b.at_step)
+        {
+            let fork = if result.is_none() { state.fork(b, &specs[b.branch]) } else { None };
+            if let Some(f) = &fork {
+                // The forked run's steps before the fork are the trunk's, already counted.
+                debug_assert_eq!(f.steps(), b.at_step);
+            } else {
+                bar.inc_length(b.at_step);
+            }
+            forked.push((b, fork));
+        }
+        if let Some(r) = result {
+            return Ok((r, forked));
+        }
+    }
+}
+
+/// A run to its end, reporting its steps to `bar` as it goes.
+fn finish_with_progress(mut state: RunState, bar: &ProgressBar) -> Result<RunResult> {
+    const CHUNK: usize = 16;
+    let mut reported = state.steps();
     loop {
         let result = state.advance(CHUNK)?;
         bar.inc(state.steps() - reported);

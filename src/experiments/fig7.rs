@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::job::{Job, TrainJob};
+use super::job::{Fork, Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, line};
 use super::probes::{AccuracyProbe, LossProbe, Probe};
@@ -94,6 +94,25 @@ impl Experiment for Fig7Params {
         } else {
             job
         }))
+    }
+
+    /// A switched run (`0 < T`) starts as the run with the largest `T`: FA
+    /// for `T` epochs. It forks from it there, if that run switches later.
+    fn fork_of(&self, condition: usize) -> Option<(usize, Fork)> {
+        let t = self.thresholds[condition];
+        let (trunk, &largest) = self.thresholds.iter().enumerate().max_by_key(|&(i, t)| (t, std::cmp::Reverse(i)))?;
+        if t == 0 || t >= largest || t >= self.train.epochs {
+            return None;
+        }
+        let names = self.conditions();
+        Some((
+            trunk,
+            Fork {
+                from: names[trunk].clone(),
+                to: names[condition].clone(),
+                switch_to_bp: (t, self.train.eta_scale),
+            },
+        ))
     }
 
     fn panels(&self) -> Vec<PanelDef> {

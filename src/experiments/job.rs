@@ -22,6 +22,26 @@ pub(crate) trait Job {
     fn died_at(&self) -> Option<u64> {
         None
     }
+    /// A copy of this run's state that goes on as `fork` says, or `None` if
+    /// this job cannot be forked here (see [`Fork`]).
+    fn fork(&self, _fork: &Fork) -> Option<Box<dyn Job>> {
+        None
+    }
+}
+
+/// How a run goes on from another run's state. fig7's runs train FA for `T`
+/// epochs and then switch to BP: the FA epochs before each switch are the
+/// first epochs of the run with the largest `T`, so they are computed once
+/// and the other runs fork from it at their `T`, bit for bit as if computed
+/// alone (`tests/experiments.rs` compares the fingerprints).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fork {
+    /// The trunk's condition name, renamed to the branch's in every series.
+    pub(crate) from: String,
+    pub(crate) to: String,
+    /// The branch switches to BP at the fork, after epoch `.0`, with BP's
+    /// default `η` times `.1` (the trunk is right after that epoch's end).
+    pub(crate) switch_to_bp: (usize, f32),
 }
 
 /// A training run of the paper's network with the probes a figure asks for.
@@ -35,6 +55,8 @@ pub(crate) struct TrainJob {
     /// The network goes on through dead batches ([`TrainSetup::keep_dead`]).
     keep_dead: bool,
     died_at: Option<u64>,
+    /// A forked run's series are renamed from the trunk's condition to its own.
+    rename: Option<(String, String)>,
 }
 
 impl TrainJob {
@@ -50,6 +72,7 @@ impl TrainJob {
             switch_to_bp: None,
             keep_dead: setup.keep_dead,
             died_at: None,
+            rename: None,
         };
         for p in &mut job.probes {
             p.record(job.trainer.network())?;
@@ -61,6 +84,16 @@ impl TrainJob {
     pub(crate) fn switch_to_bp_after(mut self, epochs: usize, eta_scale: f32) -> TrainJob {
         self.switch_to_bp = Some((epochs, eta_scale));
         self
+    }
+
+    fn switch(&mut self, eta_scale: f32) -> Result<()> {
+        let net = self.trainer.network_mut();
+        net.set_rule(Rule::Backprop)?;
+        net.set_eta(Rule::Backprop.default_eta() * eta_scale)?;
+        // The paper's claim is that BP then gets stuck at a zero-gradient
+        // point: a dead network is the result to draw, not a failed run.
+        net.set_allow_dead(true);
+        Ok(())
     }
 }
 
@@ -91,12 +124,7 @@ impl Job for TrainJob {
             if let Some((after, eta_scale)) = self.switch_to_bp
                 && after == epoch
             {
-                let net = self.trainer.network_mut();
-                net.set_rule(Rule::Backprop)?;
-                net.set_eta(Rule::Backprop.default_eta() * eta_scale)?;
-                // The paper's claim is that BP then gets stuck at a zero-gradient
-                // point: a dead network is the result to draw, not a failed run.
-                net.set_allow_dead(true);
+                self.switch(eta_scale)?;
             }
         }
         if steps.is_multiple_of(self.record_every) || steps == self.total_steps {
@@ -121,6 +149,38 @@ impl Job for TrainJob {
             p.finish(self.trainer.network(), failed)?;
             curves.extend(p.take_curves());
         }
+        if let Some((from, to)) = &self.rename {
+            for c in &mut curves {
+                if let Some(rest) = c.key.strip_prefix(&format!("{from}/")) {
+                    c.key = format!("{to}/{rest}");
+                }
+            }
+        }
         Ok((curves, None))
+    }
+
+    /// Forks right after the last step of epoch `fork.switch_to_bp.0`, where
+    /// a run computed alone switches to BP: the step, its epoch end and its
+    /// curve point are the trunk's, and the probes forked (loss and accuracy)
+    /// record nothing that depends on the rule, so the switch can follow them.
+    fn fork(&self, fork: &Fork) -> Option<Box<dyn Job>> {
+        let (after, eta_scale) = fork.switch_to_bp;
+        let at_end_of = self.trainer.is_epoch_boundary() && self.trainer.epoch() == after;
+        if !at_end_of || self.trainer.is_done() || self.switch_to_bp.is_some_and(|(t, _)| t <= after) {
+            return None;
+        }
+        let probes = self.probes.iter().map(|p| p.fork()).collect::<Option<Vec<_>>>()?;
+        let mut job = TrainJob {
+            trainer: self.trainer.clone(),
+            probes,
+            record_every: self.record_every,
+            total_steps: self.total_steps,
+            switch_to_bp: Some(fork.switch_to_bp),
+            keep_dead: self.keep_dead,
+            died_at: self.died_at,
+            rename: Some((fork.from.clone(), fork.to.clone())),
+        };
+        job.switch(eta_scale).ok()?;
+        Some(Box::new(job))
     }
 }

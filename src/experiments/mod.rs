@@ -123,6 +123,12 @@ pub(crate) trait Experiment {
     }
     /// The work of one run of `condition` with `seed`.
     fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>>;
+    /// The condition whose run (of the same run index) `condition`'s run
+    /// starts as, and how it goes on from there ([`job::Fork`]); `None` for a
+    /// run that shares no prefix.
+    fn fork_of(&self, _condition: usize) -> Option<(usize, job::Fork)> {
+        None
+    }
     /// The panels, before the runs are in.
     fn panels(&self) -> Vec<PanelDef>;
     /// Footnotes of a panel that draws `conditions`, e.g. a condition with its own `η`.
@@ -296,7 +302,35 @@ impl Params {
     }
 }
 
+/// A run that starts as another run of its figure ([`job::Fork`], fig7):
+/// computing the `trunk` once and forking it after `at_step` steps
+/// ([`RunState::fork`]) gives the `branch`'s result bit for bit. Indices are
+/// into [`Checked::<Params>::specs`].
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub trunk: usize,
+    pub branch: usize,
+    pub at_step: u64,
+    fork: job::Fork,
+}
+
 impl Checked<Params> {
+    /// The runs that can fork from another ([`Branch`]), ordered by trunk and step.
+    pub fn branches(&self, data: &Mnist15) -> Vec<Branch> {
+        let Some(train) = self.experiment().train() else { return Vec::new() };
+        let steps_per_epoch = train.steps_per_epoch(data.train.len()) as u64;
+        let specs = self.specs();
+        let mut out = Vec::new();
+        for (branch, spec) in specs.iter().enumerate() {
+            let Some((condition, fork)) = self.experiment().fork_of(spec.condition) else { continue };
+            if let Some(trunk) = specs.iter().position(|s| s.run == spec.run && s.condition == condition) {
+                out.push(Branch { trunk, branch, at_step: fork.switch_to_bp.0 as u64 * steps_per_epoch, fork });
+            }
+        }
+        out.sort_by_key(|b| (b.trunk, b.at_step));
+        out
+    }
+
     /// Every independent run: run index `i` × condition, seed `seed + i`.
     /// `fig6`'s PCA condition runs for run 0 only (one picture, not an average).
     pub fn specs(&self) -> Vec<RunSpec> {
@@ -601,6 +635,18 @@ impl RunState {
 
     fn is_complete(&self) -> bool {
         self.job.is_complete()
+    }
+
+    /// The run of `spec`, `branch`'s branch, forked from this state (its
+    /// trunk's, after exactly `branch.at_step` steps); `None` where it cannot
+    /// be forked (a trunk that failed, or a job that does not fork): compute
+    /// it alone then.
+    pub fn fork(&self, branch: &Branch, spec: &RunSpec) -> Option<RunState> {
+        if self.finished || self.steps != branch.at_step || spec.run != self.spec.run {
+            return None;
+        }
+        let job = self.job.fork(&branch.fork)?;
+        Some(RunState { spec: spec.clone(), job, steps: self.steps, finished: false })
     }
 
     fn run_to_end(mut self) -> Result<RunResult> {

@@ -36,10 +36,15 @@ pub(crate) trait Probe {
     }
     /// The probe's series, handed over once at the end.
     fn take_curves(&mut self) -> Vec<Curve>;
+    /// A copy for a forked run ([`super::job::Fork`]); `None` for a probe
+    /// whose records depend on the rule or `η` (it cannot be forked).
+    fn fork(&self) -> Option<Box<dyn Probe>> {
+        None
+    }
 }
 
 /// The curves of one probe, by key (non-finite points are dropped).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Curves(Vec<Curve>);
 
 impl Curves {
@@ -69,6 +74,7 @@ pub(crate) fn mean_finite(v: &[f64]) -> f64 {
 }
 
 /// The mean batch loss over the steps since the previous curve point.
+#[derive(Clone)]
 pub(crate) struct LossProbe {
     condition: String,
     sum: f64,
@@ -102,9 +108,14 @@ impl Probe for LossProbe {
     fn take_curves(&mut self) -> Vec<Curve> {
         self.curves.take()
     }
+
+    fn fork(&self) -> Option<Box<dyn Probe>> {
+        Some(Box::new(self.clone()))
+    }
 }
 
 /// Test accuracy (%) after each epoch.
+#[derive(Clone)]
 pub(crate) struct AccuracyProbe {
     key: SeriesKey,
     curves: Curves,
@@ -123,6 +134,10 @@ impl Probe for AccuracyProbe {
 
     fn take_curves(&mut self) -> Vec<Curve> {
         self.curves.take()
+    }
+
+    fn fork(&self) -> Option<Box<dyn Probe>> {
+        Some(Box::new(self.clone()))
     }
 }
 
