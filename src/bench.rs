@@ -1,5 +1,5 @@
 //! The benchmark workload shared by `fa-lab bench` and the page's bench view
-//! (`www/bench.js` through `src/web.rs`): an FA epoch of the paper net
+//! (`www/bench.js` through `src/web/`): an FA epoch of the paper net
 //! (225-50-50-50-50-50, batch 1000, 60 steps) with the real [`Network::step`] on
 //! fixed synthetic data (uniform inputs, one-hot targets) from a fixed seed —
 //! the same workload as `scripts/numpy_step.py`.

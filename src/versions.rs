@@ -20,6 +20,29 @@ use crate::{Error, Result};
 /// The version of the links this FA Lab makes.
 pub const CURRENT: u32 = 2;
 
+/// What each version changed, in words for the reader of an older link (the
+/// table above, as the page says it).
+pub const CHANGES: &[(u32, &str)] = &[(
+    2,
+    "FA with weight normalisation trains with its own η (5·10⁻⁴); BP runs draw a control B that they never use; \
+     the quick figure presets keep the paper's effects (fig6 and fig7 on the paper's batch, at least 5 runs); \
+     a network that dies goes on stepping and stays in the means",
+)];
+
+/// For a link of an older `version`: that it still shows what it showed,
+/// and what changed since. `None` for a current link.
+pub fn older_link_note(version: u32) -> Option<String> {
+    if version >= CURRENT {
+        return None;
+    }
+    let since: Vec<&str> = CHANGES.iter().filter(|(v, _)| *v > version).map(|(_, what)| *what).collect();
+    Some(format!(
+        "This link was made by an older FA Lab (link version {version}), and it shows exactly what it showed then. \
+         Since then: {}.",
+        since.join("; ")
+    ))
+}
+
 /// FA's default `η` with weight normalisation (version 2 on), paper net,
 /// batch 1000, `γ = 1`; the sweep is in [`Rule::default_eta`]'s table.
 pub const FA_WN_ETA: f32 = 5e-4;
@@ -49,4 +72,20 @@ pub fn train_defaults(rule: Rule, seed: u64, version: u32) -> TrainConfig {
     let mut cfg = TrainConfig::paper(rule, seed);
     cfg.control_feedback = version >= 2 && rule == Rule::Backprop;
     cfg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_link_is_told_what_changed_since() {
+        assert_eq!(older_link_note(CURRENT), None);
+        let note = older_link_note(1).unwrap();
+        assert!(note.contains("link version 1") && note.contains("5·10⁻⁴"), "{note}");
+        // Every version after the first says what it changed.
+        for v in 2..=CURRENT {
+            assert!(CHANGES.iter().any(|(c, what)| *c == v && !what.is_empty()), "version {v}");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 // at once, without the data; any run of it can be recomputed here and its
 // fingerprint compared, or the whole figure recomputed live.
 
-import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
 import { PanelFrame, figureSource } from './panels.js';
 
 const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
@@ -200,6 +200,7 @@ export class FigureView {
     this.shownQuery = query;
     this.shownEmbed = embed;
     $('figure-way').hidden = true;
+    $('figure-older').hidden = true;
     if (!query) {
       if (embed) this.wayOn('This embed link names no figure (it needs fig=…, e.g. fig=fig6).');
       return;
@@ -219,6 +220,11 @@ export class FigureView {
     }
     this.embedPanel = embed ? fields.panel || null : null;
     this.fields.fill(fields);
+    try {
+      const today = { ...fields, v: String(this.engine.currentLinkVersion()) };
+      showOlderLink($('figure-older'), this.engine.olderLinkNote(query),
+        `#/${embed ? 'embed' : 'figures'}?${this.engine.figureLinkFromFields(today)}`);
+    } catch { /* the form says why on Run */ }
     this.showPresetNote();
     this.showPanelChoices();
     if (fields.preset === 'quick') { this.start(); return; }

@@ -221,7 +221,7 @@ export class PanelFrame {
   }
 }
 
-/** A live panel of a training run (`Run` in src/web.rs); `link` is the page's query for it. */
+/** A live panel of a training run (`Run` in src/web/); `link` is the page's query for it. */
 export function liveSource(run, key, link) {
   return {
     draw: (canvas, style) => run.drawPanel(canvas, key, style),

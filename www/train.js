@@ -3,7 +3,7 @@
 // frames with play/pause, single step, reset and a speed, the live panels,
 // progress with time left, and what the network says about a few test digits.
 
-import { $, FieldForm, copyText, errorText, fillSelect, say } from './ui.js';
+import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
 import { PanelFrame, liveSource, predictionsSource } from './panels.js';
 import { reducedMotion } from './a11y.js';
 
@@ -64,11 +64,15 @@ export class TrainView {
   show(query) {
     if (query === this.shownQuery) return;
     this.shownQuery = query;
+    $('train-older').hidden = true;
     if (!query) return;
     try {
-      this.fields.fill(this.engine.trainFieldsFromLink(query));
+      const fields = this.engine.trainFieldsFromLink(query);
+      this.fields.fill(fields);
       this.showDefaultEta();
       say('train-message', 'Settings from the link. Press Train to run them.');
+      const today = { ...fields, v: String(this.engine.currentLinkVersion()) };
+      showOlderLink($('train-older'), this.engine.olderLinkNote(query), `#/train?${this.engine.trainLinkFromFields(today)}`);
     } catch (e) {
       say('train-message', `This link could not be read — ${errorText(e)}. The form keeps its settings.`, true);
     }

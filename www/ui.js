@@ -21,6 +21,18 @@ export async function copyText(text, messageId) {
   }
 }
 
+/**
+ * Under a link of an older version: the core's note (it shows what it showed,
+ * and what changed since) and a link to the same settings with today's
+ * defaults and presets. Hidden for a current link.
+ */
+export function showOlderLink(el, note, href) {
+  el.hidden = !note;
+  if (!note) return;
+  const open = Object.assign(document.createElement('a'), { href, textContent: "Open it with today's defaults and presets" });
+  el.replaceChildren(`${note} `, open, '.');
+}
+
 /** Fills a `<select>` with the core's choices `[{value, label}]`. */
 export function fillSelect(select, choices) {
   select.replaceChildren(...choices.map(({ value, label }) => new Option(label, value)));

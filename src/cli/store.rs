@@ -3,6 +3,7 @@
 //! page draws at once (`www/stored/<id>.json`, see `fa_lab::stored`). With
 //! defaults this is the one command that regenerates all of them:
 //! `cargo run --release -- store`. It prints each file's size and the total.
+//! `--gallery docs/gallery/paper` also draws the figures there.
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,7 +13,10 @@ use fa_lab::experiments::{ExperimentId, Preset};
 use fa_lab::stored::{StoredFigure, paper_query};
 use fa_lab::{Error, Result};
 
-use super::figure::{jobs, load_data, run_figure};
+use super::figure::{jobs, load_data, run_figure, write_figure};
+
+/// The gallery's panel size (`fa-lab figure`'s default).
+const GALLERY_SIZE: (u32, u32) = (720, 460);
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,6 +32,17 @@ pub struct Args {
     /// Any number gives the same bits.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Also draw each figure into this folder, as `fa-lab figure` does (an
+    /// SVG per panel, JSON and CSV), e.g. `docs/gallery/paper`.
+    #[arg(long)]
+    gallery: Option<PathBuf>,
+    /// Check instead of write: recompute the stored runs (or only `--run K`)
+    /// and compare each fingerprint with the stored one; fails if any differs.
+    #[arg(long)]
+    check: bool,
+    /// With --check: only run K (0-based, in the stored file's order).
+    #[arg(long, requires = "check")]
+    run: Option<usize>,
     /// No progress bar, only a line per run.
     #[arg(long)]
     quiet: bool,
@@ -37,6 +52,9 @@ pub fn run(args: Args) -> Result<()> {
     let ids: Vec<ExperimentId> =
         if args.id.trim().eq_ignore_ascii_case("all") { ExperimentId::ALL.to_vec() } else { vec![args.id.parse()?] };
     let data = load_data(&args.data)?;
+    if args.check {
+        return check(&args, &ids, &data);
+    }
     let jobs = jobs(args.jobs)?;
     fs::create_dir_all(&args.out).map_err(|e| Error::Io(format!("{}: {e}", args.out.display())))?;
     let started_all = Instant::now();
@@ -44,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
     for id in ids {
         let started = Instant::now();
         let params = id.params(Preset::Paper);
-        let (_, results) = run_figure(&params, &data, jobs, args.quiet)?;
+        let (figure, results) = run_figure(&params, &data, jobs, args.quiet)?;
         let threads = if jobs == 1 { "1 thread".to_string() } else { format!("{jobs} threads") };
         let computed =
             format!("natively by fa-lab store ({} {}, {threads})", std::env::consts::ARCH, std::env::consts::OS);
@@ -53,6 +71,11 @@ pub fn run(args: Args) -> Result<()> {
         let path = args.out.join(format!("{}.json", id.name()));
         fs::write(&path, &json).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
         total_bytes += json.len();
+        if let Some(dir) = &args.gallery {
+            fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+            let link = format!("#/figures?{}", stored.link);
+            write_figure(&figure, dir, GALLERY_SIZE, &link, &stored.runs)?;
+        }
         eprintln!(
             "fa-lab store {}: {} runs ({} died or diverged) in {:.1} s → {} ({} bytes)",
             id.name(),
@@ -68,5 +91,34 @@ pub fn run(args: Args) -> Result<()> {
         total_bytes as f64 / 1e6,
         started_all.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `--check`: each figure's stored runs recomputed natively, one by one.
+fn check(args: &Args, ids: &[ExperimentId], data: &fa_lab::data::Mnist15) -> Result<()> {
+    let mut differ = 0;
+    for &id in ids {
+        let path = args.out.join(format!("{}.json", id.name()));
+        let text = fs::read_to_string(&path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let stored = StoredFigure::parse(&text)?;
+        let specs = stored.specs()?;
+        let chosen: Vec<usize> = match args.run {
+            Some(k) if k >= specs.len() => {
+                return Err(Error::InvalidParam(format!("--run {k}: {id} has runs 0 to {}", specs.len() - 1)));
+            }
+            Some(k) => vec![k],
+            None => (0..specs.len()).collect(),
+        };
+        for k in chosen {
+            let started = Instant::now();
+            let result = fa_lab::experiments::run_one(&specs[k], data)?;
+            let c = stored.check_run(k, &result)?;
+            differ += usize::from(!c.equal);
+            println!("{id} run {k}: {} ({:.1} s)", c.text, started.elapsed().as_secs_f64());
+        }
+    }
+    if differ > 0 {
+        return Err(Error::CorruptData(format!("{differ} recomputed runs differ from the stored ones")));
+    }
     Ok(())
 }

@@ -29,7 +29,7 @@
 //! the simd128 path (`.cargo/config.toml` adds `+simd128`; a `RUSTFLAGS`
 //! variable in the environment would replace it and silently leave only the
 //! scalar path). Check with `wasm-objdump -d` on the build's object code
-//! (`ar x libfa_lab.rlib`, or the final `.wasm` once `src/web.rs` exports
+//! (`ar x libfa_lab.rlib`, or the final `.wasm` once `src/web/` exports
 //! something that trains): the kernels are `f32x4.mul`/`f32x4.add` pairs, no
 //! `relaxed_madd`. Speed in wasm is measured by the web harness timing the
 //! same FA step (`Network::step`) with `performance.now()` over an epoch.

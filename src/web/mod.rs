@@ -539,6 +539,13 @@ pub fn link_version(query: &str) -> Result<u32, JsError> {
     link::link_version(query).map_err(to_js)
 }
 
+/// For a link of an older version (`v`, none = 1): that it shows what it
+/// showed, and what changed since; `undefined` for a current or unreadable link.
+#[wasm_bindgen(js_name = olderLinkNote)]
+pub fn older_link_note(query: &str) -> Option<String> {
+    crate::versions::older_link_note(link::link_version(query).ok()?)
+}
+
 /// The experiment parameters a figure link's query describes.
 #[wasm_bindgen(js_name = figureParamsFromLink)]
 pub fn figure_params_from_link(query: &str) -> Result<JsValue, JsError> {

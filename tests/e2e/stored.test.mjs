@@ -129,3 +129,25 @@ test('links that are not a stored preset are computed live as before', async () 
   assert.equal(await page.evaluate(() => window.faLab.engine.storedFileFor('v=2&fig=fig6&preset=paper&runs=2')), undefined);
   await page.close();
 });
+
+test('an older link says it shows what it showed, what changed, and opens today\'s stored figure', async () => {
+  const { page, errors } = await openPage(lab.browser, `${lab.server.url}#/figures?fig=fig6&preset=paper`);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  await figureState(page, 'waiting');
+  const note = await page.textContent('#figure-older');
+  assert.match(note, /made by an older FA Lab \(link version 1\), and it shows exactly what it showed then\. Since then: FA with weight normalisation/);
+  const href = await page.getAttribute('#figure-older a', 'href');
+  assert.equal(href, '#/figures?v=2&fig=fig6&preset=paper&runs=30&seed=0');
+  // Version 1's paper preset is kept (FA+WN at FA's η): computed live, never the stored version-2 figure.
+  assert.ok(await page.isHidden('#figure-stored'));
+  await shot(page, 'figures-older-link-1280', 1280);
+  await page.click('#figure-older a');
+  await figureState(page, 'stored');
+  assert.ok(await page.isHidden('#figure-older'));
+  // The train view says the same of an older training link.
+  await page.goto(`${lab.server.url}#/train?rule=fa&gamma=1&epochs=1`);
+  await page.waitForFunction(() => !document.getElementById('train-older').hidden, null, { timeout: 30_000 });
+  assert.match(await page.getAttribute('#train-older a', 'href'), /^#\/train\?v=2&/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
