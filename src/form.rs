@@ -36,8 +36,11 @@ pub type Fields = BTreeMap<String, String>;
 pub struct Choice {
     pub value: String,
     pub label: String,
-    /// A sentence more, e.g. how long a preset takes.
+    /// A sentence more, e.g. what a preset is.
     pub note: String,
+    /// How long computing it takes (presets only).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub takes: String,
 }
 
 /// Every option list of the page's forms.
@@ -85,19 +88,31 @@ pub fn preset_note(preset: Preset) -> &'static str {
     }
 }
 
+/// How long computing a preset's runs takes, for the Run gate.
+pub fn preset_takes(preset: Preset) -> &'static str {
+    match preset {
+        Preset::Quick => "seconds to a minute",
+        Preset::Paper => "hours (minutes per run on a laptop core)",
+    }
+}
+
 /// The option lists of the train and figure forms.
 pub fn choices() -> Choices {
     let choice = |value: &str, label: &str, note: &str| Choice {
         value: value.to_string(),
         label: label.to_string(),
         note: note.to_string(),
+        takes: String::new(),
     };
     Choices {
         rules: RULES.iter().map(|&r| choice(r.name(), rule_label(r), "")).collect(),
         figures: ExperimentId::ALL.iter().map(|&id| choice(id.name(), id.title(), "")).collect(),
         presets: [Preset::Quick, Preset::Paper]
             .iter()
-            .map(|&p| choice(preset_name(p), preset_name(p), preset_note(p)))
+            .map(|&p| Choice {
+                takes: preset_takes(p).to_string(),
+                ..choice(preset_name(p), preset_name(p), preset_note(p))
+            })
             .collect(),
     }
 }

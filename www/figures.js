@@ -118,6 +118,7 @@ export class FigureView {
     this.fields = new FieldForm(this.form, $('figure-kept'));
     const choices = this.engine.formChoices();
     this.presetNotes = Object.fromEntries(choices.presets.map((p) => [p.value, p.note]));
+    this.presetTakes = Object.fromEntries(choices.presets.map((p) => [p.value, p.takes]));
     fillSelect(this.form.elements.fig, choices.figures);
     fillSelect(this.form.elements.preset, choices.presets);
     // A new link, of the current version (a link without `v` is version 1).
@@ -246,8 +247,9 @@ export class FigureView {
     this.stop();
     if (!this.open()) return;
     if (prefix) say('figure-message', prefix, true); else say('figure-message', '');
-    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${this.form.elements.preset.value} preset take ` +
-      `${this.presetNotes[this.form.elements.preset.value] || 'long'}. Press Run to start them; the panels fill in as runs finish.`;
+    const preset = this.form.elements.preset.value;
+    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${preset} preset take ` +
+      `${this.presetTakes[preset] || 'long'} to compute here. Press Run to start them; the panels fill in as runs finish.`;
     $('figure-gate').hidden = false;
     this.redraw().then(() => { if (!this.token) document.body.dataset.figure = 'waiting'; });
   }
@@ -342,8 +344,7 @@ export class FigureView {
   /** Forgets the stored result (a new figure, or recomputing it live). */
   dropStored() {
     this.storedTicket = null;
-    if (!this.stored) return;
-    this.stored.free();
+    this.stored?.free();
     this.stored = null;
     this.storedFigure = null;
     $('figure-stored').hidden = true;
@@ -389,7 +390,14 @@ export class FigureView {
     this.stop();
     if (!this.app.bytes) { say('figure-message', 'The data is still loading; press Run again in a moment.', true); return; }
     $('figure-gate').hidden = true;
+    // Recomputing a stored figure: each run is compared with its stored fingerprint as it finishes.
+    this.reference?.free();
+    this.reference = this.stored;
+    this.stored = null;
+    this.storedFigure = null;
     if (!this.open()) return;
+    const reference = this.reference;
+    const compared = { equal: 0, differ: [] };
     say('figure-message', '');
     const specs = this.specs;
     this.progress = specs.map(() => 0);
@@ -403,7 +411,18 @@ export class FigureView {
     const token = (this.token = {});
     pool.runAll(specs, {
       onProgress: (i, steps, total) => { this.progress[i] = steps; this.totals[i] = total; this.status(); },
-      onResult: (i, result) => { this.progress[i] = this.totals[i]; this.results.push(result); this.redraw(); this.status(); },
+      onResult: (i, result) => {
+        this.progress[i] = this.totals[i];
+        this.results.push(result);
+        if (reference) {
+          try {
+            const check = reference.checkRun(i, result);
+            if (check.equal) compared.equal++; else compared.differ.push(check.text);
+          } catch (e) { compared.differ.push(errorText(e)); }
+        }
+        this.redraw();
+        this.status();
+      },
       onError: (i, message) => { this.failures.push(`run ${i + 1}: ${message}`); this.status(); },
     }).then(() => this.redraw()).then(() => {
       if (this.token !== token) return;
@@ -411,6 +430,12 @@ export class FigureView {
       this.stop();
       document.body.dataset.figure = 'done';
       if (this.failures.length) say('figure-message', `Some runs failed; the panels show the others. ${this.failures.join('; ')}`, true);
+      else if (reference) {
+        const n = compared.equal + compared.differ.length;
+        say('figure-message', compared.differ.length
+          ? `${compared.differ.length} of ${n} recomputed runs differ from the stored ones: ${compared.differ.join(' ')}`
+          : `All ${n} recomputed runs give the stored fingerprints: this figure is the stored one, bit for bit.`, compared.differ.length > 0);
+      }
     });
   }
 

@@ -299,26 +299,36 @@ fn parse_size(s: &str) -> Result<(u32, u32)> {
     Ok((w, h))
 }
 
-/// `<id>-<panel>.svg` per panel, `<id>.json`, `<id>.csv`, each with its provenance.
-pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, runs: &[RunRecord]) -> Result<()> {
+fn write(out: &Path, name: String, text: String) -> Result<()> {
+    let path = out.join(name);
+    fs::write(&path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
+}
+
+fn provenance(link: &str, runs: &[RunRecord], panel: String, title: &str) -> Provenance {
+    Provenance::new(link.to_string(), None, panel, title.to_string(), runs.to_vec())
+}
+
+/// `<id>-<panel>.svg` per panel, with its provenance.
+pub fn write_svgs(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, runs: &[RunRecord]) -> Result<()> {
     let id = fig.experiment.name();
-    let write = |name: String, text: String| {
-        let path = out.join(name);
-        fs::write(&path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
-    };
-    let provenance =
-        |panel: String, title: &str| Provenance::new(link.to_string(), None, panel, title.to_string(), runs.to_vec());
     for panel in &fig.panels {
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             draw_figure(&area, fig, &panel.key)?;
         }
-        let prov = provenance(format!("{id} panel {}", panel.key), &panel.title);
+        let prov = provenance(link, runs, format!("{id} panel {}", panel.key), &panel.title);
         let svg = svg_with_metadata(&svg, &panel.title, &describe_panel(panel, None), &prov)?;
-        write(format!("{id}-{}.svg", panel.key), svg)?;
+        write(out, format!("{id}-{}.svg", panel.key), svg)?;
     }
-    let prov = provenance(format!("{id} (every panel)"), &fig.title);
+    Ok(())
+}
+
+/// `<id>-<panel>.svg` per panel, `<id>.json`, `<id>.csv`, each with its provenance.
+pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, runs: &[RunRecord]) -> Result<()> {
+    let id = fig.experiment.name();
+    write_svgs(fig, out, size, link, runs)?;
+    let prov = provenance(link, runs, format!("{id} (every panel)"), &fig.title);
     // Serialised straight from the types (not through serde_json::Value), so
     // an f32 setting prints as written (0.001), not widened to f64.
     #[derive(serde::Serialize)]
@@ -329,6 +339,6 @@ pub fn write_figure(fig: &FigureData, out: &Path, size: (u32, u32), link: &str, 
     }
     let json = serde_json::to_string_pretty(&FigureFile { figure: fig, provenance: &prov })
         .map_err(|e| Error::Io(e.to_string()))?;
-    write(format!("{id}.json"), json + "\n")?;
-    write(format!("{id}.csv"), prov.csv_comment() + &fig.to_csv())
+    write(out, format!("{id}.json"), json + "\n")?;
+    write(out, format!("{id}.csv"), prov.csv_comment() + &fig.to_csv())
 }

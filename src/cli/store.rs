@@ -13,7 +13,7 @@ use fa_lab::experiments::{ExperimentId, Preset};
 use fa_lab::stored::{StoredFigure, paper_query};
 use fa_lab::{Error, Result};
 
-use super::figure::{jobs, load_data, run_figure, write_figure};
+use super::figure::{jobs, load_data, run_figure, write_svgs};
 
 /// The gallery's panel size (`fa-lab figure`'s default).
 const GALLERY_SIZE: (u32, u32) = (720, 460);
@@ -32,8 +32,9 @@ pub struct Args {
     /// Any number gives the same bits.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Also draw each figure into this folder, as `fa-lab figure` does (an
-    /// SVG per panel, JSON and CSV), e.g. `docs/gallery/paper`.
+    /// Also draw each figure's panels into this folder, an SVG each with its
+    /// provenance, as `fa-lab figure` does (the data is the stored JSON), e.g.
+    /// `docs/gallery/paper`.
     #[arg(long)]
     gallery: Option<PathBuf>,
     /// Check instead of write: recompute the stored runs (or only `--run K`)
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(dir) = &args.gallery {
             fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
             let link = format!("#/figures?{}", stored.link);
-            write_figure(&figure, dir, GALLERY_SIZE, &link, &stored.runs)?;
+            write_svgs(&figure, dir, GALLERY_SIZE, &link, &stored.runs)?;
         }
         eprintln!(
             "fa-lab store {}: {} runs ({} died or diverged) in {:.1} s → {} ({} bytes)",

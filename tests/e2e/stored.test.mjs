@@ -36,7 +36,10 @@ test('a paper-preset figure link draws its stored result at once, before the dat
   assert.ok(origin.includes(file.commit) && origin.includes('link version 2'), origin);
   const panels = await page.$$eval('#figure-panels canvas', (cs) => cs.map((c) => c.dataset.panel));
   assert.deepEqual(panels, file.figure.panels.map((p) => p.key));
-  for (const key of panels) assert.ok(await inkedPixels(page, `canvas[data-panel="${key}"]`) > 5000, `panel ${key} is drawn`);
+  for (const key of panels) {
+    const inked = await inkedPixels(page, `#figure-panels canvas[data-panel="${key}"]`);
+    assert.ok(inked > 5000, `panel ${key} is drawn (${inked} inked pixels)`);
+  }
   // The page's figure is the stored one, number for number.
   const shown = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
   assert.deepEqual(shown.panels.map((p) => p.series.map((s) => s.mean)), file.figure.panels.map((p) => p.series.map((s) => s.mean)));
@@ -86,7 +89,7 @@ test('an embed of a stored figure draws its panel without computing; "Run live" 
     { viewport: { width: 600, height: 480 } });
   await figureState(page, 'stored');
   assert.deepEqual(await page.$$eval('#figure-panels canvas', (cs) => cs.map((c) => c.dataset.panel)), ['b']);
-  assert.ok(await inkedPixels(page, 'canvas[data-panel="b"]') > 5000);
+  assert.ok(await inkedPixels(page, '#figure-panels canvas[data-panel="b"]') > 5000);
   assert.equal(await page.evaluate(() => window.faLab.app.views.figures.pool), null, 'no worker was started');
   assert.ok(await page.isVisible('#figure-stored-origin'));
   assert.ok(!(await page.isVisible('#figure-stored-check')), 'an embed offers Run live only');
@@ -98,7 +101,8 @@ test('an embed of a stored figure draws its panel without computing; "Run live" 
   await page.click('#figure-stored-all');
   await figureState(page, 'running');
   assert.ok(await page.isHidden('#figure-stored'));
-  await page.click('#figure-stop');
+  // (An embed has no Stop button: the next view stops the runs.)
+  await page.evaluate(() => window.faLab.app.views.figures.stop());
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -114,6 +118,7 @@ test('a damaged stored result is refused with a message, and the figure can stil
   assert.ok(await page.isHidden('#figure-stored'));
   // Other figures' stored results are unaffected; a missing file says so too.
   await page.route('**/stored/fig7.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('about:blank');
   await page.goto(`${lab.server.url}#/figures?v=2&fig=fig7&preset=paper`);
   await figureState(page, 'waiting');
   assert.match(await page.textContent('#figure-message'), /404/);
@@ -148,6 +153,21 @@ test('an older link says it shows what it showed, what changed, and opens today\
   await page.goto(`${lab.server.url}#/train?rule=fa&gamma=1&epochs=1`);
   await page.waitForFunction(() => !document.getElementById('train-older').hidden, null, { timeout: 30_000 });
   assert.match(await page.getAttribute('#train-older a', 'href'), /^#\/train\?v=2&/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('"Recompute all" recomputes a stored figure in the workers and finds every stored fingerprint', async () => {
+  const { page, errors } = await openPage(lab.browser, `${lab.server.url}#/figures?v=2&fig=fig2b&preset=paper`);
+  await figureState(page, 'stored');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  const stored = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+  await page.click('#figure-stored-all');
+  await figureState(page, 'done', 300_000);
+  assert.match(await page.textContent('#figure-message'), /^All 40 recomputed runs give the stored fingerprints/);
+  // The figure computed here is the stored one, number for number.
+  const live = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+  assert.deepEqual(live.panels, stored.panels);
   assert.deepEqual(errors, []);
   await page.close();
 });
