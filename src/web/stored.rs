@@ -4,7 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{ExportOptions, export_text, figure_panel, from_value, to_js, to_value};
+use super::figures::figure_panel;
+use super::{ExportOptions, export_text, from_value, to_js, to_value};
 use crate::experiments::RunResult;
 use crate::plot;
 use crate::provenance;

@@ -1,0 +1,149 @@
+//! Lines with ±1 sd bands: every panel but the PCA landscape.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::parts::{
+    caption_font, draw_legend, draw_note, draw_waiting, legend_corner, legend_dashes, split_foot, themed_mesh,
+};
+use super::{Stroke, Style, plot_err, series_colour, series_stroke};
+use crate::Result;
+use crate::experiments::Panel;
+
+/// Mean lines with ±1 sd bands, one per series, legend, labelled axes; a log-10
+/// y axis when `panel.log_y` (values are drawn as `log10`, ticks labelled in the
+/// original units).
+pub fn draw_line_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    note: &str,
+    style: &Style,
+) -> Result<()> {
+    area.fill(&style.colours().background).map_err(plot_err)?;
+    let series: Vec<_> = panel.series.iter().filter(|s| !s.x.is_empty()).collect();
+    if series.is_empty() {
+        return draw_waiting(area, panel, note, style);
+    }
+    let log = panel.log_y;
+    let ty = |y: f64| if log { y.max(1e-12).log10() } else { y };
+    // Each series as (x, t(mean), t(mean − sd), t(mean + sd)).
+    let lines: Vec<Vec<(f64, f64, f64, f64)>> = series
+        .iter()
+        .map(|s| {
+            (0..s.x.len())
+                .filter(|&i| s.x[i].is_finite() && s.mean[i].is_finite() && s.sd[i].is_finite())
+                .map(|i| {
+                    let (m, sd) = (s.mean[i], s.sd[i]);
+                    let lo = if log { (m - sd).max(m / 10.0) } else { m - sd };
+                    (s.x[i], ty(m), ty(lo), ty(m + sd))
+                })
+                .collect()
+        })
+        .collect();
+    let all = lines.iter().flatten();
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, _, lo, hi) in all {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(lo);
+        y1 = y1.max(hi);
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        return draw_waiting(area, panel, note, style);
+    }
+    if x1 <= x0 {
+        (x0, x1) = (x0 - 0.5, x1 + 0.5);
+    }
+    let pad = ((y1 - y0) * 0.06).max(if log { 0.05 } else { 1e-6_f64.max(y1.abs() * 0.01) });
+    let (y0, y1) = (y0 - pad, y1 + pad);
+    let (body, foot) = split_foot(area, note, style);
+    let mut chart = ChartBuilder::on(&body)
+        .caption(&panel.title, caption_font(&panel.title, area.dim_in_pixel().0, style))
+        .margin(style.px(8.0))
+        .margin_right(style.px(18.0))
+        .x_label_area_size(style.px(38.0))
+        .y_label_area_size(style.px(58.0))
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(plot_err)?;
+    let y_desc = if log { format!("{} (log scale)", panel.y_label) } else { panel.y_label.clone() };
+    let log_fmt = |v: &f64| {
+        let y = 10f64.powf(*v);
+        if (1e-3..1e5).contains(&y) {
+            // Three significant digits: 1318, 52.4, 0.0523.
+            let decimals = (2 - y.log10().floor() as i32).max(0) as usize;
+            format!("{y:.decimals$}")
+        } else {
+            format!("{y:.1e}")
+        }
+    };
+    let lin_fmt = |v: &f64| {
+        let a = v.abs();
+        if a != 0.0 && !(1e-3..1e5).contains(&a) {
+            format!("{v:.1e}")
+        } else {
+            format!("{}", (v * 1000.0).round() / 1000.0)
+        }
+    };
+    let x_fmt = |v: &f64| {
+        let a = v.abs();
+        if a >= 1e5 { format!("{v:.1e}") } else { format!("{}", (v * 100.0).round() / 100.0) }
+    };
+    let mut mesh = chart.configure_mesh();
+    themed_mesh(&mut mesh, style, area.dim_in_pixel());
+    mesh.x_desc(&panel.x_label).y_desc(&y_desc).x_label_formatter(&x_fmt);
+    if log {
+        mesh.y_label_formatter(&log_fmt);
+    } else {
+        mesh.y_label_formatter(&lin_fmt);
+    }
+    mesh.draw().map_err(plot_err)?;
+    // Dashes tell the series apart beyond colour, unless the panel already uses them for a meaning.
+    let dashes_mean_something = series.iter().any(|s| s.dashed);
+    for (s, pts) in series.iter().zip(&lines) {
+        let colour = series_colour(s.colour, style);
+        let stroke = match (dashes_mean_something, s.dashed) {
+            (true, true) => Stroke::Dashed(6.0, 4.0),
+            (true, false) => Stroke::Solid,
+            (false, _) => series_stroke(s.colour),
+        };
+        if pts.iter().any(|p| p.3 > p.2) && pts.len() > 1 {
+            let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+            band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15).filled()))).map_err(plot_err)?;
+        } else if pts.len() == 1 || panel.markers {
+            // Error bars where a band cannot show (single points).
+            chart
+                .draw_series(pts.iter().filter(|p| p.3 > p.2).map(|p| {
+                    PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.mix(0.6).stroke_width(style.upx(1.0)))
+                }))
+                .map_err(plot_err)?;
+        }
+        let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+        let pen = colour.stroke_width(style.upx(2.0));
+        let drawn = match stroke {
+            Stroke::Dashed(dash, gap) => chart
+                .draw_series(DashedLineSeries::new(line.clone(), style.px(dash), style.px(gap), pen))
+                .map_err(plot_err)?,
+            Stroke::Solid => chart.draw_series(LineSeries::new(line.clone(), pen)).map_err(plot_err)?,
+        };
+        let legend_w = style.px(24.0);
+        let (dash, gap) = legend_dashes(stroke, legend_w, style);
+        drawn.label(&s.label).legend(move |(x, y)| {
+            EmptyElement::at((x, y))
+                + plotters::element::DashedPathElement::new(vec![(0, 0), (legend_w, 0)], dash, gap, pen)
+        });
+        if panel.markers || line.len() <= 12 {
+            let r = style.upx(2.5);
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, r, colour.filled()))).map_err(plot_err)?;
+        }
+    }
+    // The legend goes where it hides the fewest points of the lines and bands.
+    let unit = |x: f64, y: f64| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0));
+    let points: Vec<(f64, f64)> =
+        lines.iter().flatten().flat_map(|&(x, m, lo, hi)| [unit(x, m), unit(x, lo), unit(x, hi)]).collect();
+    let labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
+    let corner = legend_corner(&points, &labels, chart.plotting_area().dim_in_pixel(), style);
+    draw_legend(&mut chart, style, corner)?;
+    draw_note(&foot, note, style)?;
+    area.present().map_err(plot_err)
+}

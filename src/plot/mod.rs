@@ -1,0 +1,293 @@
+//! Every drawing FA Lab makes, each a function generic over plotters'
+//! `DrawingBackend`: the page passes a canvas backend, the CLI an SVG one.
+//! Text layout needs a font: in the browser plotters measures with the
+//! canvas, natively the SVG backend writes `<text>` elements.
+//!
+//! A [`Style`] says how: light or dark colours (the page follows the
+//! system's), and a scale from layout pixels to the backend's pixels, so a
+//! canvas whose backing store is `devicePixelRatio` times its CSS size is
+//! drawn sharp with text and lines of the same apparent size.
+//!
+//! Here: [`Style`], its colours and strokes. `data.rs`: the data set's
+//! pictures (digits, class histogram, test-digit answers). `figure.rs`: a
+//! figure's panel by key, with its footnote. `lines.rs`: lines with ±1 sd
+//! bands; `pca.rs`: the PCA landscape; `parts.rs`: what every chart shares
+//! (caption, mesh, legend and its corner, footnote, the empty state).
+
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+mod data;
+mod figure;
+mod lines;
+mod parts;
+mod pca;
+
+pub use data::{draw_class_histogram, draw_digit_grid, draw_predictions};
+pub(crate) use figure::failure_text;
+pub use figure::{draw_figure, draw_figure_grid, draw_figure_styled};
+pub use lines::draw_line_panel;
+pub use pca::draw_pca_panel;
+
+/// Light or dark: the colours of the page the drawing sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl std::str::FromStr for Theme {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Theme> {
+        match s {
+            "light" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            _ => Err(Error::InvalidParam(format!("theme must be \"light\" or \"dark\", got {s:?}"))),
+        }
+    }
+}
+
+/// How to draw: a theme, and backend pixels per layout pixel (the page's `devicePixelRatio`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    pub theme: Theme,
+    pub scale: f64,
+}
+
+impl Style {
+    /// Light, one backend pixel per layout pixel (the CLI's SVGs).
+    pub const LIGHT: Style = Style { theme: Theme::Light, scale: 1.0 };
+
+    /// A checked style: `scale` must lie in 0.25 ..= 8.
+    pub fn new(theme: Theme, scale: f64) -> Result<Style> {
+        if !(0.25..=8.0).contains(&scale) {
+            return Err(Error::InvalidParam(format!("the drawing scale must be between 0.25 and 8, got {scale}")));
+        }
+        Ok(Style { theme, scale })
+    }
+
+    /// `v` layout pixels in backend pixels.
+    pub fn px(&self, v: f64) -> i32 {
+        (v * self.scale).round() as i32
+    }
+
+    fn upx(&self, v: f64) -> u32 {
+        self.px(v).max(1) as u32
+    }
+
+    /// The theme's colours.
+    pub fn colours(&self) -> &'static Colours {
+        match self.theme {
+            Theme::Light => &LIGHT,
+            Theme::Dark => &DARK,
+        }
+    }
+
+    fn font(&self, size: f64) -> TextStyle<'static> {
+        ("sans-serif", size * self.scale).into_font().color(&self.colours().ink)
+    }
+}
+
+/// A theme's colours. Series colours are the Okabe–Ito palette (told apart
+/// with any of the common colour-vision deficiencies), ordered and adjusted
+/// so that each keeps contrast with the background.
+#[derive(Debug)]
+pub struct Colours {
+    pub background: RGBColor,
+    pub ink: RGBColor,
+    pub muted: RGBColor,
+    /// A faint fill behind bars (the full scale of a prediction's outputs).
+    pub faint: RGBColor,
+    /// A right and a wrong answer.
+    pub right: RGBColor,
+    pub wrong: RGBColor,
+    pub series: [RGBColor; 8],
+}
+
+const LIGHT: Colours = Colours {
+    background: RGBColor(0xff, 0xff, 0xff),
+    ink: RGBColor(0x22, 0x22, 0x22),
+    muted: RGBColor(0x5b, 0x64, 0x70),
+    faint: RGBColor(0xf1, 0xf3, 0xf5),
+    right: RGBColor(0x1a, 0x7f, 0x37),
+    wrong: RGBColor(0xb4, 0x23, 0x18),
+    series: [
+        RGBColor(0x00, 0x72, 0xb2), // blue
+        RGBColor(0xd5, 0x5e, 0x00), // vermillion
+        RGBColor(0x00, 0x9e, 0x73), // bluish green
+        RGBColor(0xcc, 0x79, 0xa7), // reddish purple
+        RGBColor(0xe6, 0x9f, 0x00), // orange
+        RGBColor(0x56, 0xb4, 0xe9), // sky blue
+        RGBColor(0x22, 0x22, 0x22), // black
+        RGBColor(0x88, 0x88, 0x88), // grey
+    ],
+};
+
+const DARK: Colours = Colours {
+    background: RGBColor(0x1c, 0x1f, 0x24),
+    ink: RGBColor(0xe6, 0xe8, 0xeb),
+    muted: RGBColor(0xa9, 0xb1, 0xbb),
+    faint: RGBColor(0x2c, 0x31, 0x38),
+    right: RGBColor(0x4a, 0xc2, 0x6b),
+    wrong: RGBColor(0xff, 0x85, 0x7a),
+    series: [
+        RGBColor(0x56, 0xb4, 0xe9), // sky blue
+        RGBColor(0xe6, 0x9f, 0x00), // orange
+        RGBColor(0x00, 0xb8, 0x86), // bluish green, lightened
+        RGBColor(0xdd, 0x94, 0xbe), // reddish purple, lightened
+        RGBColor(0xf0, 0xe4, 0x42), // yellow
+        RGBColor(0xff, 0x7f, 0x2a), // vermillion, lightened
+        RGBColor(0xee, 0xee, 0xee), // white
+        RGBColor(0x9a, 0xa0, 0xa6), // grey
+    ],
+};
+
+/// How a line is stroked: solid or dashes of `(dash, gap)` layout pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stroke {
+    Solid,
+    Dashed(f64, f64),
+}
+
+/// Dash patterns by series colour index, so lines differ in more than colour
+/// (used where a panel does not already use dashes to mean something).
+const STROKES: [Stroke; 5] = [
+    Stroke::Solid,
+    Stroke::Dashed(9.0, 4.0),
+    Stroke::Dashed(2.0, 3.0),
+    Stroke::Dashed(16.0, 4.0),
+    Stroke::Dashed(5.0, 5.0),
+];
+
+/// The stroke of series colour index `i` in a panel whose series carry no dash meaning.
+pub fn series_stroke(i: usize) -> Stroke {
+    STROKES[i % STROKES.len()]
+}
+
+fn plot_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {
+    Error::Plot(e.to_string())
+}
+
+/// The colour of series colour index `i` (layer or condition; cycles through eight).
+pub fn series_colour(i: usize, style: &Style) -> RGBColor {
+    let series = &style.colours().series;
+    series[i % series.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parts::{Corner, legend_corner};
+    use super::*;
+    use crate::data::{N_CLASSES, N_PIXELS, Split};
+
+    #[test]
+    fn the_legend_goes_to_the_emptiest_corner() {
+        let labels = ["W_1 FA", "W_1 FA+WN"];
+        let plot = (500, 300);
+        let line = |f: fn(f64) -> f64| (0..=100).map(|i| i as f64 / 100.0).map(|x| (x, f(x))).collect::<Vec<_>>();
+        // A curve falling from the upper left to the lower right (an angle aligning): the upper right is free.
+        assert_eq!(legend_corner(&line(|x| 1.0 - x), &labels, plot, &Style::LIGHT), Corner::UpperRight);
+        // Rising to the upper right (accuracy): the lower right is free, the upper left too; upper left wins the tie.
+        assert_eq!(legend_corner(&line(|x| x), &labels, plot, &Style::LIGHT), Corner::UpperLeft);
+        // Near the top everywhere (angles near 90°): a lower corner.
+        assert_eq!(legend_corner(&line(|_| 0.95), &labels, plot, &Style::LIGHT), Corner::LowerRight);
+        // High on the left, low on the right, but flat across the top right: lower left.
+        let mut pts = line(|x| if x < 0.5 { 0.9 } else { 0.95 });
+        pts.extend(line(|_| 0.05).into_iter().filter(|p| p.0 > 0.5));
+        assert_eq!(legend_corner(&pts, &labels, plot, &Style::LIGHT), Corner::LowerLeft);
+        // No points: the usual upper right.
+        assert_eq!(legend_corner(&[], &labels, plot, &Style::LIGHT), Corner::UpperRight);
+    }
+
+    fn split() -> Split {
+        Split::new((0..4 * N_PIXELS).map(|i| (i % 256) as u8).collect(), vec![3, 1, 4, 1])
+    }
+
+    #[test]
+    fn svg_digit_grid_shows_every_label_and_pixel() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (200, 120)).into_drawing_area();
+            draw_digit_grid(&area, &split(), &[0, 2, 3], 3, &Style::LIGHT).unwrap();
+        }
+        // One text element per digit, carrying its label, in order.
+        let labels: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap().trim())
+            .collect();
+        assert_eq!(labels, ["3", "4", "1"]);
+        assert_eq!(svg.matches("<rect").count(), 1 + 3 * N_PIXELS);
+    }
+
+    #[test]
+    fn bad_grid_arguments_are_errors_not_panics() {
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+        assert!(matches!(draw_digit_grid(&area, &split(), &[9], 3, &Style::LIGHT), Err(Error::InvalidParam(_))));
+        assert!(matches!(draw_digit_grid(&area, &split(), &[0], 0, &Style::LIGHT), Err(Error::InvalidParam(_))));
+    }
+
+    #[test]
+    fn dark_style_fills_dark_and_scale_doubles_text_and_lines() {
+        let draw = |style: Style, size: (u32, u32)| {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw_class_histogram(&area, &split(), &split(), &style).unwrap();
+            }
+            svg
+        };
+        let first_font = |svg: &str| -> f64 {
+            svg.split("font-size=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+        };
+        let light = draw(Style::LIGHT, (400, 300));
+        let dark = draw(Style::new(Theme::Dark, 2.0).unwrap(), (800, 600));
+        assert!(light.contains("fill=\"#FFFFFF\"") && !light.contains("#1C1F24"));
+        assert!(dark.contains("fill=\"#1C1F24\"") && dark.contains("fill=\"#E6E8EB\""), "dark background and ink");
+        assert!((first_font(&dark) / first_font(&light) - 2.0).abs() < 1e-9);
+        assert!(Style::new(Theme::Light, 0.0).is_err() && Style::new(Theme::Light, f64::NAN).is_err());
+        assert_eq!("dark".parse::<Theme>().unwrap(), Theme::Dark);
+        assert!("sepia".parse::<Theme>().is_err());
+    }
+
+    #[test]
+    fn svg_histogram_draws_two_bars_per_class() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
+            draw_class_histogram(&area, &split(), &split(), &Style::LIGHT).unwrap();
+        }
+        assert!(svg.contains("train (60,000)") && svg.contains("Class histogram"));
+        // Classes absent from the split draw zero-height bars, still 20 in all.
+        assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
+    }
+    #[test]
+    fn svg_predictions_say_the_class_and_mark_mistakes() {
+        let said = |index: usize, label: u8, predicted: usize| crate::live::Prediction {
+            index,
+            label,
+            predicted,
+            code_match: (0..N_CLASSES).map(|c| if c == predicted { 0.9 } else { 0.1 }).collect(),
+            outputs: vec![0.0; 50],
+        };
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (400, 200)).into_drawing_area();
+            draw_predictions(&area, &split(), &[said(0, 3, 3), said(2, 4, 7)], 2, &Style::LIGHT).unwrap();
+        }
+        assert!(svg.contains("says 3<") || svg.contains("says 3\n"), "a right answer: the class only");
+        assert!(svg.contains("says 7 (4)"), "a wrong answer names the true label");
+        // The background, then per digit its pixels, the scale box and ten bars.
+        assert!(svg.matches("<rect").count() >= 2 * (N_PIXELS + 1 + N_CLASSES));
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+        assert!(matches!(
+            draw_predictions(&area, &split(), &[said(9, 1, 1)], 1, &Style::LIGHT),
+            Err(Error::InvalidParam(_))
+        ));
+    }
+}

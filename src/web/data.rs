@@ -1,0 +1,114 @@
+//! The data set for the page: `Lab` (decoded), `LabLoader` (decoded in frame-sized slices).
+
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use super::{canvas_area, style_from, to_js};
+use crate::data::{AssetDecoder, Mnist15};
+use crate::describe;
+use crate::plot;
+
+/// The lab's loaded data set and what the page asks of it.
+#[wasm_bindgen]
+pub struct Lab {
+    pub(super) data: Mnist15,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Decodes and verifies the asset (magic, version, sizes, checksum).
+    #[wasm_bindgen(constructor)]
+    pub fn new(asset: &[u8]) -> Result<Lab, JsError> {
+        Ok(Lab { data: Mnist15::from_asset(asset).map_err(to_js)? })
+    }
+
+    #[wasm_bindgen(js_name = nTrain)]
+    pub fn n_train(&self) -> usize {
+        self.data.train.len()
+    }
+
+    #[wasm_bindgen(js_name = nTest)]
+    pub fn n_test(&self) -> usize {
+        self.data.test.len()
+    }
+
+    /// Training labels of the images `first .. first + count`.
+    #[wasm_bindgen(js_name = trainLabels)]
+    pub fn train_labels(&self, first: usize, count: usize) -> Result<Vec<u8>, JsError> {
+        let end = first.checked_add(count).filter(|&e| e <= self.data.train.len());
+        let end = end.ok_or_else(|| JsError::new(&format!("images {first}..+{count} are past the training set")))?;
+        Ok(self.data.train.labels[first..end].to_vec())
+    }
+
+    /// Training images per class, 0..9.
+    #[wasm_bindgen(js_name = trainHistogram)]
+    pub fn train_histogram(&self) -> Vec<u32> {
+        self.data.train.class_histogram().iter().map(|&c| c as u32).collect()
+    }
+
+    /// Draws training images `first .. first + count` with their labels, `cols` per row.
+    /// `style` is `{theme: "light" | "dark", scale: devicePixelRatio}` (both optional).
+    #[wasm_bindgen(js_name = drawDigits)]
+    pub fn draw_digits(
+        &self,
+        canvas: HtmlCanvasElement,
+        first: usize,
+        count: usize,
+        cols: usize,
+        style: JsValue,
+    ) -> Result<(), JsError> {
+        let indices: Vec<usize> = (first..first.saturating_add(count)).collect();
+        plot::draw_digit_grid(&canvas_area(canvas)?, &self.data.train, &indices, cols, &style_from(style)?)
+            .map_err(to_js)
+    }
+
+    /// Draws the class histogram of both splits.
+    #[wasm_bindgen(js_name = drawHistogram)]
+    pub fn draw_histogram(&self, canvas: HtmlCanvasElement, style: JsValue) -> Result<(), JsError> {
+        plot::draw_class_histogram(&canvas_area(canvas)?, &self.data.train, &self.data.test, &style_from(style)?)
+            .map_err(to_js)
+    }
+
+    /// The digit grid in words (the canvas's accessible name).
+    #[wasm_bindgen(js_name = describeDigits)]
+    pub fn describe_digits(&self, first: usize, count: usize) -> String {
+        describe::describe_digits(&self.data.train, first, count)
+    }
+
+    /// The class histogram in words.
+    #[wasm_bindgen(js_name = describeHistogram)]
+    pub fn describe_histogram(&self) -> String {
+        describe::describe_histogram(&self.data.train, &self.data.test)
+    }
+}
+
+/// Decodes the asset a slice at a time, so the page's main thread never
+/// blocks for the whole of it: `step` as often as frames allow, then `finish`.
+#[wasm_bindgen]
+pub struct LabLoader {
+    inner: AssetDecoder<Vec<u8>>,
+}
+
+#[wasm_bindgen]
+impl LabLoader {
+    /// Checks the header and the length (a truncated file fails here).
+    #[wasm_bindgen(constructor)]
+    pub fn new(asset: Vec<u8>) -> Result<LabLoader, JsError> {
+        Ok(LabLoader { inner: AssetDecoder::new(asset).map_err(to_js)? })
+    }
+
+    /// Inflates up to `max_bytes` more; true once the payload is in and its checksum checked.
+    pub fn step(&mut self, max_bytes: u32) -> Result<bool, JsError> {
+        self.inner.step(max_bytes as usize).map_err(to_js)
+    }
+
+    /// Share decoded so far, in [0, 1].
+    pub fn fraction(&self) -> f64 {
+        self.inner.fraction()
+    }
+
+    /// The loaded lab (this loader is used up).
+    pub fn finish(self) -> Result<Lab, JsError> {
+        Ok(Lab { data: self.inner.finish().map_err(to_js)? })
+    }
+}
