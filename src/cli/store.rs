@@ -41,6 +41,10 @@ pub struct Args {
     /// and compare each fingerprint with the stored one; fails if any differs.
     #[arg(long)]
     check: bool,
+    /// With --gallery: draw the stored results as they are, computing nothing
+    /// (after a change to the drawing only).
+    #[arg(long, requires = "gallery", conflicts_with = "check")]
+    redraw: bool,
     /// With --check: only run K (0-based, in the stored file's order).
     #[arg(long, requires = "check")]
     run: Option<usize>,
@@ -55,6 +59,9 @@ pub fn run(args: Args) -> Result<()> {
     let data = load_data(&args.data)?;
     if args.check {
         return check(&args, &ids, &data);
+    }
+    if args.redraw {
+        return redraw(&args, &ids);
     }
     let jobs = jobs(args.jobs)?;
     fs::create_dir_all(&args.out).map_err(|e| Error::Io(format!("{}: {e}", args.out.display())))?;
@@ -95,13 +102,30 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// The stored result of `id` in `args.out`, read and checked.
+fn read_stored(args: &Args, id: ExperimentId) -> Result<StoredFigure> {
+    let path = args.out.join(format!("{}.json", id.name()));
+    let text = fs::read_to_string(&path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    StoredFigure::parse(&text)
+}
+
+/// `--redraw`: the gallery drawn from the stored results.
+fn redraw(args: &Args, ids: &[ExperimentId]) -> Result<()> {
+    let dir = args.gallery.as_ref().ok_or_else(|| Error::InvalidParam("--redraw needs --gallery DIR".into()))?;
+    fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+    for &id in ids {
+        let stored = read_stored(args, id)?;
+        write_svgs(&stored.figure, dir, GALLERY_SIZE, &format!("#/figures?{}", stored.link), &stored.runs)?;
+        eprintln!("fa-lab store {id}: drawn from the stored result into {}", dir.display());
+    }
+    Ok(())
+}
+
 /// `--check`: each figure's stored runs recomputed natively, one by one.
 fn check(args: &Args, ids: &[ExperimentId], data: &fa_lab::data::Mnist15) -> Result<()> {
     let mut differ = 0;
     for &id in ids {
-        let path = args.out.join(format!("{}.json", id.name()));
-        let text = fs::read_to_string(&path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-        let stored = StoredFigure::parse(&text)?;
+        let stored = read_stored(args, id)?;
         let specs = stored.specs()?;
         let chosen: Vec<usize> = match args.run {
             Some(k) if k >= specs.len() => {
