@@ -227,7 +227,9 @@ export class TrainView {
       // alone, first in its frame, and the drawing waits for the next frame.
       const toEpochEnd = run.stepsToEpochEnd();
       if (toEpochEnd === 1) {
-        if (done === 0 && this.advance(1)) this.drawPending = true;
+        // Drawn in the next frame when a redraw is due (REDRAW_MS, longer with
+        // reduced motion) or the run is over.
+        if (done === 0 && this.advance(1)) this.drawPending = run.isDone() || performance.now() - this.lastDraw > REDRAW_MS;
         break;
       }
       const n = Math.min(this.stepsPerCall, limit - done, toEpochEnd - 1);
