@@ -108,7 +108,8 @@ test('an embed of a stored figure draws its panel without computing; "Run live" 
 });
 
 test('a damaged stored result is refused with a message, and the figure can still be computed', async () => {
-  const { page, errors } = await openPage(lab.browser, null);
+  // No service worker: once one controls the page, its fetches bypass page.route.
+  const { page, errors } = await openPage(lab.browser, null, { serviceWorkers: 'block' });
   await page.route('**/stored/fig4.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"format":1,"link":' }));
   await page.goto(`${lab.server.url}#/figures?v=2&fig=fig4&preset=paper`);
   await figureState(page, 'waiting');
