@@ -8,4 +8,5 @@ scripts/setup.sh
 scripts/build.sh
 echo "FA Lab: serving on http://127.0.0.1:8080" >&2
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
-exec trunk serve
+# No auto-reload: its injected inline script would break the page's Content-Security-Policy.
+exec trunk serve --no-autoreload
