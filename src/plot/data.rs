@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{Corner, draw_legend, themed_mesh};
+use super::parts::{draw_legend, themed_mesh};
 use super::{Style, plot_err};
 use crate::data::{N_CLASSES, SIDE, Split};
 use crate::{Error, Result};
@@ -167,6 +167,6 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
     }
-    draw_legend(&mut chart, style, Corner::UpperRight)?;
+    draw_legend(&mut chart, style, &[], &[])?;
     area.present().map_err(plot_err)
 }

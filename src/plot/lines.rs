@@ -3,9 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{
-    caption_font, draw_legend, draw_note, draw_waiting, legend_corner, legend_dashes, split_foot, themed_mesh,
-};
+use super::parts::{caption_font, draw_legend, draw_note, draw_waiting, legend_dashes, split_foot, themed_mesh};
 use super::{Stroke, Style, plot_err, series_colour, series_stroke};
 use crate::Result;
 use crate::experiments::Panel;
@@ -137,13 +135,11 @@ pub fn draw_line_panel<DB: DrawingBackend>(
             chart.draw_series(line.iter().map(|&p| Circle::new(p, r, colour.filled()))).map_err(plot_err)?;
         }
     }
-    // The legend goes where it hides the fewest points of the lines and bands.
-    let unit = |x: f64, y: f64| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0));
-    let points: Vec<(f64, f64)> =
-        lines.iter().flatten().flat_map(|&(x, m, lo, hi)| [unit(x, m), unit(x, lo), unit(x, hi)]).collect();
+    // The legend keeps clear of the lines and bands.
+    let drawn: Vec<(f64, f64)> =
+        lines.iter().flatten().flat_map(|&(x, m, lo, hi)| [(x, m), (x, lo), (x, hi)]).collect();
     let labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
-    let corner = legend_corner(&points, &labels, chart.plotting_area().dim_in_pixel(), style);
-    draw_legend(&mut chart, style, corner)?;
+    draw_legend(&mut chart, style, &drawn, &labels)?;
     draw_note(&foot, note, style)?;
     area.present().map_err(plot_err)
 }

@@ -137,6 +137,9 @@ pub(super) fn legend_dashes(stroke: Stroke, width: i32, style: &Style) -> (i32, 
     }
 }
 
+/// The chart's legend (its series' `labels`), in the corner of the plotting
+/// area where it hides the fewest of `avoid` (points in data coordinates:
+/// the lines, bands or paths drawn; none: the upper right).
 pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<
         'a,
@@ -144,8 +147,15 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
     >,
     style: &Style,
-    corner: Corner,
+    avoid: &[(f64, f64)],
+    labels: &[&str],
 ) -> Result<()> {
+    let (xs, ys) = (chart.x_range(), chart.y_range());
+    let unit: Vec<(f64, f64)> = avoid
+        .iter()
+        .map(|&(x, y)| ((x - xs.start) / (xs.end - xs.start), (y - ys.start) / (ys.end - ys.start)))
+        .collect();
+    let corner = legend_corner(&unit, labels, chart.plotting_area().dim_in_pixel(), style);
     let colours = style.colours();
     let position = match corner {
         Corner::UpperRight => SeriesLabelPosition::UpperRight,

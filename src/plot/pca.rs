@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::parts::{caption_font, draw_legend, draw_note, draw_waiting, legend_corner, split_foot, themed_mesh};
+use super::parts::{caption_font, draw_legend, draw_note, draw_waiting, split_foot, themed_mesh};
 use super::{Style, plot_err};
 use crate::experiments::{Panel, PcaData};
 use crate::{Error, Result};
@@ -90,16 +90,10 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
             .draw_series(std::iter::once(EmptyElement::at(last) + Rectangle::new([(-r, -r), (r, r)], colour.filled())))
             .map_err(plot_err)?;
     }
-    // The legend goes where it hides the fewest points of the paths.
-    let (ax0, ax1, by0, by1) = (a[0] - da, a[a.len() - 1] + da, b[0] - db, b[b.len() - 1] + db);
-    let points: Vec<(f64, f64)> = paths
-        .iter()
-        .flat_map(|p| p.points.iter())
-        .map(|&(x, y)| ((x - ax0) / (ax1 - ax0), (y - by0) / (by1 - by0)))
-        .collect();
+    // The legend keeps clear of the paths.
+    let drawn: Vec<(f64, f64)> = paths.iter().flat_map(|p| p.points.iter().copied()).collect();
     let labels: Vec<&str> = paths.iter().map(|p| p.label.as_str()).collect();
-    let corner = legend_corner(&points, &labels, chart.plotting_area().dim_in_pixel(), style);
-    draw_legend(&mut chart, style, corner)?;
+    draw_legend(&mut chart, style, &drawn, &labels)?;
     draw_note(&foot, &note, style)?;
     area.present().map_err(plot_err)
 }
