@@ -202,18 +202,20 @@ pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> 
         while first_error.lock().map_or(true, |e| e.is_none()) {
             let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
             let forks: Vec<_> = branches.iter().filter(|b| b.trunk == i).collect();
-            let computed = run_with_forks(&specs, i, &forks, data, &total).and_then(|(trunk, forked)| {
-                done(i, trunk);
-                for (b, state) in forked {
-                    let r = match state {
-                        Some(state) => finish_with_progress(state, &total)?,
-                        // The trunk could not fork there (it failed first): computed alone.
-                        None => finish_with_progress(RunState::new(&specs[b.branch], data)?, &total)?,
-                    };
-                    done(b.branch, r);
-                }
-                Ok(())
-            });
+            let computed = RunState::new(&specs[i], data)
+                .and_then(|trunk| run_with_forks(trunk, &specs, &forks, &total))
+                .and_then(|(trunk, forked)| {
+                    done(i, trunk);
+                    for (b, state) in forked {
+                        // A trunk that could not fork there (it failed first): computed alone.
+                        let state = match state {
+                            Some(state) => state,
+                            None => RunState::new(&specs[b.branch], data)?,
+                        };
+                        done(b.branch, run_with_forks(state, &specs, &[], &total)?.0);
+                    }
+                    Ok(())
+                });
             if let Err(e) = computed
                 && let Ok(mut slot) = first_error.lock()
             {
@@ -237,20 +239,20 @@ pub fn run_figure(params: &Params, data: &Mnist15, jobs: usize, quiet: bool) -> 
     Ok((aggregate(params, &results)?, results))
 }
 
-/// Run `i` to its end, forking each of `forks` from it at its step on the
+/// `state`'s run to its end, reporting its steps to `bar` and forking each
+/// of `forks` (none for a run that is no trunk) from it at its step on the
 /// way; returns its result and the forked states (`None`: not forked).
 #[allow(clippy::type_complexity)]
 fn run_with_forks<'b>(
+    mut state: RunState,
     specs: &[RunSpec],
-    i: usize,
     forks: &[&'b Branch],
-    data: &Mnist15,
     bar: &ProgressBar,
 ) -> Result<(RunResult, Vec<(&'b Branch, Option<RunState>)>)> {
     const CHUNK: u64 = 16;
-    let mut state = RunState::new(&specs[i], data)?;
     let mut forked: Vec<(&Branch, Option<RunState>)> = Vec::new();
-    let mut reported = 0;
+    // A forked run's steps before the fork are its trunk's, already counted.
+    let mut reported = state.steps();
     loop {
         let next_fork = forks.get(forked.len()).map(|b| b.at_step);
         let chunk = next_fork.map_or(CHUNK, |at| at.saturating_sub(state.steps()).clamp(1, CHUNK));
@@ -261,30 +263,15 @@ fn run_with_forks<'b>(
             && (result.is_some() || state.steps() >= b.at_step)
         {
             let fork = if result.is_none() { state.fork(b, &specs[b.branch]) } else { None };
-            if let Some(f) = &fork {
-                // The forked run's steps before the fork are the trunk's, already counted.
-                debug_assert_eq!(f.steps(), b.at_step);
-            } else {
-                bar.inc_length(b.at_step);
+            match &fork {
+                Some(f) => debug_assert_eq!(f.steps(), b.at_step),
+                // Computed alone from its first step: its prefix was not counted.
+                None => bar.inc_length(b.at_step),
             }
             forked.push((b, fork));
         }
         if let Some(r) = result {
             return Ok((r, forked));
-        }
-    }
-}
-
-/// A run to its end, reporting its steps to `bar` as it goes.
-fn finish_with_progress(mut state: RunState, bar: &ProgressBar) -> Result<RunResult> {
-    const CHUNK: usize = 16;
-    let mut reported = state.steps();
-    loop {
-        let result = state.advance(CHUNK)?;
-        bar.inc(state.steps() - reported);
-        reported = state.steps();
-        if let Some(r) = result {
-            return Ok(r);
         }
     }
 }
