@@ -77,15 +77,16 @@ pub fn preset_name(preset: Preset) -> &'static str {
     }
 }
 
-/// Roughly how long a preset takes, for a person deciding whether to press Run.
-pub fn preset_note(preset: Preset) -> &'static str {
-    match preset {
-        Preset::Quick => "seconds to a minute: the figure's shape in a few runs (3,000 images, or a few epochs)",
+/// How long a preset takes and what it is, for a person deciding whether to press Run.
+pub fn preset_note(preset: Preset) -> String {
+    let what = match preset {
+        Preset::Quick => "the figure's shape in a few runs (3,000 images, or a few epochs)",
         Preset::Paper => {
-            "hours (minutes per run on a laptop core): the paper's numbers of runs on all 60,000 images — \
+            "the paper's numbers of runs on all 60,000 images — \
              with the preset's own runs and seed, drawn at once from results stored with the lab"
         }
-    }
+    };
+    format!("{}: {what}", preset_takes(preset))
 }
 
 /// How long computing a preset's runs takes, for the Run gate.
@@ -111,7 +112,7 @@ pub fn choices() -> Choices {
             .iter()
             .map(|&p| Choice {
                 takes: preset_takes(p).to_string(),
-                ..choice(preset_name(p), preset_name(p), preset_note(p))
+                ..choice(preset_name(p), preset_name(p), &preset_note(p))
             })
             .collect(),
     }
