@@ -2,17 +2,61 @@
 # Installs what a fresh machine lacks for FA Lab, from the package registries
 # alone (see docs/toolchain.md): the wasm32 target, Debian's Chromium and
 # chromedriver and wabt, the wasm-bindgen CLI at Cargo.lock's version, trunk,
-# and the e2e test driver (playwright-core). Idempotent: every step checks first,
-# so a machine that has everything passes through in a second or two.
+# the e2e test driver (playwright-core, axe-core) and the crates (cargo fetch).
+#
+# Idempotent: every step checks first, so a machine that has everything passes
+# through in a second or two. What is missing installs at once, side by side:
+# the Debian packages and npm download while cargo compiles. Each step writes
+# to its own log and says when it is done; a failed step prints its log's tail.
+#
+# trunk and wasm-bindgen are compiled with the cheapest profile (opt-level 0,
+# no debug info): they orchestrate cargo and rewrite one wasm file, so their
+# speed hardly matters, and their output is the same bytes as the release
+# build's (docs/toolchain.md, "Cheap tools").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION=0.21.14
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/fa-lab-setup.XXXXXX")
 say() { echo "setup: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# step NAME COMMAND...: runs COMMAND in the background, logging to $LOGS/NAME.
+pids=()
+step() {
+  local name=$1
+  shift
+  say "$name: started"
+  (
+    start=$SECONDS
+    if "$@" >"$LOGS/$name" 2>&1; then
+      say "$name: done ($((SECONDS - start)) s)"
+    else
+      rc=$?
+      say "$name: FAILED (exit $rc) after $((SECONDS - start)) s; the end of its log:"
+      tail -n 30 "$LOGS/$name" >&2
+      exit "$rc"
+    fi
+  ) &
+  pids+=("$!")
+}
+
+# A dev build without debug info or incremental state: the cheapest to compile.
+cheap_install() {
+  CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_DEV_INCREMENTAL=false \
+    cargo install --debug "$@"
+}
+
+npm_install() { (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error); }
+
+apt_install() {
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# The target first: cargo fetch below resolves wasm32's dependencies too.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -23,26 +67,33 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wasm-objdump >/dev/null || missing+=(wabt)
 if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]} from Debian"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
-  say "installing wasm-bindgen-cli $WB_VERSION (must match Cargo.lock; ~2-6 min)"
-  # Not --locked: its lockfile wants a crate version the registry here lacks.
-  cargo install -q wasm-bindgen-cli --version "$WB_VERSION"
-fi
-
-if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
-  say "installing trunk $TRUNK_VERSION (~6-14 min)"
-  cargo install -q trunk --version "$TRUNK_VERSION" --locked
+  step "debian (${missing[*]})" apt_install "${missing[@]}"
 fi
 
 if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
-  say "installing playwright-core and axe-core for the browser tests"
-  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  step "npm (playwright-core, axe-core)" npm_install
 fi
 
 # Trunk runs cargo --offline: the crates must be in the local registry first.
-cargo fetch -q
+step "cargo fetch" cargo fetch
+
+# The two compiles run side by side: each spends long stretches on one crate
+# (a proc macro, the final link) with a core to spare.
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
+  # Not --locked: its lockfile wants a crate version the registry here lacks.
+  # It must match Cargo.lock's wasm-bindgen exactly; it brings wasm-bindgen-test-runner.
+  step "wasm-bindgen-cli $WB_VERSION" cheap_install wasm-bindgen-cli --version "$WB_VERSION"
+fi
+if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
+  step "trunk $TRUNK_VERSION" cheap_install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+failed=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || failed=1
+done
+if [ "$failed" = 1 ]; then
+  say "some steps failed (logs in $LOGS); run scripts/setup.sh again once the cause is fixed"
+  exit 1
+fi
+rm -rf "$LOGS"
