@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Split;
-use crate::experiments::{Panel, Series};
+use crate::figure::{Panel, Series};
 use crate::live::Prediction;
 
 /// A panel's numbers as rows of text, ready for an HTML table.
@@ -261,6 +261,7 @@ pub fn describe_histogram(train: &Split, test: &Split) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figure::PanelKind;
 
     fn series(label: &str, x: &[f64], mean: &[f64], sd: f64, n: usize) -> Series {
         Series {
@@ -278,6 +279,7 @@ mod tests {
     fn panel(x_label: &str, y_label: &str, series: Vec<Series>) -> Panel {
         Panel {
             key: "alignment".into(),
+            kind: PanelKind::Lines,
             title: "Weight alignment ∠(W_l, B_lᵀ)".into(),
             x_label: x_label.into(),
             y_label: y_label.into(),

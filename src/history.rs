@@ -3,7 +3,7 @@
 //! alignment, test accuracy, weight norms, update angles) that
 //! [`crate::plot::draw_line_panel`] draws like any figure panel.
 
-use crate::experiments::{Panel, Series};
+use crate::figure::{Panel, PanelKind, Series};
 use crate::metrics::moving_average;
 use crate::train::IterRecord;
 
@@ -67,6 +67,7 @@ impl History {
     pub fn panel(&self, key: &str) -> Option<Panel> {
         let panel = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| Panel {
             key: key.to_string(),
+            kind: PanelKind::Lines,
             title: title.to_string(),
             x_label: "iteration".to_string(),
             y_label: y_label.to_string(),

@@ -14,6 +14,8 @@ pub mod data;
 pub mod describe;
 pub mod error;
 pub mod experiments;
+pub mod export;
+pub mod figure;
 pub mod form;
 pub mod hash;
 pub mod history;

@@ -20,7 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::experiments::{ExperimentId, FigureData, Params, Preset, RunResult, RunSpec};
+use crate::experiments::{ExperimentId, Params, Preset, RunSpec};
+use crate::figure::{FigureData, RunResult};
 use crate::link;
 use crate::provenance::{self, RunRecord};
 use crate::{Error, Result};

@@ -120,6 +120,21 @@ impl Quick {
     }
 }
 
+/// Each figure's claim test, by figure: the match is exhaustive, so a new
+/// figure does not compile here until it names the test of its claim.
+const fn claim_test(id: ExperimentId) -> fn() {
+    match id {
+        ExperimentId::Fig2b => fig2b_correlated_signals_align_and_independent_ones_do_not,
+        ExperimentId::Fig3 => fig3_multiples_of_60_stand_out_without_shuffling_only,
+        ExperimentId::Fig4 => fig4_disturbed_copies_still_align_and_nonlinearity_reduces_alignment,
+        ExperimentId::Fig5 => fig5_more_label_shuffling_means_less_alignment_and_accuracy,
+        ExperimentId::Fig6 => fig6_alignment_weight_normalisation_update_angles_and_the_bp_control,
+        ExperimentId::Fig7 => fig7_bp_gets_stuck_after_fa,
+        ExperimentId::Rules => rules_every_rule_learns_and_bp_has_a_control_line,
+    }
+}
+const _: fn(ExperimentId) -> fn() = claim_test;
+
 #[test]
 fn fig2b_correlated_signals_align_and_independent_ones_do_not() {
     let q = quick(ExperimentId::Fig2b);
@@ -330,7 +345,8 @@ fn failed_runs_are_counted_and_dead_networks_stay_in_the_means() {
             assert!(c.median_step.is_finite() && c.median_step < 60.0, "{c:?}");
         }
         let csv = fig.to_csv();
-        assert!(csv.contains("d,failed:p1,"), "v{version}: the CSV counts them");
+        assert!(csv.contains("# note: d: p = 1: "), "v{version}: the CSV counts them: {csv}");
+        assert!(csv.contains("\npanel,series,label,x,mean,sd,n\n"), "v{version}: the page's panel schema");
         let json = serde_json::to_string(&fig).unwrap();
         assert!(json.contains("\"failures\""), "v{version}: the JSON counts them");
         assert!(svg_of(&fig, "d").contains("p = 1: "), "v{version}: the footnote counts them");

@@ -10,7 +10,7 @@ use super::layout::{ACCURACY, ALL_LAYERS, ANGLE, EPOCH, HIDDEN, ITER, PanelDef, 
 use super::probes::{
     AccuracyProbe, AlignmentProbe, FeedbackUpdateProbe, Layers, LossProbe, NormProbe, Probe, UpdateAngleProbe,
 };
-use super::{Curve, Experiment, PcaData, PcaPath, Preset, TrainSetup};
+use super::{Curve, Experiment, PanelKind, PcaData, PcaPath, Preset, TrainSetup};
 use crate::data::{Mnist15, N_PIXELS};
 use crate::net::{MAX_GAMMA, Network, Rule, pixels_to_inputs};
 use crate::pca::{Pca, Trajectory};
@@ -277,7 +277,7 @@ impl Experiment for Fig6Params {
                 ANGLE,
                 fa_and_wn(Measure::FeedbackUpdate, "ΔW"),
             ),
-            PanelDef { pca: true, ..PanelDef::new(PanelKey::E, "PCA of BP and FA parameter paths over the training loss", "pc1", "pc2", Vec::new()) },
+            PanelDef { kind: PanelKind::Pca, ..PanelDef::new(PanelKey::E, "PCA of BP and FA parameter paths over the training loss", "pc1", "pc2", Vec::new()) },
         ];
         if self.include_dfa {
             v.push(PanelDef::new(

@@ -1,10 +1,11 @@
 //! What a figure draws before the runs are in ([`PanelDef`]s of
 //! [`SeriesDef`]s), and [`aggregate`], which fills them from run results.
 
+use super::Params;
 use super::keys::{PanelKey, SeriesKey};
-use super::{FailedRun, FailureCount, FigureData, Panel, Params, RunResult, Series};
 use crate::Result;
 use crate::checked::Checked;
+use crate::figure::{FailedRun, FailureCount, FigureData, Panel, PanelKind, RunResult, Series};
 
 /// A panel of a figure, before the runs are in.
 pub(crate) struct PanelDef {
@@ -16,8 +17,8 @@ pub(crate) struct PanelDef {
     /// Markers at the points (few x values, e.g. orders or fractions).
     pub markers: bool,
     pub series: Vec<SeriesDef>,
-    /// The PCA landscape of the first run that has one.
-    pub pca: bool,
+    /// Lines, or the PCA landscape of the first run that has one.
+    pub kind: PanelKind,
 }
 
 impl PanelDef {
@@ -28,7 +29,16 @@ impl PanelDef {
         y_label: &'static str,
         series: Vec<SeriesDef>,
     ) -> PanelDef {
-        PanelDef { key, title: title.into(), x_label, y_label, log_y: false, markers: false, series, pca: false }
+        PanelDef {
+            key,
+            title: title.into(),
+            x_label,
+            y_label,
+            log_y: false,
+            markers: false,
+            series,
+            kind: PanelKind::Lines,
+        }
     }
 
     pub(crate) fn log_y(mut self) -> PanelDef {
@@ -74,7 +84,7 @@ pub(crate) const ALL_LAYERS: [usize; 5] = [0, 1, 2, 3, 4];
 fn panel_conditions(params: &Params, def: &PanelDef) -> Vec<String> {
     let all = params.conditions();
     let once = |i: usize| params.experiment().once_only(i);
-    if def.pca {
+    if def.kind == PanelKind::Pca {
         return all.iter().enumerate().filter(|&(i, _)| once(i)).map(|(_, c)| c.clone()).collect();
     }
     let mut named: Vec<String> = Vec::new();
@@ -214,9 +224,10 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
             }
             series.push(out);
         }
-        let pca = if def.pca { ok.iter().find_map(|r| r.pca.clone()) } else { None };
+        let pca = if def.kind == PanelKind::Pca { ok.iter().find_map(|r| r.pca.clone()) } else { None };
         panels.push(Panel {
             key: def.key.as_str().to_string(),
+            kind: def.kind,
             title: def.title,
             x_label: def.x_label.to_string(),
             y_label: def.y_label.to_string(),

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::parts::{caption_font, draw_legend, draw_note, draw_waiting, legend_dashes, split_foot, themed_mesh};
 use super::{Stroke, Style, plot_err, series_colour, series_stroke};
 use crate::Result;
-use crate::experiments::Panel;
+use crate::figure::Panel;
 
 /// Mean lines with ±1 sd bands, one per series, legend, labelled axes; a log-10
 /// y axis when `panel.log_y` (values are drawn as `log10`, ticks labelled in the

@@ -26,7 +26,6 @@ mod parts;
 mod pca;
 
 pub use data::{draw_class_histogram, draw_digit_grid, draw_predictions};
-pub(crate) use figure::failure_text;
 pub use figure::{draw_figure, draw_figure_grid, draw_figure_styled};
 pub use lines::draw_line_panel;
 pub use pca::draw_pca_panel;

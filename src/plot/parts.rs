@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{Stroke, Style, plot_err};
 use crate::Result;
-use crate::experiments::Panel;
+use crate::figure::Panel;
 
 /// A footnote's lines, each wrapped at spaces to what fits in `width` pixels
 /// (11 px sans-serif, about 6 px a character at the style's scale).

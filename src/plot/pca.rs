@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::parts::{caption_font, draw_legend, draw_note, draw_waiting, split_foot, themed_mesh};
 use super::{Style, plot_err};
-use crate::experiments::{Panel, PcaData};
+use crate::figure::{Panel, PcaData};
 use crate::{Error, Result};
 
 /// Maps `t ∈ [0, 1]` to a dark-blue → teal → yellow ramp (low loss dark).

@@ -4,10 +4,12 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use crate::describe::{self, Table};
-use crate::experiments::{self, ExperimentId, FigureData, Panel, Params, Preset, RunResult, RunSpec, RunState};
+use crate::experiments::{self, ExperimentId, Params, Preset, RunSpec, RunState};
+use crate::export;
+use crate::figure::{FigureData, Panel, RunResult};
 use crate::link;
 use crate::plot;
-use crate::provenance::{self, Provenance};
+use crate::provenance::Provenance;
 
 use super::data::Lab;
 use super::{ExportOptions, canvas_area, export_text, from_value, style_from, to_js, to_value};
@@ -143,5 +145,5 @@ pub fn export_figure_panel_png(
     let results: Vec<RunResult> = from_value(results, "the run results")?;
     let options: ExportOptions = from_value(options, "the export options")?;
     let prov = figure_provenance(&figure, &results, figure_panel(&figure, key)?, &options)?;
-    provenance::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+    export::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
 }

@@ -17,9 +17,10 @@ use web_sys::HtmlCanvasElement;
 
 use crate::data::AssetHeader;
 use crate::describe;
-use crate::experiments::Panel;
+use crate::export;
+use crate::figure::Panel;
 use crate::plot::{Style, Theme};
-use crate::provenance::{self, Provenance};
+use crate::provenance::Provenance;
 
 mod bench;
 mod data;
@@ -88,8 +89,8 @@ fn export_text(
 ) -> Result<String, JsError> {
     match options.format.as_str() {
         "svg" => export_svg(&panel.title, &describe::describe_panel(panel, empty_reason), prov, options, draw),
-        "csv" => Ok(provenance::panel_csv(panel, prov)),
-        "json" => Ok(provenance::panel_json(panel, prov)),
+        "csv" => Ok(export::panel_csv(panel, prov)),
+        "json" => Ok(export::panel_json(panel, prov)),
         other => Err(unknown_format(other)),
     }
 }
@@ -109,7 +110,7 @@ fn export_svg(
         let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         draw(&area, &style).map_err(to_js)?;
     }
-    provenance::svg_with_metadata(&svg, title, description, prov).map_err(to_js)
+    export::svg_with_metadata(&svg, title, description, prov).map_err(to_js)
 }
 
 fn unknown_format(format: &str) -> JsError {

@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 
 use super::figures::figure_panel;
 use super::{ExportOptions, export_text, from_value, to_js, to_value};
-use crate::experiments::RunResult;
+use crate::export;
+use crate::figure::RunResult;
 use crate::plot;
 use crate::provenance;
 use crate::stored::{self, StoredFigure};
@@ -84,6 +85,6 @@ impl StoredResult {
     pub fn export_panel_png(&self, key: &str, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
         let options: ExportOptions = from_value(options, "the export options")?;
         let prov = self.inner.provenance(key, options.address).map_err(to_js)?;
-        provenance::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+        export::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
     }
 }

@@ -5,12 +5,13 @@ use web_sys::HtmlCanvasElement;
 
 use crate::data::Split;
 use crate::describe;
-use crate::experiments::Panel;
+use crate::export;
+use crate::figure::Panel;
 use crate::history::History;
 use crate::link;
 use crate::live;
 use crate::plot;
-use crate::provenance::{self, Provenance, RunRecord};
+use crate::provenance::{Provenance, RunRecord};
 use crate::train::{TrainConfig, Trainer};
 
 use super::data::Lab;
@@ -91,7 +92,7 @@ impl Run {
     pub fn export_panel_png(&self, key: &str, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
         let options: ExportOptions = from_value(options, "the export options")?;
         let (panel, _) = self.live_panel(key)?;
-        provenance::png_with_text(
+        export::png_with_text(
             png,
             provenance::PNG_KEYWORD,
             &self.provenance(&panel.key, &panel.title, &options).to_json(),
@@ -206,8 +207,8 @@ impl Run {
                 &options,
                 |area, style| plot::draw_predictions(area, &self.test, &predictions, cols, style),
             ),
-            "csv" => Ok(provenance::table_csv(&describe::predictions_table(&predictions), &prov)),
-            "json" => Ok(provenance::json_with("predictions", &predictions, &prov)),
+            "csv" => Ok(export::table_csv(&describe::predictions_table(&predictions), &prov)),
+            "json" => Ok(export::json_with("predictions", &predictions, &prov)),
             other => Err(unknown_format(other)),
         }
     }
@@ -217,7 +218,7 @@ impl Run {
     pub fn export_predictions_png(&self, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
         let options: ExportOptions = from_value(options, "the export options")?;
         let prov = self.provenance(PREDICTIONS_KEY, PREDICTIONS_TITLE, &options);
-        provenance::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+        export::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
     }
 }
 

@@ -113,11 +113,11 @@ async function checkPanelExports(page, key, expected) {
   assert.match(comments[0], new RegExp(`^# FA Lab ${VERSION.replace(/\./g, '\\.')} \\(commit `));
   for (const f of expected.fingerprints) assert.ok(comments.some((c) => c.includes(`fingerprint ${f}`)), f);
   const rows = lines.filter((l) => !l.startsWith('#')).map(csvFields);
-  assert.deepEqual(rows[0], ['series', 'label', 'x', 'mean', 'sd', 'n']);
+  assert.deepEqual(rows[0], ['panel', 'series', 'label', 'x', 'mean', 'sd', 'n']);
   assert.ok(rows.length > 2);
   for (const r of rows.slice(1)) {
-    assert.equal(r.length, 6, r.join(','));
-    assert.ok(Number.isFinite(Number(r[2])) && Number.isInteger(Number(r[5])), r.join(','));
+    assert.equal(r.length, 7, r.join(','));
+    assert.ok(Number.isFinite(Number(r[3])) && Number.isInteger(Number(r[6])), r.join(','));
   }
 
   const json = await save(page, `${figure} button[data-export=json]`);

@@ -1,0 +1,266 @@
+//! The figure data model: what a run records ([`RunResult`]) and what a figure
+//! draws ([`FigureData`]: panels of series, mean ± sd and `n` at every x, or
+//! the PCA landscape), with the footnotes a panel carries and the one CSV
+//! schema that the page's panel export and `fa-lab figure` both write.
+//!
+//! The experiments fill it ([`crate::experiments::aggregate`]); the drawing,
+//! the descriptions, the exports and the stored results read it, and none of
+//! them needs to know which figure it came from: a panel says its
+//! [`PanelKind`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::experiments::{ExperimentId, Params};
+
+/// What a panel draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanelKind {
+    /// Mean lines with ±1 sd bands over x.
+    #[default]
+    Lines,
+    /// A loss landscape on two principal components with parameter paths (Fig. 6e).
+    Pca,
+}
+
+impl PanelKind {
+    fn is_lines(&self) -> bool {
+        *self == PanelKind::Lines
+    }
+}
+
+/// One curve of one run: `y` at `x` (non-finite points are dropped). `key` is
+/// a [`crate::experiments::keys::SeriesKey`] in its text form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    pub key: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+/// The loss landscape and paths of Fig. 6e.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaData {
+    /// Grid coordinates along pc1 and pc2, ascending.
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+    /// `loss[j * a.len() + i]` at `(a[i], b[j])`: mean per-sample training loss.
+    pub loss: Vec<f64>,
+    pub paths: Vec<PcaPath>,
+    /// Share of the variance of all snapshots on pc1 and pc2.
+    pub explained: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaPath {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What a run produced. `failure` is set (and the curves are partial) when the
+/// network died or diverged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub run: usize,
+    pub condition: usize,
+    pub condition_name: String,
+    pub seed: u64,
+    pub steps: u64,
+    pub curves: Vec<Curve>,
+    pub pca: Option<PcaData>,
+    pub failure: Option<String>,
+    /// The step at which `failure` ended the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<u64>,
+    /// The first step whose batch was dead, for a run that went on through it
+    /// ([`crate::experiments::TrainSetup::keep_dead`]); its curves are complete and in the means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub died_at: Option<u64>,
+}
+
+/// A series of a panel: mean and sample standard deviation across runs at each x.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub key: String,
+    /// Legend text (says which weights the line is).
+    pub label: String,
+    /// Colour index into the plot palette.
+    pub colour: usize,
+    pub dashed: bool,
+    pub x: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub sd: Vec<f64>,
+    /// Runs that contributed to each point.
+    pub n: Vec<usize>,
+}
+
+/// One panel: labels, scale and its series (or the PCA landscape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Panel {
+    /// Paper panel letter or a short name (`"a"`, `"b-early"`, `"accuracy"`): a
+    /// [`crate::experiments::keys::PanelKey`].
+    pub key: String,
+    /// What the panel draws, so no drawer has to know its figure.
+    #[serde(default, skip_serializing_if = "PanelKind::is_lines")]
+    pub kind: PanelKind,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_y: bool,
+    /// Draw markers at the points (few x values, e.g. orders or fractions).
+    pub markers: bool,
+    pub series: Vec<Series>,
+    pub pca: Option<PcaData>,
+    /// Runs of this panel's conditions that died or diverged, per condition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureCount>,
+    /// Footnotes, e.g. a condition that trains with its own `η`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How many finished runs of one condition died or diverged, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureCount {
+    pub condition: String,
+    /// The condition as a legend names it (`"FA+WN"`, `"p = 1"`, `"T = 4"`).
+    pub label: String,
+    /// Finished runs of the condition.
+    pub runs: usize,
+    /// Runs whose network died and went on stepping ([`crate::experiments::TrainSetup::keep_dead`]):
+    /// in the means with every metric a dead network still has.
+    pub died: usize,
+    /// Runs that ended at a failure: in the means up to it ([`crate::experiments::TrainSetup::keep_dead`])
+    /// or left out entirely (link version 1).
+    pub diverged: usize,
+    /// Median step at which they died or diverged.
+    pub median_step: f64,
+    /// Whether the failed runs are in the means (see `died`, `diverged`).
+    pub in_means: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedRun {
+    pub run: usize,
+    pub condition_name: String,
+    pub seed: u64,
+    pub reason: String,
+    /// The step at which the network died or diverged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    /// True for a network that died and went on stepping (its curves are complete).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
+}
+
+/// Everything needed to draw a figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureData {
+    pub experiment: ExperimentId,
+    pub title: String,
+    pub params: Params,
+    pub runs_total: usize,
+    pub runs_done: usize,
+    pub failed: Vec<FailedRun>,
+    pub panels: Vec<Panel>,
+}
+
+impl Panel {
+    /// The panel's footnotes: its conditions' failed runs, then its own notes.
+    pub fn footnotes(&self) -> Vec<String> {
+        self.failures.iter().map(FailureCount::text).chain(self.notes.iter().cloned()).collect()
+    }
+
+    /// The panel alone as CSV ([`CSV_HEADER`]): its footnotes as `# note:`
+    /// lines, then its rows. The page exports a panel as this.
+    pub fn to_csv(&self) -> String {
+        let mut s: String = self.footnotes().iter().map(|line| format!("# note: {}\n", one_line(line))).collect();
+        s.push_str(CSV_HEADER);
+        self.csv_rows(&mut s);
+        s
+    }
+
+    /// Rows in [`CSV_HEADER`]'s columns: a series' points, then a PCA panel's
+    /// grid (`loss` rows: x = pc1, mean = the loss) and paths (`path` rows:
+    /// x = pc1, mean = pc2).
+    fn csv_rows(&self, s: &mut String) {
+        let key = csv_field(&self.key);
+        for ser in &self.series {
+            let (series, label) = (csv_field(&ser.key), csv_field(&ser.label));
+            for i in 0..ser.x.len() {
+                s.push_str(&format!(
+                    "{key},{series},{label},{},{},{},{}\n",
+                    ser.x[i], ser.mean[i], ser.sd[i], ser.n[i]
+                ));
+            }
+        }
+        if let Some(pca) = &self.pca {
+            for (j, b) in pca.b.iter().enumerate() {
+                let label = csv_field(&format!("loss at pc2 = {b}"));
+                for (i, a) in pca.a.iter().enumerate() {
+                    s.push_str(&format!("{key},loss,{label},{a},{},0,1\n", pca.loss[j * pca.a.len() + i]));
+                }
+            }
+            for path in &pca.paths {
+                let label = csv_field(&path.label);
+                for (a, b) in &path.points {
+                    s.push_str(&format!("{key},path,{label},{a},{b},0,1\n"));
+                }
+            }
+        }
+    }
+}
+
+impl FailureCount {
+    /// One condition's failed runs as a footnote says them.
+    pub fn text(&self) -> String {
+        let n = self.died + self.diverged;
+        let when =
+            if self.median_step.is_finite() { format!(" (median step {})", self.median_step) } else { String::new() };
+        if !self.in_means {
+            return format!("{}: {n} of {} runs dead or diverged{when}, left out of the means", self.label, self.runs);
+        }
+        let mut parts = Vec::new();
+        if self.died > 0 {
+            parts.push(format!("{} of {} runs died{when}, kept in the means", self.died, self.runs));
+        }
+        if self.diverged > 0 {
+            parts.push(format!("{} of {} runs diverged{when}, in the means up to it", self.diverged, self.runs));
+        }
+        format!("{}: {}", self.label, parts.join("; "))
+    }
+}
+
+/// The columns of every FA Lab CSV of plotted data, a panel's or a whole figure's.
+pub const CSV_HEADER: &str = "panel,series,label,x,mean,sd,n\n";
+
+impl FigureData {
+    pub fn panel(&self, key: &str) -> Option<&Panel> {
+        self.panels.iter().find(|p| p.key == key)
+    }
+
+    /// The whole figure as CSV: every panel's footnotes as `# note: <panel>:`
+    /// lines, then [`CSV_HEADER`] and every panel's rows ([`Panel::to_csv`]'s
+    /// schema). `fa-lab figure` writes this.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::new();
+        for p in &self.panels {
+            for line in p.footnotes() {
+                s.push_str(&format!("# note: {}: {}\n", p.key, one_line(&line)));
+            }
+        }
+        s.push_str(CSV_HEADER);
+        self.panels.iter().for_each(|p| p.csv_rows(&mut s));
+        s
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Text on one line (for `#` comment lines).
+pub(crate) fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
