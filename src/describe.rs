@@ -288,6 +288,7 @@ mod tests {
             series,
             pca: None,
             failures: Vec::new(),
+            stalled: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -244,10 +244,13 @@ mod tests {
                 label: "FA".into(),
                 runs: 3,
                 died: 1,
+                revived: 0,
                 diverged: 0,
                 median_step: 119.0,
                 in_means: true,
+                left_out: 0,
             }],
+            stalled: vec![],
             notes: vec!["FA+WN trains with η = 5e-4".into()],
         };
         let csv = panel_csv(&panel, &prov());
@@ -255,7 +258,10 @@ mod tests {
         assert!(lines[0].starts_with(&format!("# FA Lab {VERSION} (commit ")));
         assert!(lines.contains(&"# link: #/figures?fig=fig2b&seed=3"));
         assert!(lines.contains(&"# run: FA run 0; seed 3; 10 steps; fingerprint 0123456789abcdef"));
-        assert!(lines.contains(&"# note: FA: 1 of 3 runs died (median step 119), kept in the means"), "{lines:?}");
+        assert!(
+            lines.contains(&"# note: FA: of 3 runs, 1 died and stayed dead (median step 119), kept in the means"),
+            "{lines:?}"
+        );
         assert!(lines.contains(&"# note: FA+WN trains with η = 5e-4"));
         let data: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(

@@ -76,6 +76,11 @@ pub struct RunResult {
     /// ([`crate::experiments::TrainSetup::keep_dead`]); its curves are complete and in the means.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub died_at: Option<u64>,
+    /// For a run that died and went on: the first step whose batch was alive
+    /// again after its last dead one (`None`: dead to the end). A label of the
+    /// run's numbers rather than one of them, so the fingerprint leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revived_at: Option<u64>,
 }
 
 /// A series of a panel: mean and sample standard deviation across runs at each x.
@@ -114,6 +119,9 @@ pub struct Panel {
     /// Runs of this panel's conditions that died or diverged, per condition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<FailureCount>,
+    /// Runs of this panel's conditions that stalled far below their condition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stalled: Vec<StalledRun>,
     /// Footnotes, e.g. a condition that trains with its own `η`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -127,9 +135,14 @@ pub struct FailureCount {
     pub label: String,
     /// Finished runs of the condition.
     pub runs: usize,
-    /// Runs whose network died and went on stepping ([`crate::experiments::TrainSetup::keep_dead`]):
-    /// in the means with every metric a dead network still has.
+    /// Runs whose network died, went on stepping
+    /// ([`crate::experiments::TrainSetup::keep_dead`]) and was still dead at
+    /// the end: in the means with every metric a dead network still has.
     pub died: usize,
+    /// Runs whose outputs were all zero for a while but that were alive again
+    /// at the end: in the means like `died`.
+    #[serde(default)]
+    pub revived: usize,
     /// Runs that ended at a failure: in the means up to it ([`crate::experiments::TrainSetup::keep_dead`])
     /// or left out entirely (link version 1).
     pub diverged: usize,
@@ -137,6 +150,40 @@ pub struct FailureCount {
     pub median_step: f64,
     /// Whether the failed runs are in the means (see `died`, `diverged`).
     pub in_means: bool,
+    /// Of the failed runs in the means, those that have no value in this
+    /// panel (a metric a dead network does not have, e.g. Fig. 5a's final
+    /// alignment): this panel's means leave them out.
+    #[serde(default)]
+    pub left_out: usize,
+}
+
+/// A run that finished far below its condition: its final test accuracy is
+/// more than [`STALL_POINTS`] percentage points under the median of its
+/// condition's runs (and its network never died: those are counted apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StalledRun {
+    pub run: usize,
+    pub condition_name: String,
+    /// The condition as a legend names it.
+    pub label: String,
+    pub seed: u64,
+    /// Its final test accuracy (%).
+    pub accuracy: f64,
+    /// The median final test accuracy of its condition's runs (%).
+    pub median: f64,
+}
+
+/// How far under its condition's median final accuracy a run has stalled.
+pub const STALL_POINTS: f64 = 20.0;
+
+impl StalledRun {
+    /// The run as a footnote names it.
+    pub fn text(&self) -> String {
+        format!(
+            "{}: run {} (seed {}) stalled at {:.1} % test accuracy, against the condition's median {:.1} %",
+            self.label, self.run, self.seed, self.accuracy, self.median
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +198,9 @@ pub struct FailedRun {
     /// True for a network that died and went on stepping (its curves are complete).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub kept: bool,
+    /// For a kept run: the step from which it was alive again ([`RunResult::revived_at`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revived_at: Option<u64>,
 }
 
 /// Everything needed to draw a figure.
@@ -162,13 +212,17 @@ pub struct FigureData {
     pub runs_total: usize,
     pub runs_done: usize,
     pub failed: Vec<FailedRun>,
+    /// Runs that finished far below their condition ([`StalledRun`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stalled: Vec<StalledRun>,
     pub panels: Vec<Panel>,
 }
 
 impl Panel {
-    /// The panel's footnotes: its conditions' failed runs, then its own notes.
+    /// The panel's footnotes: its conditions' failed and stalled runs, then its own notes.
     pub fn footnotes(&self) -> Vec<String> {
-        self.failures.iter().map(FailureCount::text).chain(self.notes.iter().cloned()).collect()
+        let failures = self.failures.iter().map(FailureCount::text);
+        failures.chain(self.stalled.iter().map(StalledRun::text)).chain(self.notes.iter().cloned()).collect()
     }
 
     /// The panel alone as CSV ([`CSV_HEADER`]): its footnotes as `# note:`
@@ -214,7 +268,7 @@ impl Panel {
 impl FailureCount {
     /// One condition's failed runs as a footnote says them.
     pub fn text(&self) -> String {
-        let n = self.died + self.diverged;
+        let n = self.died + self.revived + self.diverged;
         let when =
             if self.median_step.is_finite() { format!(" (median step {})", self.median_step) } else { String::new() };
         if !self.in_means {
@@ -222,12 +276,24 @@ impl FailureCount {
         }
         let mut parts = Vec::new();
         if self.died > 0 {
-            parts.push(format!("{} of {} runs died{when}, kept in the means", self.died, self.runs));
+            parts.push(format!("{} died and stayed dead", self.died));
+        }
+        if self.revived > 0 {
+            parts.push(format!("{} had all outputs zero for a while and recovered", self.revived));
         }
         if self.diverged > 0 {
-            parts.push(format!("{} of {} runs diverged{when}, in the means up to it", self.diverged, self.runs));
+            parts.push(format!("{} diverged (in the means up to it)", self.diverged));
         }
-        format!("{}: {}", self.label, parts.join("; "))
+        let mut text = format!("{}: of {} runs, {}{when}", self.label, self.runs, parts.join(", "));
+        let kept = self.died + self.revived;
+        if kept > 0 {
+            text.push_str(&match self.left_out {
+                0 => ", kept in the means".to_string(),
+                k if k == kept => ", left out of this panel's means (a dead network has no value here)".to_string(),
+                k => format!(", kept in the means but for {k} with no value here"),
+            });
+        }
+        text
     }
 }
 

@@ -76,6 +76,7 @@ impl History {
             series,
             pca: None,
             failures: Vec::new(),
+            stalled: Vec::new(),
             notes: Vec::new(),
         };
         Some(match key {

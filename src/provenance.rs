@@ -213,6 +213,7 @@ pub(crate) mod tests {
             failure: None,
             failed_at: None,
             died_at: None,
+            revived_at: None,
         };
         let base = result_fingerprint(&r);
         assert_eq!(base, result_fingerprint(&r.clone()));

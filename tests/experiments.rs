@@ -291,7 +291,60 @@ fn fig7_bp_gets_stuck_after_fa() {
     });
     let died = q.fig.panel("loss").unwrap().failures.iter().find(|f| f.condition == "T4").expect("T = 4 died");
     assert_eq!((died.died, died.runs, died.in_means), (q.runs, q.runs, true), "{died:?}");
-    assert!(svg_of(&q.fig, "loss").contains("T = 4: 3 of 3 runs"), "the footnote counts the dead runs");
+    assert!(svg_of(&q.fig, "loss").contains("T = 4: of 3 runs, 3 died and stayed dead"), "the footnote counts the dead runs");
+}
+
+/// Fig. 7's collapse depends on BP's step size after the switch: after 4
+/// epochs of FA on the paper's data and batch (seeds 0–3), one epoch of BP at
+/// its default `η` kills every network, while a quarter of that `η` kills none
+/// and keeps what FA learned. Printed as a table for the gallery and README.
+#[test]
+fn fig7_the_collapse_after_the_switch_depends_on_bps_step_size() {
+    use fa_lab::link::train_config_from_query;
+    use fa_lab::net::Rule;
+    use fa_lab::train::Trainer;
+    let factors = [1.0f32, 0.5, 0.25];
+    let mut dead = [0usize; 3];
+    for seed in 0..4u64 {
+        let cfg = train_config_from_query(&format!("v=2&rule=fa&epochs=5&seed={seed}")).unwrap();
+        let mut fa = Trainer::new(cfg, mnist()).unwrap();
+        fa.network_mut().set_allow_dead(true);
+        let mut fa_accuracy = 0.0;
+        while fa.epoch() < 4 {
+            fa.step().unwrap();
+            if fa.is_epoch_boundary() {
+                fa_accuracy = fa.epoch_end().unwrap();
+            }
+        }
+        for (k, &factor) in factors.iter().enumerate() {
+            let mut bp = fa.clone();
+            bp.network_mut().set_rule(Rule::Backprop).unwrap();
+            bp.network_mut().set_eta(Rule::Backprop.default_eta() * factor).unwrap();
+            let (mut died_at, mut dead_at_end, mut accuracy) = (None, false, 0.0);
+            while !bp.is_done() {
+                let rec = bp.step().unwrap();
+                dead_at_end = bp.network().last_batch_was_dead(rec.metrics.loss);
+                if dead_at_end {
+                    died_at.get_or_insert(rec.iteration);
+                }
+                if bp.is_epoch_boundary() {
+                    accuracy = bp.epoch_end().unwrap();
+                }
+            }
+            dead[k] += dead_at_end as usize;
+            println!(
+                "fig7, seed {seed}: FA for 4 epochs {:.1} %, then BP at {factor} × its η: {:.1} %, dead from step {died_at:?} (at the end: {dead_at_end})",
+                100.0 * fa_accuracy,
+                100.0 * accuracy
+            );
+            if factor == 0.25 {
+                assert!(accuracy >= fa_accuracy - 0.02, "seed {seed}: BP at η/4 keeps what FA learned");
+            }
+        }
+    }
+    println!("dead after one epoch of BP, of 4 runs, at BP's η × {factors:?}: {dead:?}");
+    assert_eq!(dead[0], 4, "BP at its default η kills every network");
+    assert_eq!(dead[2], 0, "BP at a quarter of it kills none");
 }
 
 #[test]

@@ -115,6 +115,19 @@ impl Experiment for Fig7Params {
         ))
     }
 
+    /// The switched runs' fate depends on BP's step size after the switch
+    /// (`tests/experiments.rs`, `fig7_the_collapse_after_the_switch_depends_on_bps_step_size`).
+    fn notes(&self, conditions: &[String]) -> Vec<String> {
+        let switched = self.thresholds.iter().any(|&t| t > 0 && t < self.train.epochs && conditions.contains(&condition(t)));
+        if !switched {
+            return Vec::new();
+        }
+        vec![format!(
+            "After the switch BP trains with its default η = {}; the collapse depends on it: with a quarter of it, none of 4 networks switched after 4 of 5 epochs died (seeds 0-3, tested)",
+            Rule::Backprop.default_eta() * self.train.eta_scale
+        )]
+    }
+
     fn panels(&self) -> Vec<PanelDef> {
         let label = |t: usize| {
             if t == 0 {

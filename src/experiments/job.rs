@@ -18,6 +18,11 @@ pub(crate) trait Job {
     fn is_complete(&self) -> bool;
     /// What the run recorded (`failed`: it ended on `Error::Diverged`).
     fn finish(&mut self, failed: bool) -> Result<(Vec<Curve>, Option<PcaData>)>;
+    /// For a network that went on through dead batches, the first step
+    /// whose batch was alive again after the last dead one (`None`: dead to the end).
+    fn revived_at(&self) -> Option<u64> {
+        None
+    }
     /// The first step whose batch was dead, for a network that went on through it.
     fn died_at(&self) -> Option<u64> {
         None
@@ -55,6 +60,8 @@ pub(crate) struct TrainJob {
     /// The network goes on through dead batches ([`TrainSetup::keep_dead`]).
     keep_dead: bool,
     died_at: Option<u64>,
+    /// The last step whose batch was dead.
+    last_dead: Option<u64>,
     /// A forked run's series are renamed from the trunk's condition to its own.
     rename: Option<(String, String)>,
 }
@@ -72,6 +79,7 @@ impl TrainJob {
             switch_to_bp: None,
             keep_dead: setup.keep_dead,
             died_at: None,
+            last_dead: None,
             rename: None,
         };
         for p in &mut job.probes {
@@ -110,8 +118,9 @@ impl Job for TrainJob {
             p.before_step(self.trainer.network())?;
         }
         let rec = self.trainer.step()?;
-        if self.keep_dead && self.died_at.is_none() && self.trainer.network().last_batch_was_dead(rec.metrics.loss) {
-            self.died_at = Some(rec.iteration);
+        if self.keep_dead && self.trainer.network().last_batch_was_dead(rec.metrics.loss) {
+            self.died_at.get_or_insert(rec.iteration);
+            self.last_dead = Some(rec.iteration);
         }
         for p in &mut self.probes {
             p.after_step(self.trainer.network(), &rec)?;
@@ -141,6 +150,11 @@ impl Job for TrainJob {
 
     fn died_at(&self) -> Option<u64> {
         self.died_at
+    }
+
+    fn revived_at(&self) -> Option<u64> {
+        let done = self.trainer.iteration();
+        self.last_dead.map(|last| last + 1).filter(|&next| next < done)
     }
 
     fn finish(&mut self, failed: bool) -> Result<(Vec<Curve>, Option<PcaData>)> {
@@ -178,6 +192,7 @@ impl Job for TrainJob {
             switch_to_bp: Some(fork.switch_to_bp),
             keep_dead: self.keep_dead,
             died_at: self.died_at,
+            last_dead: self.last_dead,
             rename: Some((fork.from.clone(), fork.to.clone())),
         };
         job.switch(eta_scale).ok()?;

@@ -2,10 +2,12 @@
 //! [`SeriesDef`]s), and [`aggregate`], which fills them from run results.
 
 use super::Params;
-use super::keys::{PanelKey, SeriesKey};
+use super::keys::{Measure, PanelKey, SeriesKey};
 use crate::Result;
 use crate::checked::Checked;
-use crate::figure::{FailedRun, FailureCount, FigureData, Panel, PanelKind, RunResult, Series};
+use crate::figure::{
+    FailedRun, FailureCount, FigureData, Panel, PanelKind, RunResult, STALL_POINTS, Series, StalledRun,
+};
 
 /// A panel of a figure, before the runs are in.
 pub(crate) struct PanelDef {
@@ -117,37 +119,89 @@ fn condition_label(name: &str) -> String {
     name.to_string()
 }
 
-/// Per condition of a panel: how many finished runs failed, and when (median step).
+/// Per condition of a panel: how many finished runs failed, and when (median
+/// step); of those kept in the means, how many have no point in the panel's
+/// series (`keys`).
 fn failure_counts(
     conditions: &[String],
     results: &[RunResult],
     failed: &[FailedRun],
     in_means: bool,
+    keys: &[String],
 ) -> Vec<FailureCount> {
+    let has_value = |f: &FailedRun| {
+        results.iter().any(|r| {
+            r.run == f.run
+                && r.condition_name == f.condition_name
+                && r.curves.iter().any(|c| !c.x.is_empty() && keys.contains(&c.key))
+        })
+    };
     let mut out = Vec::new();
     for cond in conditions {
         let mine: Vec<&FailedRun> = failed.iter().filter(|f| &f.condition_name == cond).collect();
         if mine.is_empty() {
             continue;
         }
-        let mut steps: Vec<f64> = mine.iter().filter_map(|f| f.step).map(|s| s as f64).collect();
-        steps.sort_by(f64::total_cmp);
-        let n = steps.len();
-        let median_step = match n {
-            0 => f64::NAN,
-            _ if n % 2 == 1 => steps[n / 2],
-            _ => (steps[n / 2 - 1] + steps[n / 2]) / 2.0,
-        };
+        let median_step = median(mine.iter().filter_map(|f| f.step).map(|s| s as f64).collect());
         out.push(FailureCount {
             condition: cond.clone(),
             label: condition_label(cond),
             runs: results.iter().filter(|r| &r.condition_name == cond).count(),
-            died: mine.iter().filter(|f| f.kept).count(),
+            died: mine.iter().filter(|f| f.kept && f.revived_at.is_none()).count(),
+            revived: mine.iter().filter(|f| f.kept && f.revived_at.is_some()).count(),
             diverged: mine.iter().filter(|f| !f.kept).count(),
             median_step,
             in_means,
+            left_out: if in_means { mine.iter().filter(|f| f.kept && !has_value(f)).count() } else { 0 },
         });
     }
+    out
+}
+
+/// The median of `v` (NaN for none).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Runs whose network never died but whose final test accuracy is more than
+/// [`STALL_POINTS`] under the median of their condition's finished runs (of
+/// three or more), in run order.
+fn stalled_runs(params: &Params, results: &[RunResult]) -> Vec<StalledRun> {
+    let final_accuracy = |r: &RunResult| {
+        let key = SeriesKey::of(&r.condition_name, Measure::Accuracy).to_string();
+        r.curves.iter().find(|c| c.key == key).and_then(|c| c.y.last().copied())
+    };
+    let mut out = Vec::new();
+    for cond in params.conditions() {
+        let runs: Vec<(&RunResult, f64)> = results
+            .iter()
+            .filter(|r| r.condition_name == cond)
+            .filter_map(|r| final_accuracy(r).map(|a| (r, a)))
+            .collect();
+        if runs.len() < 3 {
+            continue;
+        }
+        let mid = median(runs.iter().map(|&(_, a)| a).collect());
+        for (r, accuracy) in runs {
+            if accuracy < mid - STALL_POINTS && r.failure.is_none() && r.died_at.is_none() {
+                out.push(StalledRun {
+                    run: r.run,
+                    condition_name: cond.clone(),
+                    label: condition_label(&cond),
+                    seed: r.seed,
+                    accuracy,
+                    median: mid,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|s| (s.run, s.condition_name.clone()));
     out
 }
 
@@ -179,18 +233,33 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
     let failed: Vec<FailedRun> = results
         .iter()
         .filter_map(|r| {
-            let (reason, step, kept) = match (&r.failure, r.died_at) {
-                (Some(reason), _) => (reason.clone(), r.failed_at, false),
-                (None, Some(step)) => (format!("dead network from step {step} on"), Some(step), true),
-                (None, None) => return None,
+            let (reason, step, kept) = match (&r.failure, r.died_at, r.revived_at) {
+                (Some(reason), _, _) => (reason.clone(), r.failed_at, false),
+                (None, Some(step), None) => (format!("dead network from step {step} to the end"), Some(step), true),
+                (None, Some(step), Some(back)) => {
+                    (format!("all outputs zero at step {step}, alive again from step {back}"), Some(step), true)
+                }
+                (None, None, _) => return None,
             };
-            Some(FailedRun { run: r.run, condition_name: r.condition_name.clone(), seed: r.seed, reason, step, kept })
+            let revived_at = r.revived_at.filter(|_| kept);
+            Some(FailedRun {
+                run: r.run,
+                condition_name: r.condition_name.clone(),
+                seed: r.seed,
+                reason,
+                step,
+                kept,
+                revived_at,
+            })
         })
         .collect();
+    let stalled = stalled_runs(params, results);
     let mut panels = Vec::new();
     for def in params.experiment().panels() {
         let conditions = panel_conditions(params, &def);
-        let failures = failure_counts(&conditions, results, &failed, keep_failed);
+        let keys: Vec<String> = def.series.iter().map(|s| s.key.to_string()).collect();
+        let failures = failure_counts(&conditions, results, &failed, keep_failed, &keys);
+        let panel_stalled = stalled.iter().filter(|s| conditions.contains(&s.condition_name)).cloned().collect();
         let notes = params.experiment().notes(&conditions);
         let mut series = Vec::new();
         for s in def.series {
@@ -236,6 +305,7 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
             series,
             pca,
             failures,
+            stalled: panel_stalled,
             notes,
         });
     }
@@ -246,6 +316,67 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
         runs_total,
         runs_done: results.len(),
         failed,
+        stalled,
         panels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::{ExperimentId, Preset};
+    use crate::figure::Curve;
+
+    /// A fig5 run of fraction `p` that records `accuracy` at its last epoch
+    /// and, unless its network is dead at the end, a final alignment.
+    fn run(p: &str, run: usize, accuracy: f64, died_at: Option<u64>, revived_at: Option<u64>) -> RunResult {
+        let mut curves = vec![Curve {
+            key: SeriesKey::of(p, Measure::Accuracy).to_string(),
+            x: vec![0.0, 1.0],
+            y: vec![10.0, accuracy],
+        }];
+        if died_at.is_none() || revived_at.is_some() {
+            let key = SeriesKey::across(Measure::FinalAlign(1)).to_string();
+            curves.push(Curve { key, x: vec![0.0], y: vec![80.0] });
+        }
+        let condition = if p == "p0" { 0 } else { 4 };
+        let (condition_name, seed, steps) = (p.to_string(), run as u64, 100);
+        let (pca, failure, failed_at) = (None, None, None);
+        RunResult { run, condition, condition_name, seed, steps, curves, pca, failure, failed_at, died_at, revived_at }
+    }
+
+    #[test]
+    fn stalled_runs_and_revived_networks_are_named_and_panels_say_whom_their_means_hold() {
+        let params = ExperimentId::Fig5.params_in(Preset::Quick, 2);
+        let results = vec![
+            run("p0", 0, 88.0, None, None),
+            run("p0", 1, 87.0, None, None),
+            run("p0", 2, 40.0, None, None),
+            run("p0", 3, 89.0, None, None),
+            run("p1", 0, 10.0, Some(30), None),
+            run("p1", 1, 11.0, Some(12), Some(50)),
+            run("p1", 2, 9.0, None, None),
+        ];
+        let fig = aggregate(&params, &results).unwrap();
+        // Run 2 of p = 0 is 47.5 points under its condition's median (87.5 %); no p = 1 run is.
+        assert_eq!(fig.stalled.len(), 1, "{:?}", fig.stalled);
+        let s = &fig.stalled[0];
+        assert_eq!((s.run, s.condition_name.as_str(), s.accuracy, s.median), (2, "p0", 40.0, 87.5));
+        assert!(s.text().contains("p = 0: run 2 (seed 2) stalled at 40.0 % test accuracy"), "{}", s.text());
+        // The dead network and the one that came back are told apart.
+        let reasons: Vec<&str> = fig.failed.iter().map(|f| f.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            ["dead network from step 30 to the end", "all outputs zero at step 12, alive again from step 50"]
+        );
+        // The accuracy panel holds both; the final-alignment panel has no value of the dead one.
+        let d = fig.panel("d").unwrap();
+        let (count, notes) = (&d.failures[0], d.footnotes());
+        assert_eq!((count.died, count.revived, count.left_out), (1, 1, 0));
+        assert!(notes.iter().any(|n| n == "p = 1: of 3 runs, 1 died and stayed dead, 1 had all outputs zero for a while and recovered (median step 21), kept in the means"), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("stalled")), "{notes:?}");
+        let a = fig.panel("a").unwrap();
+        assert_eq!(a.failures[0].left_out, 1);
+        assert!(a.footnotes()[0].ends_with("kept in the means but for 1 with no value here"), "{:?}", a.footnotes());
     }
 }

@@ -86,7 +86,7 @@ impl RunState {
         }
         self.finished = true;
         let (curves, pca) = self.job.finish(failure.is_some())?;
-        let died_at = self.job.died_at();
+        let (died_at, revived_at) = (self.job.died_at(), self.job.revived_at());
         Ok(Some(RunResult {
             run: self.spec.run,
             condition: self.spec.condition,
@@ -98,6 +98,7 @@ impl RunState {
             failed_at: failure.as_ref().map(|_| self.steps),
             failure,
             died_at,
+            revived_at,
         }))
     }
 
