@@ -62,7 +62,8 @@ pub fn check(version: u32) -> Result<u32> {
 /// The default `η` of `rule` (with WN `weight_norm`) in links of `version`:
 /// FA with WN has its own from version 2 on; every other case is the rule's.
 pub fn default_eta(rule: Rule, weight_norm: Option<f32>, version: u32) -> f32 {
-    if version >= 2 && rule == Rule::Feedback && weight_norm.is_some() { FA_WN_ETA } else { rule.default_eta() }
+    let with_wn = if weight_norm.is_some() && version >= 2 { rule.default_eta_with_wn() } else { None };
+    with_wn.unwrap_or(rule.default_eta())
 }
 
 /// The training run a link of `version` starts from before its own settings:
@@ -70,7 +71,7 @@ pub fn default_eta(rule: Rule, weight_norm: Option<f32>, version: u32) -> f32 {
 /// control `B_l`.
 pub fn train_defaults(rule: Rule, seed: u64, version: u32) -> TrainConfig {
     let mut cfg = TrainConfig::paper(rule, seed);
-    cfg.control_feedback = version >= 2 && rule == Rule::Backprop;
+    cfg.control_feedback = version >= 2 && rule.takes_control_feedback();
     cfg
 }
 

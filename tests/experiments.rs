@@ -451,7 +451,7 @@ fn bad_parameters_are_invalid_param_errors() {
         assert_eq!(id.name().parse::<ExperimentId>().unwrap(), id);
         // Both presets of every link version validate and round-trip through JSON.
         for version in 1..=fa_lab::versions::CURRENT {
-            for preset in [Preset::Quick, Preset::Paper] {
+            for preset in Preset::ALL {
                 let p = id.params_in(preset, version);
                 p.validate().unwrap();
                 assert_eq!(serde_json::from_str::<Params>(&serde_json::to_string(&p).unwrap()).unwrap(), p);

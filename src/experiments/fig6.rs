@@ -41,10 +41,10 @@ impl Condition {
 
     fn label(self) -> &'static str {
         match self {
-            Condition::Bp => "BP",
-            Condition::Fa => "FA",
+            Condition::Bp => Rule::Backprop.label(),
+            Condition::Fa => Rule::Feedback.label(),
             Condition::FaWn => "FA+WN",
-            Condition::Dfa => "DFA",
+            Condition::Dfa => Rule::Direct.label(),
             Condition::Pca => "PCA",
         }
     }
@@ -198,7 +198,7 @@ impl Experiment for Fig6Params {
                 cfg.net.eta = eta * self.train.eta_scale;
             }
         }
-        cfg.update_angles = rule != Rule::Backprop;
+        cfg.update_angles = !rule.is_backprop();
         let control = cfg.control_feedback;
         let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
@@ -208,10 +208,10 @@ impl Experiment for Fig6Params {
             Box::new(NormProbe::new(name)),
         ];
         let resets = self.train.keep_dead;
-        if rule != Rule::Backprop {
+        if !rule.is_backprop() {
             probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Each, self.moving_average, depth, resets)));
         }
-        if rule == Rule::Feedback {
+        if matches!(condition, Condition::Fa | Condition::FaWn) {
             probes.push(Box::new(AlignmentProbe::new(name, Layers::Each)));
             probes.push(Box::new(FeedbackUpdateProbe::new(name, self.moving_average, depth, resets)));
         }

@@ -87,7 +87,7 @@ impl TrainSetup {
         cfg.epochs = self.epochs;
         cfg.batch = self.batch;
         cfg.n_train = self.n_train;
-        cfg.control_feedback = self.bp_control && rule == Rule::Backprop;
+        cfg.control_feedback = self.bp_control && rule.takes_control_feedback();
         cfg
     }
 
