@@ -15,6 +15,7 @@ use crate::data::{Mnist15, N_PIXELS};
 use crate::net::{MAX_GAMMA, Network, Rule, pixels_to_inputs};
 use crate::pca::{Pca, Trajectory};
 use crate::train::Trainer;
+use crate::versions;
 use crate::{Error, Result};
 
 /// Fig. 6's conditions, in order.
@@ -124,11 +125,11 @@ impl Fig6Params {
     /// 3,000-image quick preset of version 1 took too few steps for it. The
     /// quick preset leaves DFA out (the paper preset keeps it).
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
+        let mut p = self;
+        if versions::fa_wn_has_own_eta(version) {
+            p.wn_eta = Some(versions::FA_WN_ETA);
         }
-        let mut p = Fig6Params { wn_eta: Some(crate::versions::FA_WN_ETA), ..self };
-        if preset == Preset::Quick {
+        if preset == Preset::Quick && versions::quick_presets_keep_effects(version) {
             p.train = TrainSetup::paper(5);
             p.pca_snapshot_every = 10;
             // DFA (beyond the paper; the `rules` figure has it) would add a

@@ -10,6 +10,7 @@ use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
 use crate::train::Trainer;
+use crate::versions;
 use crate::{Error, Result};
 
 /// The condition of threshold `t`: `T0`, `T1`, …
@@ -42,11 +43,8 @@ impl Fig7Params {
     /// BP's first steps kill the network, as at the paper's scale (version 1's
     /// 3,000-image preset took too few steps for FA's weights to grow that far).
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
         let mut p = self;
-        if preset == Preset::Quick {
+        if preset == Preset::Quick && versions::quick_presets_keep_effects(version) {
             p = Fig7Params { runs: 3, train: TrainSetup::paper(5), thresholds: vec![0, 2, 4, 5], ..p };
         }
         p.train = p.train.in_version(version);

@@ -247,8 +247,8 @@ impl Rule {
         }
     }
 
-    /// The rule's own default `η` with WN, where it has one (links of
-    /// version 2 on): FA's
+    /// The rule's own default `η` with WN, where it has one (links of the
+    /// versions where [`crate::versions::fa_wn_has_own_eta`]): FA's
     /// [`crate::versions::FA_WN_ETA`] (see [`Rule::default_eta`]'s table).
     /// `None`: with WN the rule trains with [`Rule::default_eta`].
     pub fn default_eta_with_wn(self) -> Option<f32> {
