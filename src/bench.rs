@@ -271,7 +271,8 @@ impl KernelStep {
     /// feedback (to check that it is the network's step, bit for bit).
     pub fn from_network(net: &Network) -> Result<KernelStep> {
         let cfg = net.config();
-        if cfg.sizes != SIZES || cfg.rule != Rule::Feedback || !cfg.use_bias || cfg.weight_norm.is_some() {
+        let fa = cfg.rule.has_fixed_layerwise_feedback();
+        if cfg.sizes != SIZES || !fa || !cfg.use_bias || cfg.weight_norm.is_some() {
             return Err(Error::InvalidParam("KernelStep is the paper net's FA step with biases, no WN".into()));
         }
         if cfg.eta != ETA {

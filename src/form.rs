@@ -51,32 +51,6 @@ pub struct Choices {
     pub presets: Vec<Choice>,
 }
 
-const RULES: [Rule; 5] = [
-    Rule::Feedback,
-    Rule::Backprop,
-    Rule::Direct,
-    Rule::SignSymmetry,
-    Rule::KolenPollack { decay: crate::net::DEFAULT_KP_DECAY },
-];
-
-fn rule_label(rule: Rule) -> &'static str {
-    match rule {
-        Rule::Feedback => "FA (BP-TRW)",
-        Rule::Backprop => "BP",
-        Rule::Direct => "DFA",
-        Rule::SignSymmetry => "Sign-symmetry",
-        Rule::KolenPollack { .. } => "Kolen–Pollack",
-    }
-}
-
-/// A preset's name in links (`quick`, `paper`).
-pub fn preset_name(preset: Preset) -> &'static str {
-    match preset {
-        Preset::Quick => "quick",
-        Preset::Paper => "paper",
-    }
-}
-
 /// How long a preset takes and what it is, for a person deciding whether to press Run.
 pub fn preset_note(preset: Preset) -> String {
     let what = match preset {
@@ -106,14 +80,11 @@ pub fn choices() -> Choices {
         takes: String::new(),
     };
     Choices {
-        rules: RULES.iter().map(|&r| choice(r.name(), rule_label(r), "")).collect(),
+        rules: Rule::ALL.iter().map(|&r| choice(r.name(), r.label(), "")).collect(),
         figures: ExperimentId::ALL.iter().map(|&id| choice(id.name(), id.title(), "")).collect(),
-        presets: [Preset::Quick, Preset::Paper]
+        presets: Preset::ALL
             .iter()
-            .map(|&p| Choice {
-                takes: preset_takes(p).to_string(),
-                ..choice(preset_name(p), preset_name(p), &preset_note(p))
-            })
+            .map(|&p| Choice { takes: preset_takes(p).to_string(), ..choice(p.name(), p.name(), &preset_note(p)) })
             .collect(),
     }
 }
@@ -130,13 +101,7 @@ pub fn train_fields(cfg: &TrainConfig, version: u32) -> Fields {
     };
     put("v", version.to_string());
     put("rule", net.rule.name().to_string());
-    put(
-        "decay",
-        match net.rule {
-            Rule::KolenPollack { decay } => decay.to_string(),
-            _ => String::new(),
-        },
-    );
+    put("decay", net.rule.kp_decay().map(|decay| decay.to_string()).unwrap_or_default());
     // Empty: the rule's default (of the version), which follows the rule when it changes.
     let default_eta = versions::default_eta(net.rule, net.weight_norm, version);
     put("eta", if net.eta == default_eta { String::new() } else { net.eta.to_string() });
@@ -184,8 +149,10 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
     let get = |key: &str| fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut pairs: Vec<(&str, String)> = vec![("v", fields_version(fields)?.to_string())];
     let rule = get("rule").unwrap_or("fa");
+    // A decay goes with a rule named by its plain name that has one (`kp`).
+    let takes_decay = rule.parse::<Rule>().is_ok_and(|r| r.name() == rule && r.kp_decay().is_some());
     match get("decay") {
-        Some(decay) if rule == "kp" => pairs.push(("rule", format!("kp:{decay}"))),
+        Some(decay) if takes_decay => pairs.push(("rule", format!("{rule}:{decay}"))),
         Some(decay) => {
             return Err(Error::InvalidParam(format!(
                 "a decay ({decay}) applies to Kolen–Pollack (rule kp) only, not to rule {rule}"
@@ -236,7 +203,7 @@ pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
     let mut f: Fields = query_pairs(query)?.into_iter().collect();
     f.insert("v".into(), link::link_version(query)?.to_string());
     f.insert("fig".into(), params.id().name().to_string());
-    f.entry("preset".into()).or_insert_with(|| preset_name(Preset::Quick).to_string());
+    f.entry("preset".into()).or_insert_with(|| Preset::Quick.name().to_string());
     f.insert("runs".into(), params.n_runs().to_string());
     f.insert("seed".into(), params.seed().to_string());
     Ok(f)

@@ -56,9 +56,9 @@ impl History {
 
     /// Why panel `key` can have no line for a run of `rule`, if it can't.
     pub fn empty_reason(key: &str, rule: crate::net::Rule, update_angles: bool) -> Option<&'static str> {
-        match (key, rule) {
-            ("alignment", crate::net::Rule::Direct) => Some("DFA's D_l (n_d × n_l) has no W_l shape to compare"),
-            ("updates", _) if !update_angles => Some("turn on update angles vs BP"),
+        match key {
+            "alignment" => rule.no_weight_alignment_reason(),
+            "updates" if !update_angles => Some("turn on update angles vs BP"),
             _ => None,
         }
     }

@@ -116,7 +116,7 @@ pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
         None => versions::default_eta(rule, cfg.net.weight_norm, version),
     };
     if let Some(v) = get("control") {
-        if rule != Rule::Backprop {
+        if !rule.takes_control_feedback() {
             return Err(Error::InvalidParam(format!("the link's control={v} is for rule=bp only (BP's control B)")));
         }
         cfg.control_feedback = parse_flag("control", v)?;
@@ -190,7 +190,7 @@ pub fn train_config_to_query_in(version: u32, cfg: &TrainConfig) -> String {
     if *activation == Activation::Linear {
         q.push("linear=1".into());
     }
-    if *rule == Rule::Backprop && cfg.control_feedback != base.control_feedback {
+    if rule.takes_control_feedback() && cfg.control_feedback != base.control_feedback {
         q.push(format!("control={}", u8::from(cfg.control_feedback)));
     }
     q.join("&")
@@ -228,11 +228,7 @@ pub fn figure_query(id: ExperimentId, preset: Preset, runs: usize, seed: u64) ->
 /// The link of a figure with the presets of `version` (e.g. to keep an old
 /// link's version when its runs or seed change).
 pub fn figure_query_in(version: u32, id: ExperimentId, preset: Preset, runs: usize, seed: u64) -> String {
-    let preset = match preset {
-        Preset::Quick => "quick",
-        Preset::Paper => "paper",
-    };
-    format!("v={version}&fig={}&preset={preset}&runs={runs}&seed={seed}", id.name())
+    format!("v={version}&fig={}&preset={}&runs={runs}&seed={seed}", id.name(), preset.name())
 }
 
 #[cfg(test)]

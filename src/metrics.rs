@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::net::{Network, Rule};
+use crate::net::Network;
 
 /// `⟨p, q⟩_F`, accumulated in f64.
 pub fn dot(p: &[f32], q: &[f32]) -> f64 {
@@ -101,14 +101,20 @@ pub fn iter_metrics(net: &Network, loss: f64) -> IterMetrics {
 /// that sends `δ` back through layer `l`; NaN where there is none of `W_l`'s shape.
 fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
     let (rows, cols) = (net.sizes()[l], net.sizes()[l + 1]);
-    match (net.rule(), net.feedback(l)) {
-        (_, _) if l == 0 => f64::NAN,
-        (Rule::Backprop, _) => match net.control_feedback(l) {
+    let rule = net.rule();
+    if l == 0 {
+        f64::NAN
+    } else if rule.is_backprop() {
+        // BP sends δ back through W_lᵀ itself; its control B_l, if it holds one, stands in.
+        match net.control_feedback(l) {
             Some(b) => angle_transposed_deg(m, b, rows, cols),
             None => angle_deg(m, net.weights(l)),
-        },
-        (Rule::Direct, _) | (_, None) => f64::NAN,
-        (_, Some(b)) => angle_transposed_deg(m, b, rows, cols),
+        }
+    } else {
+        match net.feedback(l) {
+            Some(b) if rule.has_layerwise_feedback() => angle_transposed_deg(m, b, rows, cols),
+            _ => f64::NAN,
+        }
     }
 }
 

@@ -70,7 +70,7 @@ impl TrainConfig {
             update_angles: false,
             seed,
             n_train: None,
-            control_feedback: rule == Rule::Backprop,
+            control_feedback: rule.takes_control_feedback(),
         }
     }
 
@@ -105,7 +105,7 @@ impl TrainConfig {
         if self.n_train == Some(0) {
             return bad("n_train must be at least 1".into());
         }
-        if self.control_feedback && self.net.rule != Rule::Backprop {
+        if self.control_feedback && !self.net.rule.takes_control_feedback() {
             return bad(format!("a control B is for BP only, not for rule {}", self.net.rule));
         }
         Ok(())

@@ -10,7 +10,10 @@
 //!
 //! A change to a default or a preset adds a version here; the old version's
 //! numbers stay reproducible (`tests/golden.rs` holds links of every version
-//! with their fingerprints).
+//! with their fingerprints). Code asks what a version does through the
+//! predicates below ([`fa_wn_has_own_eta`], [`has_bp_control`],
+//! [`keeps_dead_networks`], [`quick_presets_keep_effects`]), never by
+//! comparing version numbers itself.
 
 use crate::net::Rule;
 use crate::train::TrainConfig;
@@ -47,6 +50,33 @@ pub fn older_link_note(version: u32) -> Option<String> {
 /// batch 1000, `γ = 1`; the sweep is in [`Rule::default_eta`]'s table.
 pub const FA_WN_ETA: f32 = 5e-4;
 
+/// Whether a rule trains with its own default `η` under WN
+/// ([`Rule::default_eta_with_wn`]: FA's [`FA_WN_ETA`]), in training links and
+/// fig6's FA+WN (version 2 on); before, with its default without WN.
+pub fn fa_wn_has_own_eta(version: u32) -> bool {
+    version >= 2
+}
+
+/// Whether BP runs draw the `B_l` an FA run with their seed would draw and
+/// never use it, the control of every alignment plot (version 2 on).
+pub fn has_bp_control(version: u32) -> bool {
+    version >= 2
+}
+
+/// Whether a figure's network that dies (docs/math.md §8) goes on stepping and
+/// stays in the means, and a diverged run counts up to its failure (version 2
+/// on); version 1 ends a failed run there and leaves it out of the means.
+pub fn keeps_dead_networks(version: u32) -> bool {
+    version >= 2
+}
+
+/// Whether the quick figure presets are the ones that keep the paper's
+/// effects (version 2 on): fig6 and fig7 on the paper's data and batch, and at
+/// least 5 runs for the others ([`CHANGES`] says which).
+pub fn quick_presets_keep_effects(version: u32) -> bool {
+    version >= 2
+}
+
 /// Checks a link's version: 1 ..= [`CURRENT`].
 pub fn check(version: u32) -> Result<u32> {
     match version {
@@ -62,7 +92,8 @@ pub fn check(version: u32) -> Result<u32> {
 /// The default `η` of `rule` (with WN `weight_norm`) in links of `version`:
 /// FA with WN has its own from version 2 on; every other case is the rule's.
 pub fn default_eta(rule: Rule, weight_norm: Option<f32>, version: u32) -> f32 {
-    if version >= 2 && rule == Rule::Feedback && weight_norm.is_some() { FA_WN_ETA } else { rule.default_eta() }
+    let with_wn = if weight_norm.is_some() && fa_wn_has_own_eta(version) { rule.default_eta_with_wn() } else { None };
+    with_wn.unwrap_or(rule.default_eta())
 }
 
 /// The training run a link of `version` starts from before its own settings:
@@ -70,7 +101,7 @@ pub fn default_eta(rule: Rule, weight_norm: Option<f32>, version: u32) -> f32 {
 /// control `B_l`.
 pub fn train_defaults(rule: Rule, seed: u64, version: u32) -> TrainConfig {
     let mut cfg = TrainConfig::paper(rule, seed);
-    cfg.control_feedback = version >= 2 && rule == Rule::Backprop;
+    cfg.control_feedback = has_bp_control(version) && rule.takes_control_feedback();
     cfg
 }
 

@@ -13,6 +13,7 @@ use fa_lab::experiments::{
     ExperimentId, FigureData, Params, Preset, RunResult, RunState, Series, aggregate, run_all, run_one,
 };
 use fa_lab::plot::draw_figure;
+use fa_lab::versions;
 use plotters::prelude::*;
 
 mod common;
@@ -291,7 +292,10 @@ fn fig7_bp_gets_stuck_after_fa() {
     });
     let died = q.fig.panel("loss").unwrap().failures.iter().find(|f| f.condition == "T4").expect("T = 4 died");
     assert_eq!((died.died, died.runs, died.in_means), (q.runs, q.runs, true), "{died:?}");
-    assert!(svg_of(&q.fig, "loss").contains("T = 4: of 3 runs, 3 died and stayed dead"), "the footnote counts the dead runs");
+    assert!(
+        svg_of(&q.fig, "loss").contains("T = 4: of 3 runs, 3 died and stayed dead"),
+        "the footnote counts the dead runs"
+    );
 }
 
 /// Fig. 7's collapse depends on BP's step size after the switch: after 4
@@ -394,7 +398,7 @@ fn failed_runs_are_counted_and_dead_networks_stay_in_the_means() {
         assert_eq!(counts.len(), 2, "v{version}: {counts:?}");
         for c in counts {
             assert_eq!((c.runs, c.died + c.diverged), (2, 2), "v{version}: {c:?}");
-            assert_eq!(c.in_means, version == 2);
+            assert_eq!(c.in_means, versions::keeps_dead_networks(version));
             assert!(c.median_step.is_finite() && c.median_step < 60.0, "{c:?}");
         }
         let csv = fig.to_csv();
@@ -404,7 +408,7 @@ fn failed_runs_are_counted_and_dead_networks_stay_in_the_means() {
         assert!(json.contains("\"failures\""), "v{version}: the JSON counts them");
         assert!(svg_of(&fig, "d").contains("p = 1: "), "v{version}: the footnote counts them");
         let acc = fig.panel("d").unwrap().series.iter().find(|s| s.key == "p1/accuracy");
-        if version == 2 {
+        if versions::keeps_dead_networks(version) {
             // Dead networks have a test accuracy at every epoch: in the mean, n = 2.
             let acc = acc.expect("p = 1's accuracy");
             assert_eq!(acc.n, vec![2, 2]);
@@ -519,13 +523,14 @@ fn bad_parameters_are_invalid_param_errors() {
     for id in ExperimentId::ALL {
         assert_eq!(id.name().parse::<ExperimentId>().unwrap(), id);
         // Both presets of every link version validate and round-trip through JSON.
-        for version in 1..=fa_lab::versions::CURRENT {
-            for preset in [Preset::Quick, Preset::Paper] {
+        for version in 1..=versions::CURRENT {
+            for preset in Preset::ALL {
                 let p = id.params_in(preset, version);
                 p.validate().unwrap();
                 assert_eq!(serde_json::from_str::<Params>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
                 if preset == Preset::Quick {
-                    assert!(version == 1 || p.n_runs() >= 3, "{id} v{version}: claims need at least 3 runs");
+                    let claims = versions::quick_presets_keep_effects(version);
+                    assert!(!claims || p.n_runs() >= 3, "{id} v{version}: claims need at least 3 runs");
                 }
             }
         }

@@ -1,29 +1,42 @@
-//! Golden values: links recorded from the release CLI before any refactor, and
-//! the numbers they gave. A link is a contract (README): once shared it must
-//! give the same numbers, so every entry is recomputed here and compared bit
-//! for bit. This is also the start of the link corpus that link versions are
-//! checked against.
+//! Golden values: links recorded before a change, and the numbers they gave.
+//! A link is a contract (README): once shared it must give the same numbers,
+//! so every entry is recomputed here and compared bit for bit. This is also
+//! the start of the link corpus that link versions are checked against.
 //!
-//! - [`LINKS_V1`]: training links (the part after `#/train?`, or
-//!   `fa-lab train --link`) → the run's fingerprint as `fa-lab train` writes it
-//!   to `summary.json`. "V1": links made before link versions existed.
-//! - [`FIGURES_V1`]: figure links (`#/figures?`, `fa-lab figure --link`) → the
-//!   FNV-1a-64 of the figure JSON exactly as `fa-lab figure` writes it
-//!   (`serde_json::to_string_pretty` plus a newline).
+//! - [`LINKS_V1`], [`LINKS_V2`]: training links (the part after `#/train?`,
+//!   or `fa-lab train --link`) → the run's fingerprint as `fa-lab train`
+//!   writes it to `summary.json`. "V1": links made before link versions existed.
+//! - [`figures::FIGURES_V1`], [`figures::FIGURES_V2`] (in `golden/figures.rs`):
+//!   figure links (`#/figures?`, `fa-lab figure --link`) → the numbers of the
+//!   figure, entry by entry: every run's fingerprint
+//!   ([`provenance::result_fingerprint`], named by condition, run index and
+//!   seed), a hash of every series of every panel (x, mean, sd and n; the PCA
+//!   landscape and paths), the failed runs and each panel's failure counts,
+//!   and the parameters the link gives. Titles, legend labels, colours, dash
+//!   patterns, scales and notes are presentation and not compared: a change
+//!   to them trips nothing here.
 //! - [`BENCH_CHECKSUM_V1`]: `fa-lab bench`'s checksum after one epoch.
 //!
-//! A failure names the link and both values. When a change is meant to alter
-//! numbers, it must not alter what an old link shows: add a link version
-//! instead of editing these values.
+//! A failure names the link and what moved: the run (condition, run index,
+//! seed) or the panel and series, with both values. When a change is meant to
+//! alter numbers, it must not alter what an old link shows: add a link
+//! version instead of editing these values. A new figure link is recorded by
+//! adding it with no entries: the failure prints its entries, ready to paste.
 
 use fa_lab::bench::Extra;
 use fa_lab::bench::FaBench;
-use fa_lab::experiments::run_all;
+use fa_lab::experiments::{FigureData, RunResult, run_all};
+use fa_lab::hash::Fnv1a;
 use fa_lab::link::{figure_params_from_query, train_config_from_query};
+use fa_lab::provenance;
 use fa_lab::train::Trainer;
 
 mod common;
 use common::mnist;
+
+#[path = "golden/figures.rs"]
+mod figures;
+use figures::{FIGURES_V1, FIGURES_V2, Golden};
 
 /// Training links → fingerprint (16 hex digits), recorded with
 /// `fa-lab train --link '<link>' --out DIR` (DIR/summary.json) at commit 58a514f.
@@ -58,18 +71,6 @@ pub const LINKS_V1: &[(&str, &str)] = &[
     ("rule=fa&eta=1&epochs=2&seed=0&n=1000&batch=100&linear=1", "2f017a87f085cede"),
 ];
 
-/// Figure links → FNV-1a-64 of the figure JSON, recorded with
-/// `fa-lab figure <id> --preset quick --runs 2 --seed 0 --out DIR` (DIR/<id>.json).
-pub const FIGURES_V1: &[(&str, &str)] = &[
-    ("fig=fig2b&preset=quick&runs=2&seed=0", "c8e1d0c8529e2909"),
-    ("fig=fig3&preset=quick&runs=2&seed=0", "680f051b1f2d4d20"),
-    ("fig=fig4&preset=quick&runs=2&seed=0", "c3f9e5112120a3ce"),
-    ("fig=fig5&preset=quick&runs=2&seed=0", "8eb1077684027f0d"),
-    ("fig=fig6&preset=quick&runs=2&seed=0", "3da6f0422166a78a"),
-    ("fig=fig7&preset=quick&runs=2&seed=0", "f80567347a3e3529"),
-    ("fig=rules&preset=quick&runs=2&seed=0", "ea64e322dbb7e12e"),
-];
-
 /// Version 2 links (`v=2`, issue 10): recorded with `fa-lab train --link` /
 /// `fa-lab figure --link` at the commit that introduced link versions. Where
 /// a version-2 link spells out a version-1 default (`control=0`, `eta=0.001`
@@ -84,18 +85,6 @@ pub const LINKS_V2: &[(&str, &str)] = &[
     ("v=2&rule=bp&epochs=2&seed=7&gamma=1&n=2000&batch=100", "58a3eec268301673"),
     ("v=2&rule=bp&epochs=1&seed=3&n=1000&batch=100&angles=1", "eca0bbe79a6ae05d"),
     ("v=2&rule=fa&epochs=1&seed=4&gamma=1&n=2000&batch=100&angles=1&p=0.5", "d405ef6e0a6e4b9e"),
-];
-
-/// Version 2 figure links → FNV-1a-64 of the figure JSON (`fa-lab figure --link`).
-/// fig2b's presets did not change, so its link gives version 1's JSON.
-pub const FIGURES_V2: &[(&str, &str)] = &[
-    ("v=2&fig=fig2b&preset=quick&runs=2&seed=0", "c8e1d0c8529e2909"),
-    ("v=2&fig=fig3&preset=quick&runs=2&seed=0", "b1f8685fe3f4ba50"),
-    ("v=2&fig=fig4&preset=quick&runs=2&seed=0", "068504ce1c610f44"),
-    ("v=2&fig=fig5&preset=quick&runs=2&seed=0", "f3738fa7b4388b13"),
-    ("v=2&fig=rules&preset=quick&runs=1&seed=0", "6731af74c4a9d3e4"),
-    ("v=2&fig=fig7&preset=quick&runs=1&seed=0", "4ad0f8c5dafb8bcf"),
-    ("v=2&fig=fig6&preset=quick&runs=1&seed=0", "17c4e21c196e887d"),
 ];
 
 /// `fa-lab bench --json`'s checksum (the paper net after one FA epoch on the
@@ -123,11 +112,122 @@ fn train_fingerprint(link: &str) -> String {
     format!("{:016x}", trainer.fingerprint())
 }
 
-fn figure_hash(link: &str) -> String {
+/// What a figure link's numbers are, entry by entry (see the module doc):
+/// `(what, value)` in the figure's order.
+fn figure_entries(link: &str) -> Vec<(String, String)> {
     let params = figure_params_from_query(link).unwrap_or_else(|e| panic!("{link}: {e}"));
-    let fig = run_all(&params, mnist(), |_| {}).unwrap_or_else(|e| panic!("{link}: {e}"));
-    let json = serde_json::to_string_pretty(&fig).unwrap() + "\n";
-    format!("{:016x}", fnv1a(json.as_bytes()))
+    let mut runs: Vec<RunResult> = Vec::new();
+    let fig = run_all(&params, mnist(), |r| runs.push(r.clone())).unwrap_or_else(|e| panic!("{link}: {e}"));
+    entries(&fig, &runs)
+}
+
+fn entries(fig: &FigureData, runs: &[RunResult]) -> Vec<(String, String)> {
+    let hex = |h: u64| format!("{h:016x}");
+    let mut out = vec![("params".to_string(), hex(fnv1a(serde_json::to_string(&fig.params).unwrap().as_bytes())))];
+    for r in runs {
+        out.push((
+            format!("run {} {} seed {}", r.condition_name, r.run, r.seed),
+            hex(provenance::result_fingerprint(r)),
+        ));
+    }
+    out.push(("runs done".to_string(), format!("{} of {}", fig.runs_done, fig.runs_total)));
+    let failed: Vec<String> = fig
+        .failed
+        .iter()
+        .map(|f| {
+            let step = f.step.map_or("-".to_string(), |s| s.to_string());
+            format!(
+                "{} {} seed {} at step {step}{}",
+                f.condition_name,
+                f.run,
+                f.seed,
+                if f.kept { " kept" } else { "" }
+            )
+        })
+        .collect();
+    out.push(("failed".to_string(), failed.join("; ")));
+    for p in &fig.panels {
+        for s in &p.series {
+            let mut h = Fnv1a::new();
+            for v in [&s.x, &s.mean, &s.sd] {
+                hash_f64s(&mut h, v);
+            }
+            s.n.iter().for_each(|&n| h.bytes(&(n as u64).to_le_bytes()));
+            out.push((format!("panel {} series {}", p.key, s.key), hex(h.value())));
+        }
+        if let Some(pca) = &p.pca {
+            let mut h = Fnv1a::new();
+            for v in [&pca.a, &pca.b, &pca.loss, &pca.explained] {
+                hash_f64s(&mut h, v);
+            }
+            for path in &pca.paths {
+                let flat: Vec<f64> = path.points.iter().flat_map(|&(a, b)| [a, b]).collect();
+                hash_f64s(&mut h, &flat);
+            }
+            out.push((format!("panel {} pca", p.key), hex(h.value())));
+        }
+        if !p.failures.is_empty() {
+            let counts: Vec<String> = p
+                .failures
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} runs, {} died, {} diverged, median step {}, {}",
+                        c.condition,
+                        c.runs,
+                        c.died,
+                        c.diverged,
+                        c.median_step,
+                        if c.in_means { "in the means" } else { "left out" }
+                    )
+                })
+                .collect();
+            out.push((format!("panel {} failures", p.key), counts.join("; ")));
+        }
+    }
+    out
+}
+
+fn hash_f64s(h: &mut Fnv1a, v: &[f64]) {
+    h.bytes(&(v.len() as u64).to_le_bytes());
+    v.iter().for_each(|&x| h.f64(x));
+}
+
+/// Compares every figure link's entries with the recorded ones and names
+/// each that moved, appeared or went missing.
+fn check_figures(what: &str, corpus: &[Golden]) {
+    assert!(!corpus.is_empty(), "the {what} corpus is empty");
+    let mut wrong = Vec::new();
+    for &(link, recorded) in corpus {
+        let now = figure_entries(link);
+        if recorded.is_empty() {
+            let lines: Vec<String> = now.iter().map(|(k, v)| format!("            ({k:?}, {v:?}),")).collect();
+            wrong.push(format!("{what} {link:?} has no recorded entries; now:\n{}", lines.join("\n")));
+            continue;
+        }
+        let mut moved = Vec::new();
+        for &(key, value) in recorded {
+            match now.iter().find(|(k, _)| k == key) {
+                Some((_, v)) if v == value => {}
+                Some((_, v)) => moved.push(format!("  {key}: recorded {value}, now {v}")),
+                None => moved.push(format!("  {key}: recorded {value}, now missing")),
+            }
+        }
+        for (key, value) in &now {
+            if !recorded.iter().any(|(k, _)| k == key) {
+                moved.push(format!("  {key}: not recorded, now {value}"));
+            }
+        }
+        if !moved.is_empty() {
+            wrong.push(format!(
+                "{what} {link:?}: {} of {} entries moved:\n{}",
+                moved.len(),
+                recorded.len(),
+                moved.join("\n")
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} {what} links changed:\n{}", wrong.len(), corpus.len(), wrong.join("\n"));
 }
 
 fn check(what: &str, corpus: &[(&str, &str)], compute: fn(&str) -> String) {
@@ -148,8 +248,8 @@ fn training_links_keep_their_fingerprints() {
 }
 
 #[test]
-fn figure_links_keep_their_figure_json() {
-    check("figure", FIGURES_V1, figure_hash);
+fn figure_links_keep_their_numbers() {
+    check_figures("figure", FIGURES_V1);
 }
 
 #[test]
@@ -158,8 +258,8 @@ fn version_2_training_links_keep_their_fingerprints() {
 }
 
 #[test]
-fn version_2_figure_links_keep_their_figure_json() {
-    check("figure v2", FIGURES_V2, figure_hash);
+fn version_2_figure_links_keep_their_numbers() {
+    check_figures("figure v2", FIGURES_V2);
 }
 
 /// The corpus's own cross-checks: a v2 link that spells out v1's defaults is
@@ -185,6 +285,11 @@ fn version_2_links_that_spell_out_version_1_defaults_are_version_1_runs() {
         v2("v=2&rule=fa&epochs=2&seed=6&gamma=1.5&n=2000&batch=100")
     );
     assert_eq!(FIGURES_V1[0].1, FIGURES_V2[0].1, "fig2b's presets did not change");
+    // Version 1 leaves failed runs out of the means, version 2 keeps them: no
+    // other figure of version 2 gives version 1's numbers.
+    for (v1, v2) in FIGURES_V1[1..].iter().zip(&FIGURES_V2[1..]) {
+        assert_ne!(v1.1, v2.1, "{} and {}", v1.0, v2.0);
+    }
 }
 
 #[test]

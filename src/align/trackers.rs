@@ -4,14 +4,15 @@
 
 use super::LayerShape;
 use super::terms::{AlignmentWindow, NonlinearWindow, StepSignals};
-use crate::net::{Network, Rule};
+use crate::net::Network;
 use crate::{Error, Result};
 
 // ───────────────────────── adapters for a Network ─────────────────────────
 
-/// `B_l` of an FA network, checked: the terms of docs/math.md §5 are defined for FA only.
+/// `B_l` of an FA network, checked: the terms of docs/math.md §5 are defined
+/// for fixed `B_l` of `W_lᵀ`'s shape only ([`crate::net::Rule::has_fixed_layerwise_feedback`]).
 pub(super) fn fa_feedback(net: &Network, l: usize) -> Result<&[f32]> {
-    if net.rule() != Rule::Feedback {
+    if !net.rule().has_fixed_layerwise_feedback() {
         return Err(Error::InvalidParam(format!(
             "alignment terms are defined for FA (docs/math.md §5), this network uses {}",
             net.rule()

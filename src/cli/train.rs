@@ -20,8 +20,8 @@ use serde::Serialize;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Learning rule: bp, fa, dfa, sign, kp (or kp:<decay>).
-    #[arg(long, default_value = "fa")]
+    // The help names every rule of `Rule::ALL`.
+    #[arg(long, default_value = "fa", help = format!("Learning rule: {}", Rule::spellings()))]
     rule: String,
     /// Kolen–Pollack's per-step decay (with --rule kp).
     #[arg(long)]
@@ -82,10 +82,7 @@ impl Args {
         }
         let mut rule: Rule = self.rule.parse()?;
         if let Some(decay) = self.kp_decay {
-            match rule {
-                Rule::KolenPollack { .. } => rule = Rule::KolenPollack { decay },
-                _ => return Err(Error::InvalidParam("--kp-decay needs --rule kp".into())),
-            }
+            rule = rule.with_kp_decay(decay).ok_or_else(|| Error::InvalidParam("--kp-decay needs --rule kp".into()))?;
         }
         let weight_norm = (self.wn || self.gamma.is_some()).then_some(self.gamma.unwrap_or(1.0));
         let cfg = TrainConfig {

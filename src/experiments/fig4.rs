@@ -4,18 +4,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::align::{DisturbedCopy, DisturbedFeedback};
 use super::job::{Job, TrainJob};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ANGLE, HIDDEN, ITER, PanelDef, dashed, line};
 use super::probes::{DisturbedProbe, LossProbe, Probe};
 use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
+use crate::Result;
+use crate::align::{DisturbedCopy, DisturbedFeedback};
 use crate::data::Mnist15;
 use crate::net::Rule;
 use crate::rng::{Purpose, Rng};
 use crate::train::Trainer;
-use crate::{Result};
 
 /// Fig. 4's one condition: FA.
 const CONDITION: &str = "fa";

@@ -15,6 +15,7 @@ use crate::data::{Mnist15, N_PIXELS};
 use crate::net::{MAX_GAMMA, Network, Rule, pixels_to_inputs};
 use crate::pca::{Pca, Trajectory};
 use crate::train::Trainer;
+use crate::versions;
 use crate::{Error, Result};
 
 /// Fig. 6's conditions, in order.
@@ -41,10 +42,10 @@ impl Condition {
 
     fn label(self) -> &'static str {
         match self {
-            Condition::Bp => "BP",
-            Condition::Fa => "FA",
+            Condition::Bp => Rule::Backprop.label(),
+            Condition::Fa => Rule::Feedback.label(),
             Condition::FaWn => "FA+WN",
-            Condition::Dfa => "DFA",
+            Condition::Dfa => Rule::Direct.label(),
             Condition::Pca => "PCA",
         }
     }
@@ -124,11 +125,11 @@ impl Fig6Params {
     /// 3,000-image quick preset of version 1 took too few steps for it. The
     /// quick preset leaves DFA out (the paper preset keeps it).
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
+        let mut p = self;
+        if versions::fa_wn_has_own_eta(version) {
+            p.wn_eta = Some(versions::FA_WN_ETA);
         }
-        let mut p = Fig6Params { wn_eta: Some(crate::versions::FA_WN_ETA), ..self };
-        if preset == Preset::Quick {
+        if preset == Preset::Quick && versions::quick_presets_keep_effects(version) {
             p.train = TrainSetup::paper(5);
             p.pca_snapshot_every = 10;
             // DFA (beyond the paper; the `rules` figure has it) would add a
@@ -198,20 +199,17 @@ impl Experiment for Fig6Params {
                 cfg.net.eta = eta * self.train.eta_scale;
             }
         }
-        cfg.update_angles = rule != Rule::Backprop;
+        cfg.update_angles = !rule.is_backprop();
         let control = cfg.control_feedback;
         let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
-        let mut probes: Vec<Box<dyn Probe>> = vec![
-            Box::new(LossProbe::new(name)),
-            Box::new(AccuracyProbe::new(name)),
-            Box::new(NormProbe::new(name)),
-        ];
+        let mut probes: Vec<Box<dyn Probe>> =
+            vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name)), Box::new(NormProbe::new(name))];
         let resets = self.train.keep_dead;
-        if rule != Rule::Backprop {
+        if !rule.is_backprop() {
             probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Each, self.moving_average, depth, resets)));
         }
-        if rule == Rule::Feedback {
+        if matches!(condition, Condition::Fa | Condition::FaWn) {
             probes.push(Box::new(AlignmentProbe::new(name, Layers::Each)));
             probes.push(Box::new(FeedbackUpdateProbe::new(name, self.moving_average, depth, resets)));
         }
@@ -268,7 +266,10 @@ impl Experiment for Fig6Params {
                 format!("∠(ΔW_l^FA, ΔW_l^BP), moving average {ma}"),
                 ITER,
                 ANGLE,
-                ALL_LAYERS.iter().map(|&l| line(key(Condition::Fa, Measure::Update(l)), format!("ΔW_{l}"), l)).collect(),
+                ALL_LAYERS
+                    .iter()
+                    .map(|&l| line(key(Condition::Fa, Measure::Update(l)), format!("ΔW_{l}"), l))
+                    .collect(),
             ),
             PanelDef::new(
                 PanelKey::D,
@@ -277,7 +278,16 @@ impl Experiment for Fig6Params {
                 ANGLE,
                 fa_and_wn(Measure::FeedbackUpdate, "ΔW"),
             ),
-            PanelDef { kind: PanelKind::Pca, ..PanelDef::new(PanelKey::E, "PCA of BP and FA parameter paths over the training loss", "pc1", "pc2", Vec::new()) },
+            PanelDef {
+                kind: PanelKind::Pca,
+                ..PanelDef::new(
+                    PanelKey::E,
+                    "PCA of BP and FA parameter paths over the training loss",
+                    "pc1",
+                    "pc2",
+                    Vec::new(),
+                )
+            },
         ];
         if self.include_dfa {
             v.push(PanelDef::new(

@@ -10,6 +10,7 @@ use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::Rule;
 use crate::train::Trainer;
+use crate::versions;
 use crate::{Error, Result};
 
 /// The condition of threshold `t`: `T0`, `T1`, …
@@ -42,11 +43,8 @@ impl Fig7Params {
     /// BP's first steps kill the network, as at the paper's scale (version 1's
     /// 3,000-image preset took too few steps for FA's weights to grow that far).
     fn in_version(self, preset: Preset, version: u32) -> Self {
-        if version < 2 {
-            return self;
-        }
         let mut p = self;
-        if preset == Preset::Quick {
+        if preset == Preset::Quick && versions::quick_presets_keep_effects(version) {
             p = Fig7Params { runs: 3, train: TrainSetup::paper(5), thresholds: vec![0, 2, 4, 5], ..p };
         }
         p.train = p.train.in_version(version);
@@ -89,11 +87,7 @@ impl Experiment for Fig7Params {
         let trainer = Trainer::new(self.train.config(rule, seed).validate()?, data)?;
         let probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
         let job = TrainJob::new(trainer, &self.train, probes)?;
-        Ok(Box::new(if t > 0 && t < self.train.epochs {
-            job.switch_to_bp_after(t, self.train.eta_scale)
-        } else {
-            job
-        }))
+        Ok(Box::new(if t > 0 && t < self.train.epochs { job.switch_to_bp_after(t, self.train.eta_scale) } else { job }))
     }
 
     /// A switched run (`0 < T`) starts as the run with the largest `T`: FA
@@ -107,18 +101,15 @@ impl Experiment for Fig7Params {
         let names = self.conditions();
         Some((
             trunk,
-            Fork {
-                from: names[trunk].clone(),
-                to: names[condition].clone(),
-                switch_to_bp: (t, self.train.eta_scale),
-            },
+            Fork { from: names[trunk].clone(), to: names[condition].clone(), switch_to_bp: (t, self.train.eta_scale) },
         ))
     }
 
     /// The switched runs' fate depends on BP's step size after the switch
     /// (`tests/experiments.rs`, `fig7_the_collapse_after_the_switch_depends_on_bps_step_size`).
     fn notes(&self, conditions: &[String]) -> Vec<String> {
-        let switched = self.thresholds.iter().any(|&t| t > 0 && t < self.train.epochs && conditions.contains(&condition(t)));
+        let switched =
+            self.thresholds.iter().any(|&t| t > 0 && t < self.train.epochs && conditions.contains(&condition(t)));
         if !switched {
             return Vec::new();
         }
@@ -139,7 +130,11 @@ impl Experiment for Fig7Params {
             }
         };
         let each = |measure: Measure| -> Vec<SeriesDef> {
-            self.thresholds.iter().enumerate().map(|(i, &t)| line(SeriesKey::of(condition(t), measure), label(t), i)).collect()
+            self.thresholds
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| line(SeriesKey::of(condition(t), measure), label(t), i))
+                .collect()
         };
         vec![
             PanelDef::new(PanelKey::Loss, LOSS_TITLE, ITER, "loss", each(Measure::Loss)).log_y(),

@@ -8,6 +8,7 @@ use crate::checked::Checked;
 use crate::figure::{
     FailedRun, FailureCount, FigureData, Panel, PanelKind, RunResult, STALL_POINTS, Series, StalledRun,
 };
+use crate::net::Rule;
 
 /// A panel of a figure, before the runs are in.
 pub(crate) struct PanelDef {
@@ -101,14 +102,14 @@ fn panel_conditions(params: &Params, def: &PanelDef) -> Vec<String> {
     named
 }
 
-/// A condition's name as legends and footnotes show it.
+/// A condition's name as legends and footnotes show it: a rule's label for a
+/// rule's name.
 fn condition_label(name: &str) -> String {
-    let known = [("bp", "BP"), ("fa", "FA"), ("fa_wn", "FA+WN"), ("dfa", "DFA"), ("sign", "sign-symmetry")];
-    if let Some((_, label)) = known.iter().find(|(n, _)| *n == name) {
-        return label.to_string();
+    if let Some(rule) = Rule::ALL.iter().find(|r| r.name() == name) {
+        return rule.label().to_string();
     }
-    if name == "kp" {
-        return "Kolen–Pollack".into();
+    if name == "fa_wn" {
+        return "FA+WN".into();
     }
     if let Some(p) = name.strip_prefix('p').filter(|p| p.parse::<f64>().is_ok()) {
         return format!("p = {p}");

@@ -262,14 +262,33 @@ pub enum Preset {
     Paper,
 }
 
+impl Preset {
+    /// Every preset, in the order the page lists them.
+    pub const ALL: [Preset; 2] = [Preset::Quick, Preset::Paper];
+
+    /// The name in links, on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Quick => "quick",
+            Preset::Paper => "paper",
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl FromStr for Preset {
     type Err = Error;
     fn from_str(s: &str) -> Result<Preset> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "quick" => Ok(Preset::Quick),
-            "paper" => Ok(Preset::Paper),
-            _ => Err(Error::InvalidParam(format!("unknown preset {s:?}: expected quick or paper"))),
-        }
+        let wanted = s.trim().to_ascii_lowercase();
+        Preset::ALL.into_iter().find(|p| p.name() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+            Error::InvalidParam(format!("unknown preset {s:?}: expected {}", names.join(" or ")))
+        })
     }
 }
 

@@ -14,22 +14,6 @@ use crate::net::{DEFAULT_KP_DECAY, NetConfig, Rule};
 use crate::train::Trainer;
 use crate::{Error, Result};
 
-/// Rules with a feedback matrix of `W_l`'s transposed shape, whose alignment
-/// `∠(W_l, feedback_lᵀ)` is defined: not BP (none) and not DFA (`D_l` maps the output error).
-fn has_feedback_matrices(rule: Rule) -> bool {
-    !matches!(rule, Rule::Backprop | Rule::Direct)
-}
-
-fn label(rule: Rule) -> &'static str {
-    match rule {
-        Rule::Backprop => "BP",
-        Rule::Feedback => "FA",
-        Rule::Direct => "DFA",
-        Rule::SignSymmetry => "sign-symmetry",
-        Rule::KolenPollack { .. } => "Kolen–Pollack",
-    }
-}
-
 /// Beyond the paper: every rule with its default `η`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RulesParams {
@@ -98,14 +82,20 @@ impl Experiment for RulesParams {
         let rule = self.rules[condition];
         let name = rule.name();
         let mut cfg = self.train.config(rule, seed);
-        cfg.update_angles = rule != Rule::Backprop;
+        cfg.update_angles = !rule.is_backprop();
         // BP's control B (never used) gives BP an alignment line too.
-        let alignment = has_feedback_matrices(rule) || cfg.control_feedback;
+        let alignment = rule.has_layerwise_feedback() || cfg.control_feedback;
         let trainer = Trainer::new(cfg.validate()?, data)?;
         let depth = trainer.network().depth();
         let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
-        if rule != Rule::Backprop {
-            probes.push(Box::new(UpdateAngleProbe::new(name, Layers::Mean, self.moving_average, depth, self.train.keep_dead)));
+        if !rule.is_backprop() {
+            probes.push(Box::new(UpdateAngleProbe::new(
+                name,
+                Layers::Mean,
+                self.moving_average,
+                depth,
+                self.train.keep_dead,
+            )));
         }
         if alignment {
             probes.push(Box::new(AlignmentProbe::new(name, Layers::Mean)));
@@ -119,7 +109,7 @@ impl Experiment for RulesParams {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| keep(**r))
-                .map(|(i, r)| line(SeriesKey::of(r.name(), measure), label(*r), i))
+                .map(|(i, r)| line(SeriesKey::of(r.name(), measure), r.label(), i))
                 .collect()
         };
         vec![
@@ -129,12 +119,14 @@ impl Experiment for RulesParams {
                 format!("∠(ΔW_l^rule, ΔW_l^BP), mean over W_0..W_3, moving average {}", self.moving_average),
                 ITER,
                 ANGLE,
-                each(Measure::UpdateMean, |r| r != Rule::Backprop),
+                each(Measure::UpdateMean, |r| !r.is_backprop()),
             ),
             PanelDef::new(PanelKey::Alignment, "∠(W_l, feedback_lᵀ), mean over W_1..W_4", ITER, ANGLE, {
-                let mut series = each(Measure::AlignMean, has_feedback_matrices);
-                if self.train.bp_control && self.rules.contains(&Rule::Backprop) {
-                    series.push(dashed(SeriesKey::of(Rule::Backprop.name(), Measure::AlignMean), "BP control (B unused)", 7));
+                let mut series = each(Measure::AlignMean, Rule::has_layerwise_feedback);
+                let control = self.rules.iter().find(|r| r.takes_control_feedback()).filter(|_| self.train.bp_control);
+                if let Some(r) = control {
+                    let label = format!("{} control (B unused)", r.label());
+                    series.push(dashed(SeriesKey::of(r.name(), Measure::AlignMean), label, 7));
                 }
                 series
             }),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::net::Rule;
 use crate::train::TrainConfig;
+use crate::versions;
 use crate::{Error, Result};
 
 /// How the MNIST experiments train (the rule and `η` are the experiment's).
@@ -50,7 +51,11 @@ impl TrainSetup {
     /// What every training figure gains in link version 2: BP's control `B`,
     /// dead networks kept in the means.
     pub(crate) fn in_version(self, version: u32) -> TrainSetup {
-        TrainSetup { bp_control: version >= 2, keep_dead: version >= 2, ..self }
+        TrainSetup {
+            bp_control: versions::has_bp_control(version),
+            keep_dead: versions::keeps_dead_networks(version),
+            ..self
+        }
     }
 
     pub(crate) fn quick(n_train: usize, batch: usize, epochs: usize, record_every: usize) -> TrainSetup {
@@ -87,7 +92,7 @@ impl TrainSetup {
         cfg.epochs = self.epochs;
         cfg.batch = self.batch;
         cfg.n_train = self.n_train;
-        cfg.control_feedback = self.bp_control && rule == Rule::Backprop;
+        cfg.control_feedback = self.bp_control && rule.takes_control_feedback();
         cfg
     }
 
@@ -100,5 +105,6 @@ impl TrainSetup {
 /// Runs of a preset in link `version`: from version 2 on, a quick preset has at
 /// least 5, so every claim holds with a margin from the runs' spread.
 pub(crate) fn quick_runs(preset: super::Preset, version: u32, runs: usize) -> usize {
-    if version >= 2 && preset == super::Preset::Quick { runs.max(5) } else { runs }
+    let quick = preset == super::Preset::Quick;
+    if quick && versions::quick_presets_keep_effects(version) { runs.max(5) } else { runs }
 }

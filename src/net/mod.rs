@@ -133,7 +133,7 @@ impl NetConfig {
         {
             return bad(format!("WN gamma must be in (0, {MAX_GAMMA}], got {gamma}"));
         }
-        if let Rule::KolenPollack { decay } = self.rule
+        if let Some(decay) = self.rule.kp_decay()
             && !(decay.is_finite() && (0.0..1.0).contains(&decay))
         {
             return bad(format!("Kolen–Pollack decay must be in [0, 1), got {decay}"));
@@ -272,9 +272,10 @@ impl Network {
     /// row norms) and never uses them, so `∠(W_l, B_lᵀ)` measures how far BP's
     /// weights move towards a matrix that plays no part in learning (it should
     /// stay near 90°). Metrics then measure BP's angles against this `B_l`
-    /// ([`Network::control_feedback`]). Does nothing for other rules.
+    /// ([`Network::control_feedback`]). Does nothing for rules with feedback
+    /// of their own ([`Rule::takes_control_feedback`]).
     pub fn hold_control_feedback(&mut self) {
-        if self.cfg.rule == Rule::Backprop {
+        if self.cfg.rule.takes_control_feedback() {
             self.draw_feedback(FeedbackKind::Layerwise);
             self.control = true;
         }
@@ -283,7 +284,7 @@ impl Network {
     /// BP's control `B_l` (`n_{l+1} × n_l`), if [`Network::hold_control_feedback`] drew it.
     pub fn control_feedback(&self, l: usize) -> Option<&[f32]> {
         match self.feedback.get(l) {
-            Some(m) if self.control && !m.is_empty() && self.cfg.rule == Rule::Backprop => Some(m),
+            Some(m) if self.control && !m.is_empty() && self.cfg.rule.takes_control_feedback() => Some(m),
             _ => None,
         }
     }
@@ -338,7 +339,7 @@ impl Network {
                 self.cfg.rule, self.cfg.eta
             )));
         }
-        if self.cfg.rule == Rule::SignSymmetry {
+        if self.cfg.rule.refreshes_feedback_each_step() {
             self.refresh_sign_feedback();
         }
         self.backward();
@@ -473,7 +474,7 @@ impl Network {
     /// (`n_d × n_l`) for DFA, `None` for BP (whose is `W_lᵀ`) and for `l = 0`.
     pub fn feedback(&self, l: usize) -> Option<&[f32]> {
         match self.feedback.get(l) {
-            Some(m) if !m.is_empty() && self.cfg.rule != Rule::Backprop => Some(m),
+            Some(m) if !m.is_empty() && !self.cfg.rule.is_backprop() => Some(m),
             _ => None,
         }
     }

@@ -1,7 +1,15 @@
-//! The learning rules (docs/math.md §2): [`Rule`], its default `η`, and how a
-//! [`Network`] sends `δ` back for each — the feedback matrices it draws or
-//! rebuilds, the backward pass, true backprop's reference pass for update
-//! angles, and the updates (with Kolen–Pollack's transport and decay, and WN).
+//! The learning rules (docs/math.md §2): [`Rule`], everything that differs
+//! from rule to rule (its names, default `η`, what feedback it keeps, what it
+//! does before each backward pass), and how a [`Network`] sends `δ` back for
+//! each — the feedback matrices it draws or rebuilds, the backward pass, true
+//! backprop's reference pass for update angles, and the updates (with
+//! Kolen–Pollack's transport and decay, and WN).
+//!
+//! Every decision about a rule is a method here that names every variant, so
+//! a new rule does not compile until each says what it does; code elsewhere
+//! asks these methods and never compares rules. A new rule also goes into
+//! [`Rule::ALL`], which the page's list, the command line's help and the
+//! parser read: a rule missing there cannot be named in a link.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +23,7 @@ use crate::{Error, Result};
 
 /// How `δ` is sent back to the hidden layers (docs/math.md §2). In JSON a rule is its
 /// short name (`"bp"`, `"fa"`, `"dfa"`, `"sign"`) or `{"kp": {"decay": λ}}`.
+/// A new rule goes into [`Rule::ALL`] too (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Rule {
     /// Backpropagation: `δ_l = (δ_{l+1} W_lᵀ) ⊙ f'`.
@@ -38,7 +47,18 @@ pub enum Rule {
 pub const DEFAULT_KP_DECAY: f32 = 1e-3;
 
 impl Rule {
-    /// The short name used on the command line and in JSON.
+    /// Every rule, in the order the page lists them (Kolen–Pollack with
+    /// [`DEFAULT_KP_DECAY`]); the command line's help and the parser's error
+    /// name them in this order too.
+    pub const ALL: [Rule; 5] = [
+        Rule::Feedback,
+        Rule::Backprop,
+        Rule::Direct,
+        Rule::SignSymmetry,
+        Rule::KolenPollack { decay: DEFAULT_KP_DECAY },
+    ];
+
+    /// The short name used in links, on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {
             Rule::Backprop => "bp",
@@ -46,6 +66,120 @@ impl Rule {
             Rule::Direct => "dfa",
             Rule::SignSymmetry => "sign",
             Rule::KolenPollack { .. } => "kp",
+        }
+    }
+
+    /// Other names the parser accepts for the rule (besides [`Rule::name`]).
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Rule::Backprop => &["backprop"],
+            Rule::Feedback => &["feedback", "bp-trw"],
+            Rule::Direct => &["direct"],
+            Rule::SignSymmetry => &["sign-symmetry"],
+            Rule::KolenPollack { .. } => &["kolen-pollack"],
+        }
+    }
+
+    /// The rule as a person reads it: in legends, footnotes and the page's rule list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::Backprop => "BP",
+            Rule::Feedback => "FA",
+            Rule::Direct => "DFA",
+            Rule::SignSymmetry => "sign-symmetry",
+            Rule::KolenPollack { .. } => "Kolen–Pollack",
+        }
+    }
+
+    /// Kolen–Pollack's decay `λ`; `None` for the rules without one.
+    pub fn kp_decay(self) -> Option<f32> {
+        match self {
+            Rule::KolenPollack { decay } => Some(decay),
+            Rule::Backprop | Rule::Feedback | Rule::Direct | Rule::SignSymmetry => None,
+        }
+    }
+
+    /// The rule with Kolen–Pollack's decay set to `decay`; `None` for a rule that has none.
+    pub fn with_kp_decay(self, decay: f32) -> Option<Rule> {
+        match self {
+            Rule::KolenPollack { .. } => Some(Rule::KolenPollack { decay }),
+            Rule::Backprop | Rule::Feedback | Rule::Direct | Rule::SignSymmetry => None,
+        }
+    }
+
+    /// The rules as the command line's help and the parser's errors spell them:
+    /// `fa, bp, dfa, sign, kp or kp:<decay>`.
+    pub fn spellings() -> String {
+        let mut names: Vec<String> = Rule::ALL.iter().map(|r| r.name().to_string()).collect();
+        names.extend(Rule::ALL.iter().filter(|r| r.kp_decay().is_some()).map(|r| format!("{}:<decay>", r.name())));
+        let last = names.pop().unwrap_or_default();
+        if names.is_empty() { last } else { format!("{} or {last}", names.join(", ")) }
+    }
+
+    /// The matrices that send `δ` back into the hidden layers (docs/math.md §2).
+    pub(super) fn feedback_kind(self) -> FeedbackKind {
+        match self {
+            Rule::Backprop => FeedbackKind::None,
+            Rule::Direct => FeedbackKind::Direct,
+            Rule::SignSymmetry => FeedbackKind::Sign,
+            Rule::Feedback | Rule::KolenPollack { .. } => FeedbackKind::Layerwise,
+        }
+    }
+
+    /// True backprop: `δ` goes back through the current `W_lᵀ`, so the rule has
+    /// no feedback matrix of its own and its update angle to BP is 0 by definition.
+    pub fn is_backprop(self) -> bool {
+        match self {
+            Rule::Backprop => true,
+            Rule::Feedback | Rule::Direct | Rule::SignSymmetry | Rule::KolenPollack { .. } => false,
+        }
+    }
+
+    /// Whether a network of this rule can hold FA's `B_l` as a control it never
+    /// uses ([`Network::hold_control_feedback`]): the rules with no feedback
+    /// matrix of their own.
+    pub fn takes_control_feedback(self) -> bool {
+        match self {
+            Rule::Backprop => true,
+            Rule::Feedback | Rule::Direct | Rule::SignSymmetry | Rule::KolenPollack { .. } => false,
+        }
+    }
+
+    /// Whether the feedback matrix that sends `δ` into layer `l` has `W_lᵀ`'s
+    /// shape (`B_l`), so `∠(W_l, B_lᵀ)` is defined: FA, sign-symmetry, KP; not
+    /// BP (it has none) and not DFA (`D_l` maps the output error).
+    pub fn has_layerwise_feedback(self) -> bool {
+        match self.feedback_kind() {
+            FeedbackKind::Layerwise | FeedbackKind::Sign => true,
+            FeedbackKind::None | FeedbackKind::Direct => false,
+        }
+    }
+
+    /// Why `∠(W_l, B_lᵀ)` has no value for this rule, if it has none (BP's is
+    /// measured against its control `B_l` or `W_l` itself).
+    pub fn no_weight_alignment_reason(self) -> Option<&'static str> {
+        match self.feedback_kind() {
+            FeedbackKind::Direct => Some("DFA's D_l (n_d × n_l) has no W_l shape to compare"),
+            FeedbackKind::None | FeedbackKind::Layerwise | FeedbackKind::Sign => None,
+        }
+    }
+
+    /// Whether `δ` goes back through fixed random `B_l` of `W_lᵀ`'s shape, as in
+    /// FA: what the alignment terms of docs/math.md §5 and the benchmark's
+    /// kernel step assume. KP's `B_l` learn, sign-symmetry's are rebuilt.
+    pub fn has_fixed_layerwise_feedback(self) -> bool {
+        match self {
+            Rule::Feedback => true,
+            Rule::Backprop | Rule::Direct | Rule::SignSymmetry | Rule::KolenPollack { .. } => false,
+        }
+    }
+
+    /// Whether the feedback is rebuilt from the weights before every backward
+    /// pass (sign-symmetry's `s_l sign(W_l)ᵀ`, from the pre-update weights).
+    pub fn refreshes_feedback_each_step(self) -> bool {
+        match self.feedback_kind() {
+            FeedbackKind::Sign => true,
+            FeedbackKind::None | FeedbackKind::Layerwise | FeedbackKind::Direct => false,
         }
     }
 
@@ -112,13 +246,25 @@ impl Rule {
             Rule::KolenPollack { .. } => 5e-4,
         }
     }
+
+    /// The rule's own default `η` with WN, where it has one (links of the
+    /// versions where [`crate::versions::fa_wn_has_own_eta`]): FA's
+    /// [`crate::versions::FA_WN_ETA`] (see [`Rule::default_eta`]'s table).
+    /// `None`: with WN the rule trains with [`Rule::default_eta`].
+    pub fn default_eta_with_wn(self) -> Option<f32> {
+        match self {
+            Rule::Feedback => Some(crate::versions::FA_WN_ETA),
+            Rule::Backprop | Rule::Direct | Rule::SignSymmetry | Rule::KolenPollack { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for Rule {
+    /// [`Rule::name`], with Kolen–Pollack's decay: `kp:0.001`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rule::KolenPollack { decay } => write!(f, "kp:{decay}"),
-            other => f.write_str(other.name()),
+        match self.kp_decay() {
+            Some(decay) => write!(f, "{}:{decay}", self.name()),
+            None => f.write_str(self.name()),
         }
     }
 }
@@ -126,27 +272,22 @@ impl fmt::Display for Rule {
 impl FromStr for Rule {
     type Err = Error;
 
-    /// `bp`, `fa`, `dfa`, `sign`, `kp` (decay [`DEFAULT_KP_DECAY`]) or `kp:<decay>`.
+    /// A name or alias of a rule of [`Rule::ALL`] (Kolen–Pollack with
+    /// [`DEFAULT_KP_DECAY`]), or `kp:<decay>`.
     fn from_str(s: &str) -> Result<Rule> {
-        let rule = match s.trim().to_ascii_lowercase().as_str() {
-            "bp" | "backprop" => Rule::Backprop,
-            "fa" | "feedback" | "bp-trw" => Rule::Feedback,
-            "dfa" | "direct" => Rule::Direct,
-            "sign" | "sign-symmetry" => Rule::SignSymmetry,
-            "kp" | "kolen-pollack" => Rule::KolenPollack { decay: DEFAULT_KP_DECAY },
-            other => match other.strip_prefix("kp:").map(str::parse::<f32>) {
-                Some(Ok(decay)) => Rule::KolenPollack { decay },
-                _ => {
-                    return Err(Error::InvalidParam(format!(
-                        "unknown learning rule {s:?}: expected bp, fa, dfa, sign, kp or kp:<decay>"
-                    )));
-                }
-            },
+        let wanted = s.trim().to_ascii_lowercase();
+        let named = |name: &str| Rule::ALL.into_iter().find(|r| r.name() == name);
+        let rule = match wanted.split_once(':') {
+            None => Rule::ALL.into_iter().find(|r| r.name() == wanted || r.aliases().contains(&wanted.as_str())),
+            Some((name, decay)) => {
+                named(name).zip(decay.parse::<f32>().ok()).and_then(|(r, decay)| r.with_kp_decay(decay))
+            }
         };
-        Ok(rule)
+        rule.ok_or_else(|| Error::InvalidParam(format!("unknown learning rule {s:?}: expected {}", Rule::spellings())))
     }
 }
 
+/// The matrices a network holds to send `δ` back ([`Rule::feedback_kind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum FeedbackKind {
     None,
@@ -161,13 +302,7 @@ pub(super) enum FeedbackKind {
 impl Network {
     /// Draws the feedback matrices the current rule needs, if the network does not hold them yet.
     pub(super) fn prepare_feedback(&mut self) {
-        let wanted = match self.cfg.rule {
-            Rule::Backprop => FeedbackKind::None,
-            Rule::Direct => FeedbackKind::Direct,
-            Rule::SignSymmetry => FeedbackKind::Sign,
-            Rule::Feedback | Rule::KolenPollack { .. } => FeedbackKind::Layerwise,
-        };
-        self.draw_feedback(wanted);
+        self.draw_feedback(self.cfg.rule.feedback_kind());
     }
 
     /// Draws feedback matrices of `wanted`'s kind from the `Feedback` stream,
@@ -305,6 +440,33 @@ impl Network {
             if let Some(gamma) = self.cfg.weight_norm {
                 normalize_columns(&mut self.weights[l], rows, cols, gamma);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule of `ALL` is named once, and its name, aliases, text form and
+    /// JSON all read back as the rule.
+    #[test]
+    fn every_rule_reads_back_from_each_of_its_names() {
+        for (i, rule) in Rule::ALL.into_iter().enumerate() {
+            assert!(Rule::ALL[..i].iter().all(|r| r.name() != rule.name()), "{} is named twice", rule.name());
+            for name in [rule.name()].iter().chain(rule.aliases()) {
+                assert_eq!(name.parse::<Rule>().unwrap(), rule, "{name}");
+            }
+            assert_eq!(rule.to_string().parse::<Rule>().unwrap(), rule);
+            let json = serde_json::to_string(&rule).unwrap();
+            assert!(json.contains(rule.name()), "{json}");
+            assert_eq!(serde_json::from_str::<Rule>(&json).unwrap(), rule);
+        }
+        assert_eq!(Rule::spellings(), "fa, bp, dfa, sign, kp or kp:<decay>");
+        assert_eq!(" KP:0.002 ".parse::<Rule>().unwrap(), Rule::KolenPollack { decay: 0.002 });
+        for bad in ["zz", "fa:0.1", "kolen-pollack:0.1", "kp:", "kp:x"] {
+            let err = bad.parse::<Rule>().unwrap_err().to_string();
+            assert!(err.contains("unknown learning rule") && err.contains(&Rule::spellings()), "{bad}: {err}");
         }
     }
 }
