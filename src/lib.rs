@@ -14,6 +14,7 @@ pub mod data;
 pub mod describe;
 pub mod error;
 pub mod experiments;
+pub mod figure_runs;
 pub mod form;
 pub mod hash;
 pub mod history;

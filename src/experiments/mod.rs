@@ -86,6 +86,7 @@ pub(crate) mod probes;
 mod setup;
 
 pub use layout::aggregate;
+pub(crate) use layout::aggregate_checked;
 pub use setup::TrainSetup;
 
 use job::Job;
