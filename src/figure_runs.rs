@@ -35,7 +35,7 @@ pub struct FigureRuns {
 
 #[derive(Debug)]
 enum Source {
-    Stored(Box<StoredFigure>),
+    Stored(StoredFigure),
     Live(Live),
 }
 
@@ -85,7 +85,7 @@ impl FigureRuns {
             )));
         }
         let params = stored.figure.params.validate()?;
-        Ok(FigureRuns { query: bare(query), specs: params.specs(), params, source: Source::Stored(Box::new(stored)) })
+        Ok(FigureRuns { query: bare(query), specs: params.specs(), params, source: Source::Stored(stored) })
     }
 
     fn live(query: &str, params: Checked<Params>, reference: Option<Box<StoredFigure>>) -> FigureRuns {
@@ -97,7 +97,7 @@ impl FigureRuns {
     /// figure's runs are then compared with their stored fingerprints.
     pub fn recompute(&self) -> FigureRuns {
         let reference = match &self.source {
-            Source::Stored(stored) => Some(stored.clone()),
+            Source::Stored(stored) => Some(Box::new(stored.clone())),
             Source::Live(live) => live.reference.clone(),
         };
         FigureRuns::live(&self.query, self.params.clone(), reference)
