@@ -48,11 +48,6 @@ impl Figure {
         self.inner.params().id().name().to_string()
     }
 
-    #[wasm_bindgen(js_name = isStored)]
-    pub fn is_stored(&self) -> bool {
-        self.inner.is_stored()
-    }
-
     /// A stored figure's origin in a sentence (`undefined` for a live one).
     pub fn origin(&self) -> Option<String> {
         self.inner.origin()
