@@ -16,6 +16,7 @@ pub mod error;
 pub mod experiments;
 pub mod export;
 pub mod figure;
+pub mod figure_runs;
 pub mod form;
 pub mod hash;
 pub mod history;

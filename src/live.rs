@@ -1,13 +1,145 @@
-//! What the live train view shows beside its curves: how far a run is (epoch,
-//! iteration, time left) and what the network says about a few test digits —
-//! its output next to the class codes it is read against.
+//! The live train view's run: [`LiveRun`], a training run opened from a link
+//! with the curves it has drawn so far, and what the view shows beside them —
+//! how far the run is (epoch, iteration, time left) and what the network says
+//! about a few test digits, its output next to the class codes it is read
+//! against. What a panel's footnote says and which link an export cites are
+//! decided here, where native tests cover them.
 
 use serde::Serialize;
 
 use crate::codes::NHotCodes;
-use crate::data::{N_PIXELS, Split};
+use crate::data::{Mnist15, N_PIXELS, Split};
+use crate::figure::Panel;
+use crate::history::History;
+use crate::link;
 use crate::net::{Network, pixels_to_inputs};
+use crate::provenance::{Provenance, RunRecord};
+use crate::train::{IterRecord, TrainConfig, Trainer};
 use crate::{Error, Result};
+
+/// A training run made from a link (parsed and checked once), stepped by the
+/// page, with the curves of every step so far and the test digits it answers on.
+pub struct LiveRun {
+    trainer: Trainer,
+    history: History,
+    /// The test images (shared pixels, not a copy) for [`LiveRun::predictions`].
+    test: Split,
+    /// The link the run was made from, in its own version: what exports cite.
+    link: String,
+}
+
+/// A live panel with its footnote, and why it has no line when it cannot have one.
+pub struct LivePanel {
+    pub panel: Panel,
+    pub note: String,
+    pub empty_reason: Option<&'static str>,
+}
+
+impl LiveRun {
+    /// The run a train link describes, on `data`; an error names what is wrong with the link.
+    pub fn from_link(query: &str, data: &Mnist15) -> Result<LiveRun> {
+        let cfg = link::train_config_from_query(query)?;
+        Ok(LiveRun {
+            trainer: Trainer::new(cfg, data)?,
+            history: History::new(),
+            test: data.test.clone(),
+            link: query.trim().trim_start_matches('?').to_string(),
+        })
+    }
+
+    /// Runs up to `max_steps` minibatches (fewer at the end of training),
+    /// keeps their records for the panels and returns the last one.
+    pub fn advance(&mut self, max_steps: usize) -> Result<Option<IterRecord>> {
+        let records = self.trainer.advance(max_steps)?;
+        records.iter().for_each(|r| self.history.push(r));
+        Ok(records.into_iter().last())
+    }
+
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        self.trainer.config()
+    }
+
+    /// The link the run was made from (its own version, no `?`).
+    pub fn link(&self) -> &str {
+        &self.link
+    }
+
+    /// Steps in the whole run.
+    pub fn total_steps(&self) -> u64 {
+        (self.trainer.steps_per_epoch() * self.config().epochs) as u64
+    }
+
+    /// Steps until the current epoch ends; the last of them also measures test accuracy.
+    pub fn steps_to_epoch_end(&self) -> u64 {
+        let per_epoch = self.trainer.steps_per_epoch() as u64;
+        per_epoch - self.trainer.iteration() % per_epoch
+    }
+
+    /// How far the run is after `busy_seconds` of stepping.
+    pub fn progress(&self, busy_seconds: f64) -> Progress {
+        let per_epoch = self.trainer.steps_per_epoch() as u64;
+        progress(self.trainer.iteration(), self.total_steps(), per_epoch, self.config().epochs, busy_seconds)
+    }
+
+    /// Whether panel `key` (one of [`crate::history::PANEL_KEYS`]) is shown for
+    /// this run: the update angles only when the run measures them.
+    pub fn shows_panel(&self, key: &str) -> bool {
+        key != "updates" || self.config().update_angles
+    }
+
+    /// Live panel `key` with its footnote (`fa · seed 3 · iteration 120`,
+    /// after the reason when the panel has no line for this run).
+    pub fn panel(&self, key: &str) -> Result<LivePanel> {
+        let panel = self.history.panel(key).ok_or_else(|| Error::InvalidParam(format!("no panel {key:?}")))?;
+        let cfg = self.config();
+        let empty_reason = History::empty_reason(key, cfg.net.rule, cfg.update_angles);
+        let mut note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.trainer.iteration());
+        if let Some(why) = empty_reason {
+            note = format!("{why} ({note})");
+        }
+        Ok(LivePanel { panel, note, empty_reason })
+    }
+
+    /// The network's answers on test images `first .. first + count` now.
+    pub fn predictions(&self, first: usize, count: usize) -> Result<Vec<Prediction>> {
+        let indices: Vec<usize> = (first..first.saturating_add(count)).collect();
+        predictions(self.trainer.network(), self.trainer.codes(), &self.test, &indices)
+    }
+
+    /// The test images the run answers on.
+    pub fn test_split(&self) -> &Split {
+        &self.test
+    }
+
+    /// The provenance of one of the run's panels (`key`, `title`): the link the
+    /// run was made from, this build, and the run's fingerprint at its current iteration.
+    pub fn provenance(&self, key: &str, title: &str, address: Option<String>) -> Provenance {
+        let cfg = self.config();
+        let run = RunRecord {
+            label: format!("{} seed {}", cfg.net.rule, cfg.seed),
+            seed: cfg.seed,
+            steps: self.trainer.iteration(),
+            fingerprint: self.fingerprint(),
+            failure: None,
+        };
+        Provenance::new(
+            format!("#/train?{}", self.link),
+            address,
+            format!("training run panel {key}"),
+            title.to_string(),
+            vec![run],
+        )
+    }
+
+    /// The run's fingerprint as 16 hex digits, as `fa-lab train` prints it.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", self.trainer.fingerprint())
+    }
+}
 
 /// How far a run is, for the progress line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +233,76 @@ mod tests {
     use super::*;
     use crate::net::{NetConfig, Rule};
     use crate::rng::{Purpose, Rng};
+
+    /// 40 training and 10 test images of a fixed pattern.
+    fn tiny_data() -> Mnist15 {
+        let split = |n: usize| {
+            Split::new(
+                (0..n * N_PIXELS).map(|i| ((i * 37) % 256) as u8).collect(),
+                (0..n).map(|i| (i % 10) as u8).collect(),
+            )
+        };
+        Mnist15 { train: split(40), test: split(10) }
+    }
+
+    const LINK: &str = "rule=fa&epochs=2&seed=3&n=40&batch=10&sizes=225,20,50";
+
+    #[test]
+    fn a_live_run_is_the_run_its_link_gives() {
+        let data = tiny_data();
+        let mut run = LiveRun::from_link(&format!("?{LINK}"), &data).unwrap();
+        assert_eq!(run.link(), LINK, "the link as opened (a version-1 link keeps its version)");
+        assert_eq!((run.total_steps(), run.steps_to_epoch_end()), (8, 4));
+        assert_eq!(run.advance(3).unwrap().map(|r| r.iteration), Some(2));
+        assert_eq!(run.steps_to_epoch_end(), 1, "the epoch's last step comes next");
+        assert_eq!(run.progress(3.0).text, "epoch 1 of 2 · iteration 3 of 8 · about 5 s left");
+        // The same link trained directly gives the same bits.
+        let mut direct = Trainer::new(link::train_config_from_query(LINK).unwrap(), &data).unwrap();
+        direct.advance(3).unwrap();
+        assert_eq!(run.fingerprint(), format!("{:016x}", direct.fingerprint()));
+        // Advancing past the end stops there.
+        assert_eq!(run.advance(100).unwrap().map(|r| r.iteration), Some(7));
+        assert!(run.trainer().is_done() && run.advance(1).unwrap().is_none());
+        assert_eq!(run.predictions(8, 2).unwrap().iter().map(|p| p.index).collect::<Vec<_>>(), [8, 9]);
+        assert!(run.predictions(9, 2).is_err(), "past the test images");
+    }
+
+    #[test]
+    fn footnotes_and_exports_name_the_run_and_its_link() {
+        let mut run = LiveRun::from_link(LINK, &tiny_data()).unwrap();
+        run.advance(3).unwrap();
+        let loss = run.panel("loss").unwrap();
+        assert_eq!((loss.note.as_str(), loss.empty_reason), ("fa · seed 3 · iteration 3", None));
+        assert_eq!(loss.panel.series[0].x, [1.0, 2.0, 3.0]);
+        let prov = run.provenance("loss", &loss.panel.title, Some("https://lab/#/train".into()));
+        assert_eq!(prov.link, format!("#/train?{LINK}"));
+        assert_eq!((prov.panel.as_str(), prov.title.as_str()), ("training run panel loss", loss.panel.title.as_str()));
+        assert_eq!(prov.runs.len(), 1);
+        assert_eq!((prov.runs[0].label.as_str(), prov.runs[0].steps), ("fa seed 3", 3));
+        assert_eq!(prov.runs[0].fingerprint, run.fingerprint());
+        assert!(run.panel("nope").is_err());
+    }
+
+    #[test]
+    fn panels_a_run_cannot_fill_say_why_in_their_footnote() {
+        let data = tiny_data();
+        let dfa = LiveRun::from_link("rule=dfa&epochs=1&n=40&batch=10&sizes=225,20,50", &data).unwrap();
+        let alignment = dfa.panel("alignment").unwrap();
+        assert!(alignment.empty_reason.unwrap().starts_with("DFA's"));
+        assert!(alignment.note.ends_with("(dfa · seed 0 · iteration 0)"), "{}", alignment.note);
+        assert!(!dfa.shows_panel("updates") && dfa.shows_panel("alignment"));
+        let angles = LiveRun::from_link("rule=fa&epochs=1&n=40&batch=10&sizes=225,20,50&angles=1", &data).unwrap();
+        assert!(angles.shows_panel("updates") && angles.panel("updates").unwrap().empty_reason.is_none());
+    }
+
+    #[test]
+    fn a_garbled_link_is_refused_with_its_setting_named() {
+        let data = tiny_data();
+        let err = LiveRun::from_link("rule=zz&epochs=1", &data).err().unwrap().to_string();
+        assert!(err.contains("zz"), "{err}");
+        let err = LiveRun::from_link("rule=fa&n=41", &data).err().unwrap().to_string();
+        assert!(err.contains("n_train = 41"), "{err}");
+    }
 
     #[test]
     fn progress_counts_epochs_and_time_left() {

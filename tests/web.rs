@@ -1,10 +1,14 @@
 //! The wasm binding, tested in headless Chromium (wasm-bindgen-test): the
 //! exported `Lab` decodes an asset, refuses damaged ones with a message, and
-//! draws non-blank pixels onto a real canvas.
+//! draws non-blank pixels onto a real canvas; a `Figure` takes its runs'
+//! results one at a time and draws and exports its panels; a `Run` is made
+//! from its link and its exports cite it.
 #![cfg(target_arch = "wasm32")]
 
 use fa_lab::data::{Mnist15, N_PIXELS, Split};
-use fa_lab::web::{Lab, LabLoader, asset_expected_bytes, simd_enabled};
+use fa_lab::web::{
+    ExperimentRun, Figure, Lab, LabLoader, Run, asset_expected_bytes, bench_baseline, bench_median, simd_enabled,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -88,4 +92,70 @@ fn drawing_puts_ink_on_the_canvas() {
     lab.draw_histogram(hist.clone(), JsValue::UNDEFINED).unwrap();
     assert!(inked_pixels(&hist) > 1000);
     assert!(lab.draw_digits(canvas(10, 10), 25, 10, 4, JsValue::UNDEFINED).is_err());
+}
+
+/// `{format: "json"}`, the options of a JSON export.
+fn json_export() -> JsValue {
+    js_sys::JSON::parse(r#"{"format": "json"}"#).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_figure_takes_results_one_at_a_time_and_draws_its_panels() {
+    let lab = Lab::new(&asset()).unwrap();
+    let link = "v=2&fig=fig2b&preset=quick&runs=1&seed=0";
+    let mut figure = Figure::new(link).unwrap();
+    let specs: js_sys::Array = figure.specs().unwrap().into();
+    assert_eq!((specs.length(), figure.runs_total(), figure.runs_done()), (4, 4, 0));
+    let key = figure.panel_keys()[0].clone();
+    // Last run first: the figure keeps them in run order.
+    for i in (0..figure.runs_total()).rev() {
+        let mut run = ExperimentRun::new(&lab, specs.get(i as u32)).unwrap();
+        let result = loop {
+            let r = run.advance(500).unwrap();
+            if !r.is_undefined() {
+                break r;
+            }
+        };
+        assert!(figure.add_result(i, result).unwrap().is_undefined(), "nothing stored to compare with");
+    }
+    assert_eq!(figure.runs_done(), 4);
+    let c = canvas(560, 380);
+    figure.draw_panel(c.clone(), &key, JsValue::UNDEFINED).unwrap();
+    assert!(inked_pixels(&c) > 5000, "the panel drew {} pixels", inked_pixels(&c));
+    assert!(figure.describe_panel(&key).unwrap().len() > 20);
+    assert!(figure.draw_panel(canvas(10, 10), "zz", JsValue::UNDEFINED).is_err());
+    // An export cites the figure's link and its runs' fingerprints.
+    let json: serde_json::Value = serde_json::from_str(&figure.export_panel(&key, json_export()).unwrap()).unwrap();
+    assert_eq!(json["provenance"]["link"], format!("#/figures?{link}"));
+    assert_eq!(json["provenance"]["runs"].as_array().unwrap().len(), 4);
+    assert!(Figure::new("v=2&fig=fig2b&runs=0").is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_run_is_made_from_its_link_and_its_exports_cite_it() {
+    let lab = Lab::new(&asset()).unwrap();
+    let link = "rule=fa&epochs=1&seed=2&n=30&batch=10&sizes=225,20,50";
+    let mut run = Run::new(&lab, link).unwrap();
+    assert_eq!(run.link(), link);
+    assert!(!run.shows_panel("updates") && run.shows_panel("loss"));
+    while !run.is_done() {
+        run.advance(2).unwrap();
+    }
+    assert_eq!((run.iteration(), run.test_accuracies().len()), (3, 1));
+    let c = canvas(400, 300);
+    run.draw_panel(c.clone(), "loss", JsValue::UNDEFINED).unwrap();
+    assert!(inked_pixels(&c) > 1000);
+    let json: serde_json::Value = serde_json::from_str(&run.export_panel("loss", json_export()).unwrap()).unwrap();
+    assert_eq!(json["provenance"]["link"], format!("#/train?{link}"));
+    assert_eq!(json["provenance"]["runs"][0]["fingerprint"], run.fingerprint());
+    assert!(Run::new(&lab, "rule=zz").is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_speed_view_takes_the_cores_median_and_baselines() {
+    assert_eq!(bench_median(&[3.0, 1.0, 4.0, 2.0]).unwrap(), 3.0, "the upper median, as fa-lab bench");
+    assert!(bench_median(&[]).is_err());
+    assert_eq!(bench_baseline("update-angles").unwrap(), "metrics");
+    assert_eq!(bench_baseline("alignment").unwrap(), "step");
+    assert!(bench_baseline("nope").is_err());
 }

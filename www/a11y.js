@@ -29,10 +29,14 @@ function speak(text) {
   liveRegion().textContent = text;
 }
 
-/** Announces `text` politely: at once with `now`, else at most once per interval. */
+/**
+ * Announces `text` politely: at once with `now`, else at most once per
+ * interval (and not again when it is what was said last).
+ */
 export function announce(text, { now = false } = {}) {
   if (!text) return;
   if (now) { clearTimeout(timer); timer = 0; speak(text); return; }
+  if (text === liveRegion().textContent && !pending) return;
   pending = text;
   const wait = last + INTERVAL_MS - performance.now();
   if (wait <= 0 && !timer) { speak(text); return; }
@@ -43,15 +47,16 @@ export function announce(text, { now = false } = {}) {
 
 /**
  * Announces the text of each element in `ids` when it changes, throttled.
- * `finished(text)` says when a change is worth announcing at once (a run ended).
+ * What is worth announcing at once (a run that ended) the views say
+ * themselves, with `announce(text, {now: true})`, when their state changes.
  */
-export function announceChanges(ids, finished = () => false) {
+export function announceChanges(ids) {
   for (const id of ids) {
     const el = document.getElementById(id);
     if (!el) continue;
     new MutationObserver(() => {
       const text = el.textContent.trim();
-      if (text && !el.closest('[hidden]')) announce(text, { now: finished(text) });
+      if (text && !el.closest('[hidden]')) announce(text);
     }).observe(el, { childList: true, characterData: true, subtree: true });
   }
 }

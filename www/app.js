@@ -1,13 +1,14 @@
 // FA Lab page glue: load the wasm engine and the data, route between views.
-// The train view lives in train.js, the figures view (and its worker pool) in
-// figures.js. No math here: every number, every check of a setting, every
-// link and every plot comes from the Rust core.
+// The train view lives in train.js, the figures view in figures.js (its
+// worker pool in pool.js). No math here: every number, every check of a
+// setting, every link and every plot comes from the Rust core.
 
 import { $, errorText } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
 import { PanelFrame } from './panels.js';
 import { announceChanges } from './a11y.js';
+import { Chunk } from './chunk.js';
 import { keepOffline } from './offline.js';
 
 const DATA_URL = 'data/mnist15.bin';
@@ -81,14 +82,10 @@ const nextFrame = () => new Promise((ok) => requestAnimationFrame(ok));
 /** Decodes the asset in frame-sized slices (the core checks it as it goes). */
 async function decode(engine, bytes) {
   const loader = new engine.LabLoader(bytes);
-  let slice = 1 << 18;
+  const slice = new Chunk(1 << 18, { growMs: DECODE_MS / 2, shrinkMs: DECODE_MS, min: 1 << 14 });
   try {
     for (;;) {
-      const t0 = performance.now();
-      if (loader.step(slice)) break;
-      const ms = performance.now() - t0;
-      if (ms < DECODE_MS / 2) slice *= 2;
-      else if (ms > DECODE_MS && slice > 1 << 14) slice >>= 1;
+      if (slice.time((bytesPerCall) => loader.step(bytesPerCall))) break;
       showStatus('Decoding the images…', loader.fraction());
       await nextFrame();
     }
@@ -271,7 +268,7 @@ class BenchView {
   }
 }
 
-// Status lines are announced politely, at most every few seconds; a finished run at once.
-announceChanges(['status-text', 'train-status', 'figure-status'],
-  (text) => /\b(\d+) of \1 runs finished|iteration (\d+) of \2\b/.test(text));
+// Status lines are announced politely, at most every few seconds; a run that
+// ends is announced at once by its view (train.js, figures.js).
+announceChanges(['status-text', 'train-status', 'figure-status']);
 boot();

@@ -5,11 +5,6 @@
 
 const yieldToBrowser = () => new Promise((ok) => setTimeout(ok, 0));
 
-function median(values) {
-  const v = [...values].sort((a, b) => a - b);
-  return v[Math.floor(v.length / 2)];
-}
-
 /**
  * Times `epochs` epochs of workload `extra` after `warmup` untimed epochs (at
  * least 1; the checksum is taken after the first, as `fa-lab bench` does).
@@ -50,6 +45,7 @@ async function timeWorkload(engine, extra, epochs, warmup, onEpoch) {
 export async function runBench(engine, { epochs = 5, extras = false, warmup = 3, breakdown = false, onEpoch } = {}) {
   const flops = engine.benchEpochFlops();
   const steps = engine.benchStepsPerEpoch();
+  const median = (seconds) => engine.benchMedian(Float64Array.from(seconds));
   const { epochSeconds, checksum } = await timeWorkload(engine, 'step', epochs, warmup, onEpoch);
   const medianSeconds = median(epochSeconds);
   const result = {
@@ -68,17 +64,18 @@ export async function runBench(engine, { epochs = 5, extras = false, warmup = 3,
     result.breakdown = engine.benchBreakdown(() => performance.now());
   }
   if (extras) {
-    const names = ['step', 'metrics', 'update-angles', 'alignment'];
-    const baseline = { metrics: 'step', 'update-angles': 'metrics', alignment: 'step' };
-    const times = Object.fromEntries(names.map((n) => [n, []]));
+    // The workloads and what each is compared with are the core's (src/bench.rs), as `fa-lab bench --extras` has them.
+    const [plain, ...names] = engine.benchWorkloads();
+    const times = Object.fromEntries([plain, ...names].map((n) => [n, []]));
     const rounds = Math.min(Math.max(epochs, 3), 7);
     for (let r = 0; r < rounds; r++) {
-      for (const n of names) times[n].push(...(await timeWorkload(engine, n, 1, 1, onEpoch)).epochSeconds);
+      for (const n of [plain, ...names]) times[n].push(...(await timeWorkload(engine, n, 1, 1, onEpoch)).epochSeconds);
     }
     result.extras = {};
-    for (const n of names.slice(1)) {
-      const [t, base] = [median(times[n]), median(times[baseline[n]])];
-      result.extras[n] = { seconds: t, baseline: baseline[n], baselineSeconds: base, overhead: t / base - 1 };
+    for (const n of names) {
+      const baseline = engine.benchBaseline(n);
+      const [t, base] = [median(times[n]), median(times[baseline])];
+      result.extras[n] = { seconds: t, baseline, baselineSeconds: base, overhead: t / base - 1 };
     }
   }
   return result;

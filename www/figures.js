@@ -1,114 +1,37 @@
-// The figures view (and #/embed): a figure link opens its figure; its runs go
-// to a pool of Web Workers that lives across runs (each worker loads the wasm
-// and the data once); panels redraw as runs finish. Quick presets start at
-// once, longer ones wait for the reader to press Run. A worker that throws or
-// runs out of memory is replaced; its run is reported and the others go on.
-// A paper-preset link draws its stored result (computed natively, www/stored/)
+// The figures view (and #/embed): a figure link opens its figure, a wasm
+// `Figure` that holds the runs' results and draws its own panels; its runs go
+// to the worker pool (pool.js) and the panels redraw as runs finish. Quick
+// presets start at once, longer ones wait for the reader to press Run. A
+// paper-preset link draws its stored result (computed natively, www/stored/)
 // at once, without the data; any run of it can be recomputed here and its
 // fingerprint compared, or the whole figure recomputed live.
+//
+// The view is in one state at a time (`this.state`, see `enter`); leaving a
+// state cancels what it started, through its one AbortController.
 
 import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
-import { PanelFrame, figureSource } from './panels.js';
+import { PanelFrame, panelSource } from './panels.js';
+import { MAX_WORKERS, WorkerPool } from './pool.js';
+import { announce } from './a11y.js';
 
 const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
-const MAX_WORKERS = 4;
 
-/** Web Workers running `ExperimentRun`s (worker.js); created once, reused by every run. */
-export class WorkerPool {
-  constructor(bytes, size) {
-    this.bytes = bytes;
-    this.loads = 0;        // workers started (each loads the wasm and the data once)
-    this.nextJob = 1;
-    this.batch = null;
-    this.slots = Array.from({ length: size }, () => this.spawn());
-  }
-
-  spawn() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const slot = { worker, job: null };
-    worker.onmessage = ({ data }) => this.message(slot, data);
-    worker.onerror = (e) => {
-      e.preventDefault();
-      this.replace(slot, `the worker failed: ${e.message || 'an uncaught error'}`);
-    };
-    worker.postMessage({ type: 'init', asset: this.bytes });
-    this.loads++;
-    return slot;
-  }
-
-  /** Runs every spec; calls back on progress, on each result and on each failed run. */
-  runAll(specs, handlers) {
-    this.cancel();
-    return new Promise((resolve) => {
-      this.batch = { queue: specs.map((spec, i) => ({ spec, i })), handlers, running: 0, resolve };
-      this.dispatch();
-    });
-  }
-
-  /** Stops the current runs; the workers stay, ready for the next. */
-  cancel() {
-    for (const slot of this.slots) {
-      if (slot.job) { slot.worker.postMessage({ type: 'cancel' }); slot.job = null; }
-    }
-    this.batch = null;
-  }
-
-  dispatch() {
-    const batch = this.batch;
-    if (!batch) return;
-    for (const slot of this.slots) {
-      if (slot.job || !batch.queue.length) continue;
-      const job = { ...batch.queue.shift(), id: this.nextJob++, batch };
-      slot.job = job;
-      batch.running++;
-      slot.worker.postMessage({ type: 'run', id: job.id, spec: job.spec });
-    }
-    if (!batch.running && !batch.queue.length) { this.batch = null; batch.resolve(); }
-  }
-
-  /** The slot's job is over (finished or failed): free the slot, go on. */
-  release(slot) {
-    const job = slot.job;
-    slot.job = null;
-    if (job && job.batch === this.batch) job.batch.running--;
-    this.dispatch();
-  }
-
-  message(slot, data) {
-    const job = slot.job;
-    if (data.type === 'fatal' && !job) { this.replace(slot, data.message); return; }
-    if (!job || data.id !== job.id) return;   // a cancelled run's last words
-    const h = job.batch.handlers;
-    if (data.type === 'progress') h.onProgress(job.i, data.steps, data.total);
-    else if (data.type === 'done') { h.onResult(job.i, data.result); this.release(slot); }
-    else if (data.type === 'error') { h.onError(job.i, data.message); this.release(slot); }
-    else if (data.type === 'fatal') this.replace(slot, data.message);
-  }
-
-  /**
-   * A worker that crashed or ran out of memory: report its run, start a fresh
-   * worker in its place — up to a limit, so workers that cannot start at all
-   * (a missing file) end the runs with a message instead of respawning forever.
-   */
-  replace(slot, message) {
-    const job = slot.job;
-    slot.worker.terminate();
-    this.replaced = (this.replaced || 0) + 1;
-    const index = this.slots.indexOf(slot);
-    if (this.replaced <= 4 * MAX_WORKERS) this.slots[index] = this.spawn();
-    else this.slots.splice(index, 1);
-    if (job && job.batch === this.batch) {
-      job.batch.handlers.onError(job.i, message);
-      job.batch.running--;
-    }
-    slot.job = null;
-    if (!this.slots.length && this.batch) {
-      const batch = this.batch;
-      for (const queued of batch.queue.splice(0)) batch.handlers.onError(queued.i, `no worker left to run it (${message})`);
-    }
-    this.dispatch();
-  }
-}
+/**
+ * The view's modes. Every state is `{mode, figure, abort, …}`: `figure` is the
+ * wasm `Figure` shown (none in 'none' and 'loading'), `abort` cancels what the
+ * state started (a fetch, runs in the workers).
+ */
+const Mode = Object.freeze({
+  NONE: 'none',               // no figure: a link that names none
+  GATE: 'gate',               // a live figure whose runs wait for the reader's Run
+  LOADING: 'loading',         // a stored result being fetched
+  STORED: 'stored',           // a stored figure
+  CHECKING: 'checking',       // a stored figure, one of its runs recomputing in a worker
+  RUNNING: 'running',         // a live figure computing in the workers
+  RECOMPUTING: 'recomputing', // a stored figure computed again here, each run compared with it
+  DONE: 'done',               // a live figure whose runs are over (finished, failed or stopped)
+});
+const computing = (mode) => mode === Mode.RUNNING || mode === Mode.RECOMPUTING;
 
 export class FigureView {
   constructor(app) {
@@ -128,7 +51,7 @@ export class FigureView {
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.runForm(); });
     $('figure-gate-run').onclick = () => this.start();
     $('figure-stored-check').onclick = () => this.checkStoredRun();
-    $('figure-stored-all').onclick = () => this.start();
+    $('figure-stored-all').onclick = () => this.recompute();
     $('figure-stop').onclick = () => this.stop('Stopped. The panels show the runs that finished.');
     $('figure-copy').onclick = () => {
       const q = this.link();
@@ -138,6 +61,9 @@ export class FigureView {
     this.shownQuery = null;
     this.embedPanel = null;
     this.pool = null;
+    this.frames = new Map();
+    this.panelQueue = [];
+    this.state = { mode: Mode.NONE, figure: null, abort: new AbortController() };
     this.showPresetNote();
     this.showPanelChoices();
   }
@@ -150,6 +76,33 @@ export class FigureView {
       this.pool = new WorkerPool(this.app.bytes, size);
     }
     return this.pool;
+  }
+
+  /** The figure shown, as data (`FigureData`), for the console and the tests. */
+  figureData() {
+    return this.state.figure?.data();
+  }
+
+  /**
+   * Moves to a new state: whatever the current one started is cancelled, and
+   * its figure is freed (its panels cleared) unless the new state shows it too.
+   */
+  enter(mode, { figure = null, ...rest } = {}) {
+    const old = this.state;
+    old.abort.abort();
+    const state = { mode, figure, ...rest, abort: new AbortController() };
+    this.state = state;
+    if (figure !== old.figure) {
+      this.clearPanels();
+      old.figure?.free();
+      if (figure) this.redraw();
+    }
+    $('figure-stop').disabled = !(computing(mode) || mode === Mode.CHECKING);
+    $('figure-progress').hidden = !computing(mode);
+    $('figure-gate').hidden = mode !== Mode.GATE;
+    $('figure-stored').hidden = mode !== Mode.STORED && mode !== Mode.CHECKING;
+    $('figure-way').hidden = true;
+    return state;
   }
 
   link(extra = {}) {
@@ -190,12 +143,12 @@ export class FigureView {
   showPanelChoices() {
     const q = this.link();
     let panels = [];
-    try { panels = this.engine.figurePanels(this.engine.figureParamsFromLink(q)); } catch { /* none */ }
+    try { panels = this.engine.figurePanels(q); } catch { /* none */ }
     fillSelect($('figure-embed-panel'), [{ value: '', label: 'all panels' },
       ...panels.map(([key, title]) => ({ value: key, label: `${key} — ${title}` }))]);
   }
 
-  /** Opens a figure or embed link: fills the form, draws the empty panels, and runs quick presets. */
+  /** Opens a figure or embed link: fills the form, then runs a quick preset, shows a stored one or waits. */
   show(query, { embed }) {
     if (query === this.shownQuery && embed === this.shownEmbed) return;
     this.shownQuery = query;
@@ -242,16 +195,36 @@ export class FigureView {
     if (file) this.showStored(file); else this.start();
   }
 
-  /** A long computation starts only when the reader asks for it. */
+  /** The form's figure as a live `Figure`, its link put in the address; null (with a message) if refused. */
+  openFigure() {
+    const q = this.link();
+    if (q === null) return null;
+    let figure;
+    try {
+      figure = new this.engine.Figure(q);
+    } catch (e) {
+      say('figure-message', `Cannot run: ${errorText(e)}`, true);
+      return null;
+    }
+    this.showQuery(q);
+    return figure;
+  }
+
+  showQuery(q) {
+    if (!this.shownEmbed) { this.shownQuery = q; this.app.setQuery('figures', q); }
+  }
+
+  /** A long computation starts only when the reader asks for it: the empty panels and a Run button. */
   gate(prefix = '') {
-    this.stop();
-    if (!this.open()) return;
-    if (prefix) say('figure-message', prefix, true); else say('figure-message', '');
+    const figure = this.openFigure();
+    if (!figure) return;
+    const state = this.enter(Mode.GATE, { figure });
+    say('figure-message', prefix, Boolean(prefix));
+    $('figure-status').textContent = '';
     const preset = this.form.elements.preset.value;
-    $('figure-gate-text').textContent = `${this.specs.length} runs with the ${preset} preset take ` +
+    $('figure-gate-text').textContent = `${figure.runsTotal()} runs with the ${preset} preset take ` +
       `${this.presetTakes[preset] || 'long'} to compute here. Press Run to start them; the panels fill in as runs finish.`;
-    $('figure-gate').hidden = false;
-    this.redraw().then(() => { if (!this.token) document.body.dataset.figure = 'waiting'; });
+    this.redraw().then(() => { if (this.state === state) document.body.dataset.figure = 'waiting'; });
   }
 
   /**
@@ -260,35 +233,34 @@ export class FigureView {
    * result that cannot be fetched or read falls back to the Run gate.
    */
   async showStored(file) {
-    this.stop();
-    if (!this.open()) return;
+    const query = this.link();
+    if (query === null) return;
+    const loading = this.enter(Mode.LOADING);
+    this.showQuery(query);
     say('figure-message', '');
+    $('figure-status').textContent = '';
     document.body.dataset.figure = 'loading';
-    const ticket = (this.storedTicket = {});
-    let stored;
+    let figure;
     try {
-      const response = await fetch(file);
+      const response = await fetch(file, { signal: loading.abort.signal });
       if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
-      stored = new this.engine.StoredResult(await response.text(), this.query);
+      const text = await response.text();
+      if (this.state !== loading) return;
+      figure = this.engine.Figure.fromStored(text, query);
     } catch (e) {
-      if (ticket !== this.storedTicket) return;
+      if (this.state !== loading) return;
       this.gate(`The stored result of this figure could not be used (${errorText(e)}), so it has to be computed here.`);
       return;
     }
-    if (ticket !== this.storedTicket) { stored.free(); return; }
-    this.stored = stored;
-    this.storedFigure = stored.figure();
-    $('figure-stored-origin').textContent = stored.origin();
-    const runs = stored.runs();
-    fillSelect($('figure-stored-run'), runs.map((r, i) => ({ value: String(i), label: `${r.label} (seed ${r.seed})` })));
+    const state = this.enter(Mode.STORED, { figure });
+    $('figure-stored-origin').textContent = figure.origin();
+    fillSelect($('figure-stored-run'), figure.runChoices());
     $('figure-stored-all').textContent = this.shownEmbed ? 'Run live' : 'Recompute all';
     $('figure-stored-result').textContent = '';
     delete $('figure-stored-result').dataset.check;
     this.storedReady();
-    $('figure-stored').hidden = false;
-    $('figure-status').textContent = '';
     await this.redraw();
-    if (this.stored === stored) { document.body.dataset.figure = 'stored'; document.body.dataset.storedAt = String(Math.round(performance.now())); }
+    if (this.state === state) { document.body.dataset.figure = 'stored'; document.body.dataset.storedAt = String(Math.round(performance.now())); }
   }
 
   /** Recomputing needs the data (workers load it): the buttons wait for it. */
@@ -302,27 +274,22 @@ export class FigureView {
 
   /** Recomputes the chosen stored run in a worker and compares its fingerprint with the stored one. */
   checkStoredRun() {
-    const stored = this.stored;
+    const { mode, figure } = this.state;
     const pool = this.workers();
-    if (!stored || !pool) return;
-    this.stop();
+    if (mode !== Mode.STORED || !pool) return;
     const k = Number($('figure-stored-run').value);
-    const spec = this.specs[k];
-    const out = $('figure-stored-result');
     const label = $('figure-stored-run').selectedOptions[0].textContent;
+    const out = $('figure-stored-result');
     delete out.dataset.check;
     out.textContent = `Recomputing ${label} here…`;
     document.body.dataset.check = 'running';
     const started = performance.now();
-    const token = (this.token = {});
-    this.checking = true;
-    $('figure-stop').disabled = false;
-    pool.runAll([spec], {
+    const state = this.enter(Mode.CHECKING, { figure });
+    pool.runAll([figure.spec(k)], {
       onProgress: (i, steps, total) => { out.textContent = `Recomputing ${label} here… ${Math.floor((100 * steps) / total)} %`; },
       onResult: (i, result) => {
-        if (this.stored !== stored) return;
         try {
-          const check = stored.checkRun(k, result);
+          const check = figure.checkRun(k, result);
           const seconds = ((performance.now() - started) / 1000).toFixed(1);
           out.textContent = `${check.equal ? '✓' : '✗'} ${check.text} (${seconds} s)`;
           out.dataset.check = check.equal ? 'equal' : 'differs';
@@ -332,29 +299,16 @@ export class FigureView {
         }
       },
       onError: (i, message) => { out.textContent = `Recomputing ${label} failed: ${message}`; out.dataset.check = 'failed'; },
-    }).then(() => {
-      if (this.token !== token) return;
-      this.token = null;
-      this.checking = false;
-      $('figure-stop').disabled = true;
+    }, state.abort.signal).then(() => {
+      if (this.state !== state) return;
+      this.enter(Mode.STORED, { figure });
       document.body.dataset.check = out.dataset.check || 'stopped';
     });
   }
 
-  /** Forgets the stored result (a new figure, or recomputing it live). */
-  dropStored() {
-    this.storedTicket = null;
-    this.stored?.free();
-    this.stored = null;
-    this.storedFigure = null;
-    $('figure-stored').hidden = true;
-  }
-
   /** A message with a way on, where a link names no figure. */
   wayOn(text) {
-    this.stop();
-    this.dropStored();
-    this.clearPanels();
+    this.enter(Mode.NONE);
     say('figure-message', text, true);
     const way = $('figure-way');
     way.hidden = false;
@@ -365,105 +319,76 @@ export class FigureView {
     document.body.dataset.figure = 'no-figure';
   }
 
-  /** Reads the form, lists its runs and draws the empty panels; false (with a message) if refused. */
-  open() {
-    const q = this.link();
-    if (q === null) return false;
-    try {
-      this.params = this.engine.figureParamsFromLink(q);
-      this.specs = this.engine.experimentRuns(this.params);
-    } catch (e) {
-      say('figure-message', `Cannot run: ${errorText(e)}`, true);
-      return false;
-    }
-    this.dropStored();
-    this.query = q;
-    if (!this.shownEmbed) { this.shownQuery = q; this.app.setQuery('figures', q); }
-    this.results = [];
-    this.failures = [];
-    this.clearPanels();
-    this.redraw();
-    return true;
+  /** Computes the form's figure in the workers (the gate's and the form's Run). */
+  start() {
+    if (!this.app.bytes) { say('figure-message', 'The data is still loading; press Run again in a moment.', true); return; }
+    const figure = this.openFigure();
+    if (figure) this.compute(Mode.RUNNING, figure);
   }
 
-  start() {
-    this.stop();
-    if (!this.app.bytes) { say('figure-message', 'The data is still loading; press Run again in a moment.', true); return; }
-    $('figure-gate').hidden = true;
-    // Recomputing a stored figure: each run is compared with its stored fingerprint as it finishes.
-    this.reference?.free();
-    this.reference = this.stored;
-    this.stored = null;
-    this.storedFigure = null;
-    if (!this.open()) return;
-    const reference = this.reference;
-    const compared = { equal: 0, differ: [] };
+  /** Computes the stored figure shown here again, each run compared with its stored fingerprint as it finishes. */
+  recompute() {
+    const { mode, figure } = this.state;
+    if (mode !== Mode.STORED || !this.app.bytes) return;
+    this.compute(Mode.RECOMPUTING, figure.recompute());
+  }
+
+  compute(mode, figure) {
+    const specs = figure.specs();
+    const state = this.enter(mode, {
+      figure, started: performance.now(), failures: [], progress: specs.map(() => 0), totals: specs.map(() => 1),
+    });
     say('figure-message', '');
-    const specs = this.specs;
-    this.progress = specs.map(() => 0);
-    this.totals = specs.map(() => 1);
-    $('figure-progress').hidden = false;
-    $('figure-stop').disabled = false;
     document.body.dataset.figure = 'running';
-    this.started = performance.now();
     this.status();
-    const pool = this.workers();
-    const token = (this.token = {});
-    pool.runAll(specs, {
-      onProgress: (i, steps, total) => { this.progress[i] = steps; this.totals[i] = total; this.status(); },
+    this.workers().runAll(specs, {
+      onProgress: (i, steps, total) => { state.progress[i] = steps; state.totals[i] = total; this.status(); },
       onResult: (i, result) => {
-        this.progress[i] = this.totals[i];
-        this.results.push(result);
-        if (reference) {
-          try {
-            const check = reference.checkRun(i, result);
-            if (check.equal) compared.equal++; else compared.differ.push(check.text);
-          } catch (e) { compared.differ.push(errorText(e)); }
-        }
+        state.progress[i] = state.totals[i];
+        try { figure.addResult(i, result); } catch (e) { state.failures.push(`run ${i + 1}: ${errorText(e)}`); }
         this.redraw();
         this.status();
       },
-      onError: (i, message) => { this.failures.push(`run ${i + 1}: ${message}`); this.status(); },
-    }).then(() => this.redraw()).then(() => {
-      if (this.token !== token) return;
-      this.token = null;
-      this.stop();
+      onError: (i, message) => { state.failures.push(`run ${i + 1}: ${message}`); this.status(); },
+    }, state.abort.signal).then(() => this.redraw()).then(() => {
+      if (this.state !== state) return;
+      this.enter(Mode.DONE, { figure });
       document.body.dataset.figure = 'done';
-      if (this.failures.length) say('figure-message', `Some runs failed; the panels show the others. ${this.failures.join('; ')}`, true);
-      else if (reference) {
-        const n = compared.equal + compared.differ.length;
-        say('figure-message', compared.differ.length
-          ? `${compared.differ.length} of ${n} recomputed runs differ from the stored ones: ${compared.differ.join(' ')}`
-          : `All ${n} recomputed runs give the stored fingerprints: this figure is the stored one, bit for bit.`, compared.differ.length > 0);
-      }
+      const comparison = figure.comparison();
+      if (state.failures.length) say('figure-message', `Some runs failed; the panels show the others. ${state.failures.join('; ')}`, true);
+      else if (comparison) say('figure-message', comparison.text, comparison.differ > 0);
+      announce($('figure-status').textContent, { now: true });
     });
   }
 
+  /** Stops the runs under way: a figure keeps the runs that finished; a stored run's check is dropped. */
   stop(message) {
-    if (this.token) { this.token = null; this.pool?.cancel(); }
-    if (this.checking) {
-      this.checking = false;
+    const { mode, figure } = this.state;
+    if (mode === Mode.CHECKING) {
+      this.enter(Mode.STORED, { figure });
       $('figure-stored-result').textContent = 'Stopped before the run was recomputed.';
       document.body.dataset.check = 'stopped';
+    } else if (computing(mode)) {
+      this.enter(Mode.DONE, { figure });
+      if (message) { say('figure-message', message); document.body.dataset.figure = 'stopped'; }
     }
-    $('figure-stop').disabled = true;
-    $('figure-progress').hidden = true;
-    if (message) { say('figure-message', message); document.body.dataset.figure = 'stopped'; }
   }
 
   status() {
-    const done = this.progress.reduce((a, b) => a + b, 0);
-    const total = this.totals.reduce((a, b) => a + b, 0);
+    const { figure, progress, totals, failures, started } = this.state;
+    const done = progress.reduce((a, b) => a + b, 0);
+    const total = totals.reduce((a, b) => a + b, 0);
     $('figure-progress').value = total ? done / total : 0;
-    const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
-    const failed = this.failures.length ? ` · ${this.failures.length} failed` : '';
-    $('figure-status').textContent = `${this.results.length} of ${this.specs.length} runs finished${failed} · ${seconds} s`;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const failed = failures.length ? ` · ${failures.length} failed` : '';
+    $('figure-status').textContent = `${figure.runsDone()} of ${figure.runsTotal()} runs finished${failed} · ${seconds} s`;
   }
 
   /**
-   * Aggregates the runs so far and redraws the panels, a few per animation
-   * frame (a panel takes ~20 ms), so opening or finishing a figure never
-   * blocks the page for long. Resolves once every panel shows the latest runs.
+   * Redraws the figure's panels, a few per animation frame (a panel takes
+   * ~20 ms), so opening or finishing a figure never blocks the page for long.
+   * The figure aggregates its runs in wasm when first drawn after a result.
+   * Resolves once every panel shows the latest runs.
    */
   redraw() {
     this.redrawWanted = true;
@@ -476,54 +401,46 @@ export class FigureView {
 
   redrawStep() {
     const t0 = performance.now();
+    const figure = this.state.figure;
     if (this.redrawWanted) {
       this.redrawWanted = false;
-      this.panelQueue = [];
-      try {
-        this.figure = this.storedFigure || this.engine.aggregateRuns(this.params, this.results);
-        this.panelQueue = this.figure.panels.map((p) => p.key).filter((key) => !this.embedPanel || key === this.embedPanel);
-        const keys = this.figure.panels.map((p) => p.key);
-        if (this.embedPanel && !keys.includes(this.embedPanel)) {
-          say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${keys.join(', ')}.`, true);
-        }
-      } catch (e) {
-        say('figure-message', `Aggregating the runs failed: ${errorText(e)}`, true);
-      }
+      this.panelQueue = figure ? this.panelsToDraw(figure) : [];
     }
     let drawn = 0;
-    while (this.panelQueue.length && (drawn++ === 0 || performance.now() - t0 < PANEL_BUDGET_MS)) this.drawPanel(this.panelQueue.shift());
+    while (this.panelQueue.length && (drawn++ === 0 || performance.now() - t0 < PANEL_BUDGET_MS)) this.drawPanel(figure, this.panelQueue.shift());
     if (this.panelQueue.length || this.redrawWanted) { requestAnimationFrame(() => this.redrawStep()); return; }
     const done = this.redrawDone;
     this.redrawing = null;
     done();
   }
 
+  /** The panels to draw: all of them, or an embed's one. */
+  panelsToDraw(figure) {
+    const keys = figure.panelKeys();
+    if (!this.embedPanel) return keys;
+    if (!keys.includes(this.embedPanel)) say('figure-message', `This figure has no panel "${this.embedPanel}"; it has ${keys.join(', ')}.`, true);
+    return keys.filter((key) => key === this.embedPanel);
+  }
+
   /** Throws the panels away (their frames stop following theme and size). */
   clearPanels() {
-    this.frames?.forEach((frame) => frame.dispose());
+    this.frames.forEach((frame) => frame.dispose());
     this.frames = new Map();
+    this.panelQueue = [];
     $('figure-panels').replaceChildren();
   }
 
-  drawPanel(key) {
+  drawPanel(figure, key) {
     let frame = this.frames.get(key);
     if (!frame) {
-      const figure = document.createElement('figure');
+      const box = document.createElement('figure');
       const canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
       canvas.dataset.panel = key;
-      figure.append(canvas);
-      $('figure-panels').append(figure);
+      box.append(canvas);
+      $('figure-panels').append(box);
       frame = new PanelFrame(canvas);
       this.frames.set(key, frame);
     }
-    const [figure, results, link, stored] = [this.figure, this.results, this.query, this.stored];
-    const source = figureSource(this.engine, figure, key, stored ? {
-      text: (options) => stored.exportPanel(key, options),
-      png: (bytes, options) => stored.exportPanelPng(key, bytes, options),
-    } : {
-      text: (options) => this.engine.exportFigurePanel(figure, results, key, { ...options, link }),
-      png: (bytes, options) => this.engine.exportFigurePanelPng(figure, results, key, bytes, { ...options, link }),
-    });
-    try { frame.draw(source); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
+    try { frame.draw(panelSource(figure, key, `fa-lab-${figure.id()}-${key}`)); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
   }
 }

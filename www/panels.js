@@ -221,40 +221,32 @@ export class PanelFrame {
   }
 }
 
-/** A live panel of a training run (`Run` in src/web/); `link` is the page's query for it. */
-export function liveSource(run, key, link) {
+/**
+ * Panel `key` of `owner`, a wasm `Run` (a training run's live panels) or
+ * `Figure` (a paper figure's): both draw, describe, tabulate and export their
+ * panels by key, and their exports cite the link they were made from.
+ */
+export function panelSource(owner, key, name) {
   return {
-    draw: (canvas, style) => run.drawPanel(canvas, key, style),
-    describe: () => run.describePanel(key),
-    table: (rows) => run.panelTable(key, rows),
-    text: (options) => run.exportPanel(key, { ...options, link }),
-    png: (bytes, options) => run.exportPanelPng(key, bytes, { ...options, link }),
-    name: `fa-lab-train-${key}`,
+    draw: (canvas, style) => owner.drawPanel(canvas, key, style),
+    describe: () => owner.describePanel(key),
+    table: (rows) => owner.panelTable(key, rows),
+    text: (options) => owner.exportPanel(key, options),
+    png: (bytes, options) => owner.exportPanelPng(key, bytes, options),
+    name,
   };
 }
 
 /** Test digits `first ..` (`count` of them, `cols(cssWidth)` per row) with a training run's answers. */
-export function predictionsSource(run, first, count, cols, link) {
+export function predictionsSource(run, first, count, cols) {
   const columns = (canvas) => cols(canvas.clientWidth || canvas.width);
   let shownCols = count;
   return {
     draw: (canvas, style) => { shownCols = columns(canvas); run.drawPredictions(canvas, first, count, shownCols, style); },
     describe: () => run.describePredictions(first, count),
     table: () => run.predictionsTable(first, count),
-    text: (options) => run.exportPredictions(first, count, shownCols, { ...options, link }),
-    png: (bytes, options) => run.exportPredictionsPng(bytes, { ...options, link }),
+    text: (options) => run.exportPredictions(first, count, shownCols, options),
+    png: (bytes, options) => run.exportPredictionsPng(bytes, options),
     name: 'fa-lab-train-predictions',
-  };
-}
-
-/** Panel `key` of an aggregated figure; `exports` are its `{text, png}` file makers (they know its provenance). */
-export function figureSource(engine, figure, key, exports) {
-  return {
-    draw: (canvas, style) => engine.drawPanel(canvas, figure, key, style),
-    describe: () => engine.describeFigurePanel(figure, key),
-    table: (rows) => engine.figurePanelTable(figure, key, rows),
-    text: exports.text,
-    png: exports.png,
-    name: `fa-lab-${figure.experiment}-${key}`,
   };
 }

@@ -4,8 +4,9 @@
 // progress with time left, and what the network says about a few test digits.
 
 import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
-import { PanelFrame, liveSource, predictionsSource } from './panels.js';
-import { reducedMotion } from './a11y.js';
+import { PanelFrame, panelSource, predictionsSource } from './panels.js';
+import { announce, reducedMotion } from './a11y.js';
+import { Chunk } from './chunk.js';
 
 const FRAME_BUDGET_MS = 24;   // training time per animation frame
 const REDRAW_MS = reducedMotion() ? 2000 : 250; // live plots redraw at most this often
@@ -109,7 +110,7 @@ export class TrainView {
   newRun(query) {
     let run;
     try {
-      run = new this.engine.Run(this.app.lab, this.engine.trainConfigFromLink(query));
+      run = new this.engine.Run(this.app.lab, query);
     } catch (e) {
       say('train-message', `Cannot start: ${errorText(e)}`, true);
       return false;
@@ -118,21 +119,20 @@ export class TrainView {
     this.run?.free();
     this.run = run;
     this.generation++;
-    // The form's link (made by the core in the link's own version), not the
-    // run's current-version one: an opened link keeps its version.
-    const link = query;
-    this.runLink = link;
-    this.shownQuery = link;
-    this.app.setQuery('train', link);
+    // The form's link (made by the core in the link's own version): an opened
+    // link keeps its version, and the run's exports cite it.
+    this.shownQuery = run.link();
+    this.app.setQuery('train', run.link());
     say('train-message', '');
     $('train-reproduce').hidden = true;
     $('train-empty').hidden = true;
     $('train-live').hidden = false;
     document.body.dataset.train = 'ready';
-    document.querySelector('#train-panels [data-needs="angles"]').hidden = !this.engine.trainConfigFromLink(link).update_angles;
+    for (const [key, frame] of this.frames) frame.canvas.closest('figure').hidden = !run.showsPanel(key);
     this.last = null;
     this.busyMs = 0;
-    this.stepsPerCall = 1;
+    // Steps per call, grown while a call stays well inside the frame budget.
+    this.chunk = new Chunk(1, { growMs: FRAME_BUDGET_MS / 4, shrinkMs: FRAME_BUDGET_MS, max: 64 });
     this.drawPending = false;
     this.draw();
     return true;
@@ -176,7 +176,7 @@ export class TrainView {
   /** Back to iteration 0 of the same settings, paused. */
   reset() {
     if (!this.run) return;
-    this.newRun(this.runLink);
+    this.newRun(this.run.link());
     document.body.dataset.train = 'reset';
   }
 
@@ -232,14 +232,9 @@ export class TrainView {
         if (done === 0 && this.advance(1)) this.drawPending = run.isDone() || performance.now() - this.lastDraw > REDRAW_MS;
         break;
       }
-      const n = Math.min(this.stepsPerCall, limit - done, toEpochEnd - 1);
-      const c0 = performance.now();
-      if (!this.advance(n)) return;
+      const n = Math.min(this.chunk.size, limit - done, toEpochEnd - 1);
+      if (!this.chunk.time(() => this.advance(n))) return;
       done += n;
-      // Grow the chunk while a call stays well inside the frame budget.
-      const ms = performance.now() - c0;
-      if (ms < FRAME_BUDGET_MS / 4) this.stepsPerCall = Math.min(this.stepsPerCall * 2, 64);
-      else if (ms > FRAME_BUDGET_MS && this.stepsPerCall > 1) this.stepsPerCall >>= 1;
     }
     // Time to redraw: now if the frame has room, else in a frame of its own.
     if (!this.drawPending && performance.now() - this.lastDraw > REDRAW_MS) {
@@ -255,7 +250,7 @@ export class TrainView {
     this.lastDraw = performance.now();
     for (const [key, frame] of this.frames) {
       if (frame.canvas.closest('figure').hidden) continue;
-      try { frame.draw(liveSource(run, key, this.runLink)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+      try { frame.draw(panelSource(run, key, `fa-lab-train-${key}`)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
     }
     const progress = run.progress(this.busyMs);
     $('train-progress').value = progress.fraction;
@@ -273,7 +268,7 @@ export class TrainView {
 
   drawPredictions() {
     try {
-      this.predictionsFrame.draw(predictionsSource(this.run, this.firstDigit, DIGITS, digitColumns, this.runLink));
+      this.predictionsFrame.draw(predictionsSource(this.run, this.firstDigit, DIGITS, digitColumns));
       const said = this.run.predictions(this.firstDigit, DIGITS);
       $('train-says').textContent = said.map((p) =>
         `test image ${p.index}: a ${p.label}, the network says ${p.predicted}${p.predicted === p.label ? '' : ' (wrong)'}`).join('; ') + '.';
@@ -287,12 +282,14 @@ export class TrainView {
     this.running = false;
     document.body.dataset.train = 'done';
     this.showButtons();
-    const link = this.runLink;
+    const link = this.run.link();
     const el = $('train-reproduce');
     el.hidden = false;
     el.replaceChildren('Fingerprint ', Object.assign(document.createElement('code'), { id: 'train-fingerprint', textContent: this.run.fingerprint() }),
       '. The same numbers natively: ',
       Object.assign(document.createElement('code'), { textContent: `fa-lab train --link '${link}' --out run` }));
+    // A finished run is announced at once (the status line's other changes are throttled).
+    announce($('train-status').textContent, { now: true });
   }
 
   // ---------------------------------------------------------- keys

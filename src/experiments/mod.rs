@@ -98,6 +98,7 @@ pub use crate::figure::{
     Curve, FailedRun, FailureCount, FigureData, Panel, PanelKind, PcaData, PcaPath, RunResult, Series,
 };
 pub use layout::aggregate;
+pub(crate) use layout::aggregate_checked;
 pub use plan::{Branch, RunSpec};
 pub use run::{RunState, run_all, run_one};
 pub use setup::TrainSetup;

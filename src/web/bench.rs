@@ -1,6 +1,8 @@
-//! The speed view's exports: the benchmark workload, its FLOPs and a per-kernel breakdown.
+//! The speed view's exports: the benchmark workloads, their FLOPs, the
+//! median and baselines `fa-lab bench` uses, and a per-kernel breakdown.
 
-use super::to_js;
+use super::{to_js, to_value};
+use crate::bench::Extra;
 use wasm_bindgen::prelude::*;
 
 // --- benchmark exports ---
@@ -18,7 +20,7 @@ pub struct FaBench {
 impl FaBench {
     #[wasm_bindgen(constructor)]
     pub fn new(extra: &str) -> Result<FaBench, JsError> {
-        let extra: crate::bench::Extra = extra.parse().map_err(to_js)?;
+        let extra: Extra = extra.parse().map_err(to_js)?;
         Ok(FaBench { inner: crate::bench::FaBench::new(extra).map_err(to_js)? })
     }
 
@@ -54,6 +56,27 @@ pub fn bench_steps_per_epoch() -> u32 {
     crate::bench::STEPS as u32
 }
 
+/// The workloads `FaBench` takes, the bare step first: `step`, `metrics`, `update-angles`, `alignment`.
+#[wasm_bindgen(js_name = benchWorkloads)]
+pub fn bench_workloads() -> Vec<String> {
+    Extra::ALL.iter().map(|e| e.name().to_string()).collect()
+}
+
+/// The workload that `name`'s overhead is measured against, as `fa-lab bench --extras` does.
+#[wasm_bindgen(js_name = benchBaseline)]
+pub fn bench_baseline(name: &str) -> Result<String, JsError> {
+    Ok(name.parse::<Extra>().map_err(to_js)?.baseline().name().to_string())
+}
+
+/// The median of epoch times (the upper one of an even count), as `fa-lab bench` takes it.
+#[wasm_bindgen(js_name = benchMedian)]
+pub fn bench_median(seconds: &[f64]) -> Result<f64, JsError> {
+    if seconds.is_empty() {
+        return Err(JsError::new("benchMedian: no times given"));
+    }
+    Ok(crate::bench::median(seconds))
+}
+
 /// Where an epoch of the FA step goes: `[{kind, seconds}]` per kind of kernel
 /// (`crate::bench::breakdown`), timed call by call with `clock`, a JS function
 /// returning milliseconds (`performance.now`). Takes two epochs (one warm-up).
@@ -72,5 +95,5 @@ pub fn bench_breakdown(clock: &js_sys::Function) -> Result<JsValue, JsError> {
         return Err(e);
     }
     let rows: Vec<(&str, f64)> = crate::bench::KINDS.iter().copied().zip(acc).collect();
-    serde_wasm_bindgen::to_value(&rows).map_err(|e| JsError::new(&e.to_string()))
+    to_value(&rows)
 }

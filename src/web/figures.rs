@@ -1,42 +1,168 @@
-//! The paper figures for the page: presets, runs (`ExperimentRun`, in a worker), aggregation, drawing and exports.
+//! The paper figures for the page: `Figure` (a figure held in wasm: its runs,
+//! the results as they come, its panels drawn, described, tabulated and
+//! exported by key), `ExperimentRun` (one run, in a worker) and `figurePanels`.
 
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::describe::{self, Table};
-use crate::experiments::{self, ExperimentId, Params, Preset, RunSpec, RunState};
+use crate::describe;
+use crate::experiments::{RunSpec, RunState};
 use crate::export;
-use crate::figure::{FigureData, Panel, RunResult};
-use crate::link;
+use crate::figure::RunResult;
+use crate::figure_runs::FigureRuns;
 use crate::plot;
-use crate::provenance::Provenance;
+use crate::provenance;
 
 use super::data::Lab;
 use super::{ExportOptions, canvas_area, export_text, from_value, style_from, to_js, to_value};
 
-/// The parameters of experiment `id` (`fig2b` … `fig7`, `rules`) in a
-/// preset (`quick` or `paper`).
-#[wasm_bindgen(js_name = experimentParams)]
-pub fn experiment_params(id: &str, preset: &str) -> Result<JsValue, JsError> {
-    let id: ExperimentId = id.parse().map_err(to_js)?;
-    let preset: Preset = preset.parse().map_err(to_js)?;
-    to_value(&id.params(preset))
+/// A figure opened from a link, live or stored. Results go in one at a time
+/// (`addResult`); the figure never crosses back whole: its panels are drawn,
+/// described, tabulated and exported here by key.
+#[wasm_bindgen]
+pub struct Figure {
+    inner: FigureRuns,
 }
 
-/// Checks parameters (e.g. edited by a person or read from a link) and lists
-/// the independent runs they ask for; each can go to its own Web Worker.
-#[wasm_bindgen(js_name = experimentRuns)]
-pub fn experiment_runs(params: JsValue) -> Result<JsValue, JsError> {
-    let params: Params = from_value(params, "the experiment's parameters")?;
-    to_value(&params.validate().map_err(to_js)?.specs())
+#[wasm_bindgen]
+impl Figure {
+    /// The figure a figure (or embed) link describes, checked once, with no run finished.
+    #[wasm_bindgen(constructor)]
+    pub fn new(query: &str) -> Result<Figure, JsError> {
+        Ok(Figure { inner: FigureRuns::from_link(query).map_err(to_js)? })
+    }
+
+    /// The stored result `text` (a `www/stored/<id>.json`) for the figure
+    /// link `query`; throws, saying why, if the file is damaged or is another figure.
+    #[wasm_bindgen(js_name = fromStored)]
+    pub fn from_stored(text: &str, query: &str) -> Result<Figure, JsError> {
+        Ok(Figure { inner: FigureRuns::from_stored(text, query).map_err(to_js)? })
+    }
+
+    /// The same figure with no run finished, to compute here; a stored
+    /// figure's runs are compared with their stored fingerprints as they finish.
+    pub fn recompute(&self) -> Figure {
+        Figure { inner: self.inner.recompute() }
+    }
+
+    /// The experiment's name (`fig6`).
+    pub fn id(&self) -> String {
+        self.inner.params().id().name().to_string()
+    }
+
+    /// A stored figure's origin in a sentence (`undefined` for a live one).
+    pub fn origin(&self) -> Option<String> {
+        self.inner.origin()
+    }
+
+    /// Every run as a `RunSpec` for `ExperimentRun`, in run order (the index `addResult` takes).
+    pub fn specs(&self) -> Result<JsValue, JsError> {
+        to_value(self.inner.specs())
+    }
+
+    /// Run `index`'s `RunSpec` (one run, e.g. to recompute and check).
+    pub fn spec(&self, index: usize) -> Result<JsValue, JsError> {
+        to_value(self.inner.spec(index).map_err(to_js)?)
+    }
+
+    /// The runs as `[{value, label}]` for a `<select>` (`FA run 3 (seed 3)`).
+    #[wasm_bindgen(js_name = runChoices)]
+    pub fn run_choices(&self) -> Result<JsValue, JsError> {
+        to_value(&self.inner.run_choices())
+    }
+
+    #[wasm_bindgen(js_name = runsTotal)]
+    pub fn runs_total(&self) -> usize {
+        self.inner.specs().len()
+    }
+
+    #[wasm_bindgen(js_name = runsDone)]
+    pub fn runs_done(&self) -> usize {
+        self.inner.runs_done()
+    }
+
+    /// Takes the result of run `index`; returns its comparison with the
+    /// stored run (`{label, stored, recomputed, equal, text}`) when the figure
+    /// recomputes a stored one, else `undefined`.
+    #[wasm_bindgen(js_name = addResult)]
+    pub fn add_result(&mut self, index: usize, result: JsValue) -> Result<JsValue, JsError> {
+        let result: RunResult = from_value(result, "the run's result")?;
+        match self.inner.add_result(index, result).map_err(to_js)? {
+            Some(check) => to_value(&check),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Run `index` recomputed here against its stored record, the figure unchanged:
+    /// `{label, stored, recomputed, equal, text}`.
+    #[wasm_bindgen(js_name = checkRun)]
+    pub fn check_run(&self, index: usize, result: JsValue) -> Result<JsValue, JsError> {
+        let result: RunResult = from_value(result, "the recomputed run")?;
+        to_value(&self.inner.check_run(index, &result).map_err(to_js)?)
+    }
+
+    /// What recomputing a stored figure found so far: `{compared, differ, text}`, or `undefined`.
+    pub fn comparison(&self) -> Result<JsValue, JsError> {
+        match self.inner.comparison() {
+            Some(c) => to_value(&c),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The panels' keys, in the order they are drawn.
+    #[wasm_bindgen(js_name = panelKeys)]
+    pub fn panel_keys(&self) -> Vec<String> {
+        self.inner.panel_choices().into_iter().map(|(key, _)| key).collect()
+    }
+
+    /// Draws panel `key` onto a canvas (`style` as for `Lab.drawDigits`).
+    #[wasm_bindgen(js_name = drawPanel)]
+    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<(), JsError> {
+        let area = canvas_area(canvas)?;
+        plot::draw_figure_styled(&area, self.inner.figure(), key, &style_from(style)?).map_err(to_js)
+    }
+
+    /// Panel `key` in words (the canvas's accessible name).
+    #[wasm_bindgen(js_name = describePanel)]
+    pub fn describe_panel(&self, key: &str) -> Result<String, JsError> {
+        Ok(describe::describe_panel(self.inner.panel(key).map_err(to_js)?, None))
+    }
+
+    /// Panel `key` as `{caption, columns, rows, note}` (at most `max_rows` rows).
+    #[wasm_bindgen(js_name = panelTable)]
+    pub fn panel_table(&self, key: &str, max_rows: usize) -> Result<JsValue, JsError> {
+        to_value(&describe::panel_table(self.inner.panel(key).map_err(to_js)?, max_rows))
+    }
+
+    /// Panel `key` as an `svg`, `csv` or `json` file with its provenance (the
+    /// figure's link and runs, or the stored ones); `options` is `{format, address, theme, width, height}`.
+    #[wasm_bindgen(js_name = exportPanel)]
+    pub fn export_panel(&self, key: &str, options: JsValue) -> Result<String, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let panel = self.inner.panel(key).map_err(to_js)?;
+        let prov = self.inner.provenance(key, options.address.clone()).map_err(to_js)?;
+        let figure = self.inner.figure();
+        export_text(panel, None, &prov, &options, |area, style| plot::draw_figure_styled(area, figure, key, style))
+    }
+
+    /// `png` (the canvas's pixels) with the provenance of panel `key` in an `iTXt` chunk.
+    #[wasm_bindgen(js_name = exportPanelPng)]
+    pub fn export_panel_png(&self, key: &str, png: &[u8], options: JsValue) -> Result<Vec<u8>, JsError> {
+        let options: ExportOptions = from_value(options, "the export options")?;
+        let prov = self.inner.provenance(key, options.address).map_err(to_js)?;
+        export::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+    }
+
+    /// The whole figure as data (`FigureData`: what `fa-lab figure` writes as JSON), for the console and tests.
+    pub fn data(&self) -> Result<JsValue, JsError> {
+        to_value(self.inner.figure())
+    }
 }
 
-/// Means and standard deviations over the runs finished so far.
-#[wasm_bindgen(js_name = aggregateRuns)]
-pub fn aggregate_runs(params: JsValue, results: JsValue) -> Result<JsValue, JsError> {
-    let params: Params = from_value(params, "the experiment's parameters")?;
-    let results: Vec<RunResult> = from_value(results, "the run results")?;
-    to_value(&experiments::aggregate(&params, &results).map_err(to_js)?)
+/// The panels a figure link's figure has: `[[key, title]]` (before any run).
+#[wasm_bindgen(js_name = figurePanels)]
+pub fn figure_panels(query: &str) -> Result<JsValue, JsError> {
+    to_value(&FigureRuns::from_link(query).map_err(to_js)?.panel_choices())
 }
 
 /// One run of an experiment, stepped in chunks (inside a Web Worker).
@@ -47,6 +173,7 @@ pub struct ExperimentRun {
 
 #[wasm_bindgen]
 impl ExperimentRun {
+    /// `spec` is one of `Figure.specs()`.
     #[wasm_bindgen(constructor)]
     pub fn new(lab: &Lab, spec: JsValue) -> Result<ExperimentRun, JsError> {
         let spec: RunSpec = from_value(spec, "the run")?;
@@ -71,79 +198,9 @@ impl ExperimentRun {
     }
 }
 
-/// Draws panel `key` of a figure onto a canvas (`style` as for `Lab.drawDigits`).
-#[wasm_bindgen(js_name = drawPanel)]
-pub fn draw_panel(canvas: HtmlCanvasElement, figure: JsValue, key: &str, style: JsValue) -> Result<(), JsError> {
-    let figure: FigureData = from_value(figure, "the figure's data")?;
-    plot::draw_figure_styled(&canvas_area(canvas)?, &figure, key, &style_from(style)?).map_err(to_js)
-}
-
-pub(super) fn figure_panel<'a>(figure: &'a FigureData, key: &str) -> Result<&'a Panel, JsError> {
-    figure.panel(key).ok_or_else(|| JsError::new(&format!("{} has no panel {key:?}", figure.experiment)))
-}
-
-/// Panel `key` of a figure in words (the canvas's accessible name).
-#[wasm_bindgen(js_name = describeFigurePanel)]
-pub fn describe_figure_panel(figure: JsValue, key: &str) -> Result<String, JsError> {
-    let figure: FigureData = from_value(figure, "the figure's data")?;
-    Ok(describe::describe_panel(figure_panel(&figure, key)?, None))
-}
-
-/// Panel `key` of a figure as `{caption, columns, rows, note}`.
-#[wasm_bindgen(js_name = figurePanelTable)]
-pub fn figure_panel_table(figure: JsValue, key: &str, max_rows: usize) -> Result<JsValue, JsError> {
-    let figure: FigureData = from_value(figure, "the figure's data")?;
-    let table: Table = describe::panel_table(figure_panel(&figure, key)?, max_rows);
-    to_value(&table)
-}
-
-/// The provenance of a figure's panel: its link (which must give the
-/// figure's parameters), this build and the fingerprints of `results`.
-fn figure_provenance(
-    figure: &FigureData,
-    results: &[RunResult],
-    panel: &Panel,
-    options: &ExportOptions,
-) -> Result<Provenance, JsError> {
-    let query = options.link.as_deref().ok_or_else(|| JsError::new("a figure export needs the figure's link"))?;
-    let params = link::figure_params_from_query(query).map_err(to_js)?;
-    if params != figure.params {
-        return Err(JsError::new("the link does not give this figure's parameters"));
-    }
-    Ok(Provenance::new(
-        format!("#/figures?{}", query.trim_start_matches('?')),
-        options.address.clone(),
-        format!("{} panel {}", figure.experiment, panel.key),
-        panel.title.clone(),
-        Provenance::figure_runs(results),
-    ))
-}
-
-/// Panel `key` of a figure as an `svg`, `csv` or `json` file with its
-/// provenance; `results` are the finished runs it aggregates; `options` is
-/// `{format, link, address, theme, width, height}`.
-#[wasm_bindgen(js_name = exportFigurePanel)]
-pub fn export_figure_panel(figure: JsValue, results: JsValue, key: &str, options: JsValue) -> Result<String, JsError> {
-    let figure: FigureData = from_value(figure, "the figure's data")?;
-    let results: Vec<RunResult> = from_value(results, "the run results")?;
-    let options: ExportOptions = from_value(options, "the export options")?;
-    let panel = figure_panel(&figure, key)?;
-    let prov = figure_provenance(&figure, &results, panel, &options)?;
-    export_text(panel, None, &prov, &options, |area, style| plot::draw_figure_styled(area, &figure, key, style))
-}
-
-/// `png` (the canvas's pixels) with the provenance of a figure's panel in an `iTXt` chunk.
-#[wasm_bindgen(js_name = exportFigurePanelPng)]
-pub fn export_figure_panel_png(
-    figure: JsValue,
-    results: JsValue,
-    key: &str,
-    png: &[u8],
-    options: JsValue,
-) -> Result<Vec<u8>, JsError> {
-    let figure: FigureData = from_value(figure, "the figure's data")?;
-    let results: Vec<RunResult> = from_value(results, "the run results")?;
-    let options: ExportOptions = from_value(options, "the export options")?;
-    let prov = figure_provenance(&figure, &results, figure_panel(&figure, key)?, &options)?;
-    export::png_with_text(png, provenance::PNG_KEYWORD, &prov.to_json()).map_err(to_js)
+/// The stored result's file (relative to the page) that would serve a figure
+/// link, or `undefined` when the link is computed live.
+#[wasm_bindgen(js_name = storedFileFor)]
+pub fn stored_file_for(query: &str) -> Option<String> {
+    crate::stored::file_for(query)
 }

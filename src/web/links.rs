@@ -1,9 +1,8 @@
-//! Links and forms: fields ↔ links, option lists, versions, defaults, a figure link's parameters.
+//! Links and forms: fields ↔ links, option lists, versions and defaults.
 
 use wasm_bindgen::prelude::*;
 
 use super::{from_value, to_js, to_value};
-use crate::experiments::{self, Params};
 use crate::form::{self, Fields};
 use crate::link;
 use crate::net::Rule;
@@ -40,27 +39,6 @@ pub fn figure_link_from_fields(fields: JsValue) -> Result<String, JsError> {
     form::figure_query_from_fields(&fields).map_err(to_js)
 }
 
-/// The panels a figure will have: `[[key, title]]` (from its layout, before any run).
-#[wasm_bindgen(js_name = figurePanels)]
-pub fn figure_panels(params: JsValue) -> Result<JsValue, JsError> {
-    let params: Params = from_value(params, "the experiment's parameters")?;
-    let figure = experiments::aggregate(&params, &[]).map_err(to_js)?;
-    let panels: Vec<(String, String)> = figure.panels.into_iter().map(|p| (p.key, p.title)).collect();
-    to_value(&panels)
-}
-
-/// The training settings a link's query describes (validated), or an error naming what is wrong.
-#[wasm_bindgen(js_name = trainConfigFromLink)]
-pub fn train_config_from_link(query: &str) -> Result<JsValue, JsError> {
-    to_value(&link::train_config_from_query(query).map_err(to_js)?)
-}
-
-/// A rule's default learning rate, e.g. `defaultEta("fa")`.
-#[wasm_bindgen(js_name = defaultEta)]
-pub fn default_eta(rule: &str) -> Result<f32, JsError> {
-    Ok(rule.parse::<Rule>().map_err(to_js)?.default_eta())
-}
-
 /// The default learning rate a link of `version` gives `rule`, with or
 /// without weight normalisation (FA with WN has its own from version 2 on).
 #[wasm_bindgen(js_name = defaultEtaIn)]
@@ -75,22 +53,9 @@ pub fn current_link_version() -> u32 {
     crate::versions::CURRENT
 }
 
-/// A link's version (1 when it has no `v`), or an error for a link made by a
-/// newer FA Lab.
-#[wasm_bindgen(js_name = linkVersion)]
-pub fn link_version(query: &str) -> Result<u32, JsError> {
-    link::link_version(query).map_err(to_js)
-}
-
 /// For a link of an older version (`v`, none = 1): that it shows what it
 /// showed, and what changed since; `undefined` for a current or unreadable link.
 #[wasm_bindgen(js_name = olderLinkNote)]
 pub fn older_link_note(query: &str) -> Option<String> {
     crate::versions::older_link_note(link::link_version(query).ok()?)
-}
-
-/// The experiment parameters a figure link's query describes.
-#[wasm_bindgen(js_name = figureParamsFromLink)]
-pub fn figure_params_from_link(query: &str) -> Result<JsValue, JsError> {
-    to_value(&link::figure_params_from_query(query).map_err(to_js)?)
 }

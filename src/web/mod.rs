@@ -5,8 +5,8 @@
 //! Here: start-up, the build's identity and what every export shares (the
 //! export options, SVG and text files, the drawing style, value conversion).
 //! `data.rs`: the data set; `train.rs`: a training run; `links.rs`: links,
-//! forms and versions; `figures.rs`: the paper figures and their runs;
-//! `stored.rs`: stored results; `bench.rs`: the speed view.
+//! forms and versions; `figures.rs`: the paper figures (live or stored) and
+//! their runs; `bench.rs`: the speed view.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,13 +20,12 @@ use crate::describe;
 use crate::export;
 use crate::figure::Panel;
 use crate::plot::{Style, Theme};
-use crate::provenance::Provenance;
+use crate::provenance::{self, Provenance};
 
 mod bench;
 mod data;
 mod figures;
 mod links;
-mod stored;
 mod train;
 
 // Rust callers (tests/web.rs) see the JS API as one module, as JS does.
@@ -34,7 +33,6 @@ pub use bench::*;
 pub use data::*;
 pub use figures::*;
 pub use links::*;
-pub use stored::*;
 pub use train::*;
 
 #[wasm_bindgen(start)]
@@ -63,14 +61,13 @@ pub fn asset_expected_bytes(header: &[u8]) -> Result<usize, JsError> {
 }
 
 /// What the page asks of an export. `width` × `height` is the SVG's size in
-/// CSS pixels; `link` is the figure's query (checked against its parameters).
+/// CSS pixels; `address` is the page's. The link an export cites is the
+/// run's or the figure's own (the one it was opened from).
 #[derive(Deserialize)]
 struct ExportOptions {
     format: String,
     #[serde(default)]
     address: Option<String>,
-    #[serde(default)]
-    link: Option<String>,
     #[serde(default)]
     theme: Option<Theme>,
     #[serde(default)]
@@ -140,7 +137,7 @@ fn from_value<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Res
         .map_err(|e| JsError::new(&format!("invalid parameter: {what} do not parse: {e}")))
 }
 
-fn to_value<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 

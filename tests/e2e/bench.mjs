@@ -144,8 +144,10 @@ async function memoryRun(browser, url) {
   const before = await metrics();
   const start = await page.evaluate(({ condition, seconds }) => {
     const { engine, lab } = window.faLab;
-    const params = engine.experimentParams('fig6', 'paper');
-    const specs = engine.experimentRuns(params);
+    const figure = new engine.Figure(`v=${engine.currentLinkVersion()}&fig=fig6&preset=paper`);
+    const specs = figure.specs();
+    const params = specs[0].params;
+    figure.free();
     const spec = specs.find((s) => s.condition_name === condition && s.run === 0);
     if (!spec) throw new Error(`fig6 paper has no run 0 of condition ${condition}`);
     const state = { wasmStart: engine.wasmMemoryBytes(), wasmPeak: 0, steps: 0, total: 0, done: false, error: null, samples: [] };

@@ -28,7 +28,7 @@ test('a link with every key survives the page and gives the CLI\'s run', async (
   assert.ok(page.url().endsWith(`#/train?${EVERY_KEY}`), `the address changed: ${page.url()}`);
 
   const summary = trainNatively(lab, 'every-key', ['--link', page.url()]);
-  const config = await page.evaluate((q) => window.faLab.engine.trainConfigFromLink(q), EVERY_KEY);
+  const config = await page.evaluate(() => window.faLab.app.views.train.run.config());
   assert.deepEqual(JSON.parse(JSON.stringify(config), (_, v) => (typeof v === 'number' ? Math.fround(v) : v)),
     JSON.parse(JSON.stringify(summary.config), (_, v) => (typeof v === 'number' ? Math.fround(v) : v)), 'config');
   assert.equal((await page.textContent('#train-fingerprint')).trim(), summary.fingerprint);

@@ -4,16 +4,27 @@
 // waits for the reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, openReady as open, shot, useLab } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIST, ROOT, inkedPixels, openPage, openReady as open, shot, useLab } from './harness.mjs';
 
 const lab = useLab();
 const openReady = (hash) => open(lab, hash);
 const figureState = (page, state, timeout = 180_000) =>
   page.waitForFunction((s) => document.body.dataset.figure === s, state, { timeout });
+// The shipped worker has no fault hook: tests/e2e/fault-worker.js, served in
+// its place, is the shipped one plus a 'test-fault' message.
+const FAULT_WORKER = readFileSync(join(ROOT, 'tests/e2e/fault-worker.js'), 'utf8');
 
 test('a worker that throws or runs out of memory is reported; the other runs go on', async () => {
-  const { page, errors } = await openReady('#/figures');
-  // Test-only hook (worker.js 'test-fault'): the next run of worker 0 throws, of worker 1 runs out of memory.
+  assert.doesNotMatch(readFileSync(join(DIST, 'worker.js'), 'utf8'), /test-fault/, 'the shipped worker has no fault hook');
+  // No service worker: once one controls the page, its fetches bypass page.route.
+  const { page, errors } = await openPage(lab.browser, null, { serviceWorkers: 'block' });
+  await page.route((url) => url.pathname.endsWith('/worker.js') && !url.search,
+    (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: FAULT_WORKER }));
+  await page.goto(`${lab.server.url}#/figures`);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  // The next run of worker 0 throws, of worker 1 runs out of memory.
   const size = await page.evaluate(() => {
     const pool = window.faLab.app.views.figures.workers();
     pool.slots[0].worker.postMessage({ type: 'test-fault', kind: 'throw' });

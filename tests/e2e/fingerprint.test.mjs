@@ -20,12 +20,13 @@ test('native and wasm runs give bit-identical fingerprints', async () => {
   const { page, errors } = await openReady(lab);
   for (const [i, args] of CONFIGS.entries()) {
     const summary = trainNatively(lab, `run${i}`, args);
-    const browserRun = await page.evaluate((config) => {
+    // The CLI's run as a link (summary.json's), which the page's Run is made from.
+    const browserRun = await page.evaluate((link) => {
       const { engine, lab } = window.faLab;
-      const run = new engine.Run(lab, config);
+      const run = new engine.Run(lab, link);
       while (!run.isDone()) run.advance(64);
       return { fingerprint: run.fingerprint(), accuracy: Array.from(run.testAccuracies()) };
-    }, summary.config);
+    }, summary.link);
     console.log(`${args.slice(0, 2).join(' ')}: native ${summary.fingerprint}, wasm ${browserRun.fingerprint}`);
     assert.deepEqual(browserRun.accuracy, summary.test_accuracy, `test accuracies of ${args.join(' ')}`);
     assert.equal(browserRun.fingerprint, summary.fingerprint, `fingerprint of ${args.join(' ')}`);

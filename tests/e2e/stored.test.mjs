@@ -41,7 +41,7 @@ test('a paper-preset figure link draws its stored result at once, before the dat
     assert.ok(inked > 5000, `panel ${key} is drawn (${inked} inked pixels)`);
   }
   // The page's figure is the stored one, number for number.
-  const shown = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+  const shown = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figureData())));
   assert.deepEqual(shown.panels.map((p) => p.series.map((s) => s.mean)), file.figure.panels.map((p) => p.series.map((s) => s.mean)));
   // Every run is offered for recomputing, labelled as stored.
   const options = await page.$$eval('#figure-stored-run option', (os) => os.map((o) => o.textContent));
@@ -51,7 +51,7 @@ test('a paper-preset figure link draws its stored result at once, before the dat
   assert.ok(page.url().endsWith('#/figures?v=2&fig=fig6&preset=paper&runs=30&seed=0'), page.url());
 
   // An export says where the numbers came from: the stored commit and every run's fingerprint.
-  const json = JSON.parse(await page.evaluate(() => window.faLab.app.views.figures.stored.exportPanel('b', { format: 'json' })));
+  const json = JSON.parse(await page.evaluate(() => window.faLab.app.views.figures.state.figure.exportPanel('b', { format: 'json' })));
   assert.equal(json.provenance.commit, file.commit);
   assert.deepEqual(json.provenance.runs.map((r) => r.fingerprint), file.runs.map((r) => r.fingerprint));
   assert.match(json.provenance.computed, /^stored result, computed natively/);
@@ -162,12 +162,12 @@ test('"Recompute all" recomputes a stored figure in the workers and finds every 
   const { page, errors } = await openPage(lab.browser, `${lab.server.url}#/figures?v=2&fig=fig2b&preset=paper`);
   await figureState(page, 'stored');
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-  const stored = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+  const stored = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figureData())));
   await page.click('#figure-stored-all');
   await figureState(page, 'done', 300_000);
   assert.match(await page.textContent('#figure-message'), /^All 40 recomputed runs give the stored fingerprints/);
   // The figure computed here is the stored one, number for number.
-  const live = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+  const live = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figureData())));
   assert.deepEqual(live.panels, stored.panels);
   assert.deepEqual(errors, []);
   await page.close();

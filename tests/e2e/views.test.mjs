@@ -128,7 +128,7 @@ test('a figure link computed in the browser equals the CLI\'s, number for number
     const { provenance, ...native } = JSON.parse(readFileSync(join(out, `${fig}.json`), 'utf8'));
     assert.equal(provenance.link, `#/figures?${page.url().split('?')[1]}`);
     // Through JSON on both sides, so NaN is null in both.
-    const browser = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figure)));
+    const browser = await page.evaluate(() => JSON.parse(JSON.stringify(window.faLab.app.views.figures.figureData())));
     // f32 parameters print as written natively (0.001) and widen in JS; compare them as f32.
     const asF32 = (params) => JSON.parse(JSON.stringify(params), (_, v) => (typeof v === 'number' ? Math.fround(v) : v));
     assert.deepEqual(asF32(browser.params), asF32(native.params), `${fig}: parameters`);
