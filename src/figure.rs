@@ -177,11 +177,21 @@ pub struct StalledRun {
 pub const STALL_POINTS: f64 = 20.0;
 
 impl StalledRun {
-    /// The run as a footnote names it.
-    pub fn text(&self) -> String {
+    /// The stalled runs of one condition (all of the same `label` and
+    /// `median`, in run order) as one footnote line, named by their seeds.
+    pub fn text(runs: &[&StalledRun]) -> String {
+        let Some(first) = runs.first() else { return String::new() };
+        let list = |items: Vec<String>| match items.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => String::new(),
+        };
+        let seeds = list(runs.iter().map(|r| r.seed.to_string()).collect());
+        let accuracies = list(runs.iter().map(|r| format!("{:.1}", r.accuracy)).collect());
+        let (noun, verb) = if runs.len() == 1 { ("the run of seed", "stalls") } else { ("the runs of seeds", "stall") };
         format!(
-            "{}: run {} (seed {}) stalled at {:.1} % test accuracy, against the condition's median {:.1} %",
-            self.label, self.run, self.seed, self.accuracy, self.median
+            "{}: {noun} {seeds} {verb} at {accuracies} % test accuracy, far under the condition's median {:.1} %",
+            first.label, first.median
         )
     }
 }
@@ -222,7 +232,15 @@ impl Panel {
     /// The panel's footnotes: its conditions' failed and stalled runs, then its own notes.
     pub fn footnotes(&self) -> Vec<String> {
         let failures = self.failures.iter().map(FailureCount::text);
-        failures.chain(self.stalled.iter().map(StalledRun::text)).chain(self.notes.iter().cloned()).collect()
+        let mut stalled: Vec<Vec<&StalledRun>> = Vec::new();
+        for s in &self.stalled {
+            match stalled.iter_mut().find(|group| group[0].condition_name == s.condition_name) {
+                Some(group) => group.push(s),
+                None => stalled.push(vec![s]),
+            }
+        }
+        let stalled = stalled.into_iter().map(|group| StalledRun::text(&group));
+        failures.chain(stalled).chain(self.notes.iter().cloned()).collect()
     }
 
     /// The panel alone as CSV ([`CSV_HEADER`]): its footnotes as `# note:`

@@ -363,7 +363,8 @@ mod tests {
         assert_eq!(fig.stalled.len(), 1, "{:?}", fig.stalled);
         let s = &fig.stalled[0];
         assert_eq!((s.run, s.condition_name.as_str(), s.accuracy, s.median), (2, "p0", 40.0, 87.5));
-        assert!(s.text().contains("p = 0: run 2 (seed 2) stalled at 40.0 % test accuracy"), "{}", s.text());
+        let text = StalledRun::text(&[s]);
+        assert!(text.starts_with("p = 0: the run of seed 2 stalls at 40.0 % test accuracy"), "{text}");
         // The dead network and the one that came back are told apart.
         let reasons: Vec<&str> = fig.failed.iter().map(|f| f.reason.as_str()).collect();
         assert_eq!(
@@ -375,7 +376,7 @@ mod tests {
         let (count, notes) = (&d.failures[0], d.footnotes());
         assert_eq!((count.died, count.revived, count.left_out), (1, 1, 0));
         assert!(notes.iter().any(|n| n == "p = 1: of 3 runs, 1 died and stayed dead, 1 had all outputs zero for a while and recovered (median step 21), kept in the means"), "{notes:?}");
-        assert!(notes.iter().any(|n| n.contains("stalled")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("seed 2 stalls")), "{notes:?}");
         let a = fig.panel("a").unwrap();
         assert_eq!(a.failures[0].left_out, 1);
         assert!(a.footnotes()[0].ends_with("kept in the means but for 1 with no value here"), "{:?}", a.footnotes());
