@@ -261,7 +261,6 @@ pub fn describe_histogram(train: &Split, test: &Split) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figure::PanelKind;
 
     fn series(label: &str, x: &[f64], mean: &[f64], sd: f64, n: usize) -> Series {
         Series {
@@ -277,20 +276,7 @@ mod tests {
     }
 
     fn panel(x_label: &str, y_label: &str, series: Vec<Series>) -> Panel {
-        Panel {
-            key: "alignment".into(),
-            kind: PanelKind::Lines,
-            title: "Weight alignment ∠(W_l, B_lᵀ)".into(),
-            x_label: x_label.into(),
-            y_label: y_label.into(),
-            log_y: false,
-            markers: false,
-            series,
-            pca: None,
-            failures: Vec::new(),
-            stalled: Vec::new(),
-            notes: Vec::new(),
-        }
+        Panel::lines("alignment", "Weight alignment ∠(W_l, B_lᵀ)", x_label, y_label, series)
     }
 
     #[test]

@@ -220,25 +220,17 @@ mod tests {
 
     #[test]
     fn csv_heads_with_comments_and_quotes_labels() {
+        let series = vec![Series {
+            key: "s".into(),
+            label: "W_1, \"FA\"".into(),
+            colour: 0,
+            dashed: false,
+            x: vec![1.0, 2.0],
+            mean: vec![80.5, 70.25],
+            sd: vec![1.0, 0.0],
+            n: vec![2, 1],
+        }];
         let panel = Panel {
-            key: "a".into(),
-            kind: Default::default(),
-            title: "t".into(),
-            x_label: "iteration".into(),
-            y_label: "angle (degrees)".into(),
-            log_y: false,
-            markers: false,
-            series: vec![Series {
-                key: "s".into(),
-                label: "W_1, \"FA\"".into(),
-                colour: 0,
-                dashed: false,
-                x: vec![1.0, 2.0],
-                mean: vec![80.5, 70.25],
-                sd: vec![1.0, 0.0],
-                n: vec![2, 1],
-            }],
-            pca: None,
             failures: vec![FailureCount {
                 condition: "fa".into(),
                 label: "FA".into(),
@@ -250,8 +242,8 @@ mod tests {
                 in_means: true,
                 left_out: 0,
             }],
-            stalled: vec![],
             notes: vec!["FA+WN trains with η = 5e-4".into()],
+            ..Panel::lines("a", "t", "iteration", "angle (degrees)", series)
         };
         let csv = panel_csv(&panel, &prov());
         let lines: Vec<&str> = csv.lines().collect();

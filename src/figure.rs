@@ -229,6 +229,25 @@ pub struct FigureData {
 }
 
 impl Panel {
+    /// A line panel with nothing but its series: no markers, log scale, PCA,
+    /// failed or stalled runs or notes (the train view's live panels).
+    pub fn lines(key: &str, title: &str, x_label: &str, y_label: &str, series: Vec<Series>) -> Panel {
+        Panel {
+            key: key.to_string(),
+            kind: PanelKind::Lines,
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            log_y: false,
+            markers: false,
+            series,
+            pca: None,
+            failures: Vec::new(),
+            stalled: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// The panel's footnotes: its conditions' failed and stalled runs, then its own notes.
     pub fn footnotes(&self) -> Vec<String> {
         let failures = self.failures.iter().map(FailureCount::text);

@@ -3,7 +3,7 @@
 //! alignment, test accuracy, weight norms, update angles) that
 //! [`crate::plot::draw_line_panel`] draws like any figure panel.
 
-use crate::figure::{Panel, PanelKind, Series};
+use crate::figure::{Panel, Series};
 use crate::metrics::moving_average;
 use crate::train::IterRecord;
 
@@ -66,18 +66,8 @@ impl History {
     /// Panel `key` (one of [`PANEL_KEYS`]); `None` for an unknown key.
     pub fn panel(&self, key: &str) -> Option<Panel> {
         let panel = |title: &str, y_label: &str, log_y: bool, series: Vec<Series>| Panel {
-            key: key.to_string(),
-            kind: PanelKind::Lines,
-            title: title.to_string(),
-            x_label: "iteration".to_string(),
-            y_label: y_label.to_string(),
             log_y,
-            markers: false,
-            series,
-            pca: None,
-            failures: Vec::new(),
-            stalled: Vec::new(),
-            notes: Vec::new(),
+            ..Panel::lines(key, title, "iteration", y_label, series)
         };
         Some(match key {
             "loss" => panel(
