@@ -237,6 +237,7 @@ mod tests {
                 runs: 3,
                 died: 1,
                 revived: 0,
+                revived_median_step: None,
                 diverged: 0,
                 median_step: 119.0,
                 in_means: true,
@@ -251,7 +252,7 @@ mod tests {
         assert!(lines.contains(&"# link: #/figures?fig=fig2b&seed=3"));
         assert!(lines.contains(&"# run: FA run 0; seed 3; 10 steps; fingerprint 0123456789abcdef"));
         assert!(
-            lines.contains(&"# note: FA: of 3 runs, 1 died and stayed dead (median step 119), kept in the means"),
+            lines.contains(&"# note: FA: of 3 runs, 1 had all outputs zero from a median step 119 and stayed dead; kept in the means"),
             "{lines:?}"
         );
         assert!(lines.contains(&"# note: FA+WN trains with η = 5e-4"));

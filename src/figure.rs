@@ -143,6 +143,9 @@ pub struct FailureCount {
     /// at the end: in the means like `died`.
     #[serde(default)]
     pub revived: usize,
+    /// Median step from which the `revived` runs were alive again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revived_median_step: Option<f64>,
     /// Runs that ended at a failure: in the means up to it ([`crate::experiments::TrainSetup::keep_dead`])
     /// or left out entirely (link version 1).
     pub diverged: usize,
@@ -311,23 +314,34 @@ impl FailureCount {
         if !self.in_means {
             return format!("{}: {n} of {} runs dead or diverged{when}, left out of the means", self.label, self.runs);
         }
+        let kept = self.died + self.revived;
         let mut parts = Vec::new();
-        if self.died > 0 {
-            parts.push(format!("{} died and stayed dead", self.died));
-        }
-        if self.revived > 0 {
-            parts.push(format!("{} had all outputs zero for a while and recovered", self.revived));
+        if kept > 0 {
+            let from = if self.median_step.is_finite() {
+                format!("a median step {}", self.median_step)
+            } else {
+                "some step".into()
+            };
+            let back =
+                self.revived_median_step.map_or(String::new(), |r| format!(" (alive again from a median step {r})"));
+            parts.push(match (self.died, self.revived) {
+                (_, 0) => format!("{kept} had all outputs zero from {from} and stayed dead"),
+                (0, _) => format!("{kept} had all outputs zero from {from} and recovered{back}"),
+                (died, revived) => {
+                    format!("{kept} had all outputs zero from {from}: {died} stayed dead, {revived} recovered{back}")
+                }
+            });
         }
         if self.diverged > 0 {
-            parts.push(format!("{} diverged (in the means up to it)", self.diverged));
+            let at = if kept == 0 { when } else { String::new() };
+            parts.push(format!("{} diverged{at} (in the means up to it)", self.diverged));
         }
-        let mut text = format!("{}: of {} runs, {}{when}", self.label, self.runs, parts.join(", "));
-        let kept = self.died + self.revived;
+        let mut text = format!("{}: of {} runs, {}", self.label, self.runs, parts.join("; "));
         if kept > 0 {
             text.push_str(&match self.left_out {
-                0 => ", kept in the means".to_string(),
-                k if k == kept => ", left out of this panel's means (a dead network has no value here)".to_string(),
-                k => format!(", kept in the means but for {k} with no value here"),
+                0 => "; kept in the means".to_string(),
+                k if k == kept => "; left out of this panel's means (a dead network has no value here)".to_string(),
+                k => format!("; kept in the means but for {k} with no value here"),
             });
         }
         text

@@ -293,7 +293,8 @@ fn fig7_bp_gets_stuck_after_fa() {
     let died = q.fig.panel("loss").unwrap().failures.iter().find(|f| f.condition == "T4").expect("T = 4 died");
     assert_eq!((died.died, died.runs, died.in_means), (q.runs, q.runs, true), "{died:?}");
     assert!(
-        svg_of(&q.fig, "loss").contains("T = 4: of 3 runs, 3 died and stayed dead"),
+        svg_of(&q.fig, "loss")
+            .contains("T = 4: of 3 runs, 3 had all outputs zero from a median step 249 and stayed dead"),
         "the footnote counts the dead runs"
     );
 }

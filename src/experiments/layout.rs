@@ -150,6 +150,8 @@ fn failure_counts(
             runs: results.iter().filter(|r| &r.condition_name == cond).count(),
             died: mine.iter().filter(|f| f.kept && f.revived_at.is_none()).count(),
             revived: mine.iter().filter(|f| f.kept && f.revived_at.is_some()).count(),
+            revived_median_step: Some(median(mine.iter().filter_map(|f| f.revived_at).map(|s| s as f64).collect()))
+                .filter(|m| m.is_finite()),
             diverged: mine.iter().filter(|f| !f.kept).count(),
             median_step,
             in_means,
@@ -375,7 +377,7 @@ mod tests {
         let d = fig.panel("d").unwrap();
         let (count, notes) = (&d.failures[0], d.footnotes());
         assert_eq!((count.died, count.revived, count.left_out), (1, 1, 0));
-        assert!(notes.iter().any(|n| n == "p = 1: of 3 runs, 1 died and stayed dead, 1 had all outputs zero for a while and recovered (median step 21), kept in the means"), "{notes:?}");
+        assert!(notes.iter().any(|n| n == "p = 1: of 3 runs, 2 had all outputs zero from a median step 21: 1 stayed dead, 1 recovered (alive again from a median step 50); kept in the means"), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("seed 2 stalls")), "{notes:?}");
         let a = fig.panel("a").unwrap();
         assert_eq!(a.failures[0].left_out, 1);
