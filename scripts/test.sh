@@ -3,13 +3,18 @@
 #   0. the gate: cargo fmt --check, clippy -D warnings natively and for wasm32
 #      (simd128 from .cargo/config.toml), so CI enforces a clean house
 #   1. native: cargo test (core, CLI, data asset)
-#   2. wasm: wasm-bindgen-test in headless Chromium (tests/web.rs)
+#   2. the page built (scripts/build.sh --web), and wasm-bindgen-test in
+#      headless Chromium (tests/web.rs), in release on trunk's build of every crate
 #   3. end to end: the built site served on 127.0.0.1 and driven in headless
-#      Chromium by playwright-core (tests/e2e), plus the SIMD check of the .wasm
+#      Chromium by playwright-core (tests/e2e), two test files at a time, plus
+#      the SIMD check of the .wasm; the native CLI they compare with is the
+#      one step 1 built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+# One clean build each: incremental state would only cost time to write.
+export CARGO_INCREMENTAL=0
 scripts/setup.sh
 
 echo "== 0/3 format and lint gate" >&2
@@ -20,11 +25,11 @@ cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 echo "== 1/3 native tests" >&2
 cargo test
 
-echo "== 2/3 wasm tests in headless Chromium" >&2
+echo "== 2/3 the page built; wasm tests in headless Chromium" >&2
+scripts/build.sh --web
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test --target wasm32-unknown-unknown --test web
+  cargo test --release --target wasm32-unknown-unknown --test web
 
 echo "== 3/3 end-to-end tests in headless Chromium" >&2
-scripts/build.sh
-node --test tests/e2e/
+FA_LAB_CLI=target/debug/fa-lab node --test --test-concurrency=2 tests/e2e/

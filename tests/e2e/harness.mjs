@@ -14,7 +14,10 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const DIST = join(ROOT, 'dist');
-export const CLI = join(ROOT, 'target/release/fa-lab');
+// The native CLI the page's numbers are compared with: the release build, or
+// the one FA_LAB_CLI names (scripts/test.sh passes the test build's, which
+// computes the same bits: no kernel depends on the optimisation level).
+export const CLI = process.env.FA_LAB_CLI ? resolve(process.env.FA_LAB_CLI) : join(ROOT, 'target/release/fa-lab');
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
