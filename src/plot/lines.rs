@@ -23,7 +23,9 @@ const CAPTION: f64 = 28.0;
 /// Mean lines with ±1 sd bands, one per series, legend, labelled axes; a log-10
 /// y axis when `panel.log_y` (values are drawn as `log10`, ticks labelled in the
 /// original units). The legend sits in the corner of the plot where it covers
-/// no data, or beside or below the plot when every corner would. Returns where
+/// no data, or beside or below the plot when every corner would (whichever
+/// leaves the plot more room; a small panel whose legend fits inside keeps
+/// it in the corner that covers least). Returns where
 /// the data sits on the drawing (`None` while the panel has none), for a readout.
 pub fn draw_line_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -93,7 +95,8 @@ pub fn draw_line_panel<DB: DrawingBackend>(
         (bw as f64 - style.scale * (MARGIN + MARGIN_RIGHT + Y_LABELS)).max(1.0) as u32,
         (bh as f64 - style.scale * (2.0 * MARGIN + X_LABELS + CAPTION)).max(1.0) as u32,
     );
-    let outside = (!a_corner_is_clear(&drawn, &labels, plot, style)).then(|| outside_place(&labels, bw, style));
+    let outside =
+        if a_corner_is_clear(&drawn, &labels, plot, style) { None } else { outside_place(&labels, plot, bw, style) };
     let (body, legend_area) = match outside {
         Some(place @ Outside::Beside) => {
             let (left, right) = body.split_horizontally(bw.saturating_sub(outside_room(&labels, place, bw, style)));

@@ -233,17 +233,15 @@ mod tests {
             sd: vec![sd; 51],
             n: vec![5; 51],
         };
-        let labels = ["W_1 vs B_1ᵀ FA", "W_2 vs B_2ᵀ FA", "W_3 vs B_3ᵀ FA+WN"];
+        let labels: Vec<String> = (1..=8).map(|l| format!("W_{l} vs B_{l}ᵀ FA+WN")).collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        // Bands over the whole plot: no corner is clear.
         let crowded = Panel::lines(
             "b",
             "Crowded",
             "iteration",
             "angle (degrees)",
-            vec![
-                series(labels[0], 0, &|_| 50.0, 50.0),
-                series(labels[1], 1, &|x| 100.0 * x, 3.0),
-                series(labels[2], 2, &|x| 100.0 - 100.0 * x, 3.0),
-            ],
+            labels.iter().enumerate().map(|(i, l)| series(l, i, &|x| 40.0 + 20.0 * x, 50.0)).collect(),
         );
         let draw = |panel: &Panel, size: (u32, u32)| {
             let mut svg = String::new();
@@ -253,14 +251,22 @@ mod tests {
             };
             (svg, frame)
         };
-        let (svg, frame) = draw(&crowded, (900, 400));
+        // Wide and short: beside leaves the plot more room than two rows below.
+        let (svg, frame) = draw(&crowded, (1200, 300));
         let spots = label_spots(&svg, &labels);
-        assert_eq!(spots.len(), 3, "{spots:?}");
-        assert!(spots.iter().all(|s| s.1 > frame.right), "beside a wide plot: {spots:?} vs {frame:?}");
-        let (svg, frame) = draw(&crowded, (360, 300));
+        assert_eq!(spots.len(), 8, "{spots:?}");
+        assert!(spots.iter().all(|s| s.1 > frame.right), "beside: {spots:?} vs {frame:?}");
+        // Narrow and tall: below.
+        let (svg, frame) = draw(&crowded, (360, 600));
         let spots = label_spots(&svg, &labels);
-        assert_eq!(spots.len(), 3, "{spots:?}");
-        assert!(spots.iter().all(|s| s.2 > frame.bottom), "below a narrow plot: {spots:?} vs {frame:?}");
+        assert_eq!(spots.len(), 8, "{spots:?}");
+        assert!(spots.iter().all(|s| s.2 > frame.bottom), "below: {spots:?} vs {frame:?}");
+        // Small, with a legend that fits inside: it stays in the plot rather than leave no room for the data.
+        let few = Panel::lines("b", "Few", "iteration", "angle", crowded.series[..2].to_vec());
+        let (svg, frame) = draw(&few, (260, 160));
+        let spots = label_spots(&svg, &labels[..2]);
+        assert_eq!(spots.len(), 2, "{spots:?}");
+        assert!(spots.iter().all(|s| s.1 < frame.right && s.2 < frame.bottom), "{spots:?} vs {frame:?}");
         // One falling line leaves the upper right clear: the legend stays inside.
         let falling = Panel::lines("a", "Falling", "iteration", "loss", vec![series(labels[0], 0, &|x| 1.0 - x, 0.01)]);
         let (svg, frame) = draw(&falling, (600, 360));

@@ -161,10 +161,20 @@ fn entry_width(label: &str) -> f64 {
     SAMPLE + 6.0 + 6.2 * label.chars().count() as f64 + 14.0
 }
 
-/// Beside when the legend takes at most a third of `width` (backend pixels), else below.
-pub(super) fn outside_place(labels: &[&str], width: u32, style: &Style) -> Outside {
-    let widest = labels.iter().map(|l| entry_width(l)).fold(0.0, f64::max);
-    if widest * style.scale <= width as f64 / 3.0 { Outside::Beside } else { Outside::Below }
+/// Where a legend goes when no corner of a plot of `plot` backend pixels
+/// (in a body `width` pixels wide) is clear: beside or below, whichever leaves
+/// the plot more area. `None` (the corner that covers least) when that would
+/// leave the plot less than 45 % of its width or height and the legend's box
+/// fits inside it: a small panel keeps room for its data.
+pub(super) fn outside_place(labels: &[&str], plot: (u32, u32), width: u32, style: &Style) -> Option<Outside> {
+    let (w, h) = (plot.0 as f64, plot.1 as f64);
+    let beside = w - outside_room(labels, Outside::Beside, width, style) as f64;
+    let below = h - outside_room(labels, Outside::Below, width, style) as f64;
+    let options = [(Outside::Beside, beside * h, beside / w), (Outside::Below, w * below, below / h)];
+    let best = options.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (bw, bh) = legend_box(labels, style);
+    let fits = bw <= 0.9 * w && bh <= 0.9 * h;
+    if best.2 < 0.45 && fits { None } else { Some(best.0) }
 }
 
 /// The room (backend pixels) a legend outside takes: its width beside the
