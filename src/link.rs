@@ -117,7 +117,7 @@ pub fn figure_hideable() -> impl Iterator<Item = &'static str> {
 
 /// The keys of a `hide` value (`eta,rule`), each one of `hideable`; an
 /// unknown one is an error naming it and what can be hidden.
-pub fn hidden_keys<'a>(value: &'a str, hideable: impl Iterator<Item = &'static str>) -> Result<Vec<&'a str>> {
+pub fn hidden_keys(value: &str, hideable: impl Iterator<Item = &'static str>) -> Result<Vec<&str>> {
     let hideable: Vec<&str> = hideable.collect();
     let keys: Vec<&str> = value.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
     match keys.iter().find(|k| !hideable.contains(k)) {

@@ -46,7 +46,7 @@ impl PlotFrame {
     pub fn py_of(&self, y: f64) -> Option<f64> {
         let y = if self.log_y { y.max(1e-12).log10() } else { y };
         let t = (y - self.y0) / (self.y1 - self.y0);
-        (t.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&t)).then(|| self.bottom - t * (self.bottom - self.top))
+        (t.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&t)).then_some(self.bottom - t * (self.bottom - self.top))
     }
 }
 
