@@ -155,11 +155,11 @@ export class Readout {
       return row;
     });
     this.card.replaceChildren(head, ...rows);
-    // The card sits beside the cursor, on the side with more room, inside the plot.
+    // The card sits beside the cursor, on the side with more room, and never past the canvas's edges.
     const width = this.box.clientWidth;
-    const right = r.cursor < (r.left + r.right) / 2;
-    this.card.style.left = right ? `${Math.min(r.cursor + 10, Math.max(0, width - this.card.offsetWidth))}px` : '';
-    this.card.style.right = right ? '' : `${Math.max(0, width - r.cursor + 10)}px`;
+    const card = this.card.offsetWidth;
+    const want = r.cursor < (r.left + r.right) / 2 ? r.cursor + 10 : r.cursor - 10 - card;
+    this.card.style.left = `${Math.max(0, Math.min(want, width - card))}px`;
     this.card.style.top = `${r.top + 4}px`;
   }
 

@@ -263,7 +263,7 @@ mod tests {
         assert!(spots.iter().all(|s| s.2 > frame.bottom), "below: {spots:?} vs {frame:?}");
         // Small, with a legend that fits inside: it stays in the plot rather than leave no room for the data.
         let few = Panel::lines("b", "Few", "iteration", "angle", crowded.series[..2].to_vec());
-        let (svg, frame) = draw(&few, (260, 160));
+        let (svg, frame) = draw(&few, (280, 170));
         let spots = label_spots(&svg, &labels[..2]);
         assert_eq!(spots.len(), 2, "{spots:?}");
         assert!(spots.iter().all(|s| s.1 < frame.right && s.2 < frame.bottom), "{spots:?} vs {frame:?}");

@@ -99,11 +99,13 @@ pub(super) enum Corner {
     LowerLeft,
 }
 
-/// The legend's box as plotters lays it out (11 px text, a 30 px sample
-/// area, 10 px margins), measured from the corner, in backend pixels.
+/// The legend's box as plotters lays it out (11 px text about 6.5 px a
+/// character and 15 px a row as drawn, a 30 px sample area, 10 px margins),
+/// measured from the corner, in backend pixels; a little large rather than
+/// small, so a corner called clear is.
 fn legend_box(labels: &[&str], style: &Style) -> (f64, f64) {
     let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    (style.scale * (10.0 + 30.0 + 6.2 * widest + 10.0), style.scale * (10.0 + 13.0 * labels.len() as f64 + 10.0))
+    (style.scale * (10.0 + 30.0 + 6.5 * widest + 12.0), style.scale * (10.0 + 15.0 * labels.len() as f64 + 12.0))
 }
 
 /// How many of `points` (in the plotting area's unit square, `(0, 0)` lower
