@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Split;
-use crate::figure::{Panel, Series};
+use crate::figure::{Panel, PointAt, Series, ValuesAt};
 use crate::live::Prediction;
 
 /// A panel's numbers as rows of text, ready for an HTML table.
@@ -66,6 +66,33 @@ fn position(x_label: &str, x: f64) -> String {
 fn mean_sd(s: &Series, i: usize, y_label: &str) -> String {
     let m = value(s.mean[i], y_label);
     if s.sd[i] > 0.0 { format!("{m} ± {}", value(s.sd[i], y_label)) } else { m }
+}
+
+/// A point of a readout at `x`: `70.0° ± 0.500° (n = 3)`, no `n` for a
+/// single run, and where the point is when it is not at `x` (a series on
+/// another grid): `… (after 50 iterations)`.
+pub fn point_text(panel: &Panel, p: &PointAt, x: f64) -> String {
+    let m = value(p.mean, &panel.y_label);
+    let mut s = if p.sd > 0.0 { format!("{m} ± {}", value(p.sd, &panel.y_label)) } else { m };
+    if p.n > 1 {
+        s.push_str(&format!(" (n = {})", p.n));
+    }
+    if p.x != x {
+        s.push_str(&format!(" ({})", position(&panel.x_label, p.x)));
+    }
+    s
+}
+
+/// Where a readout is: "iteration 600".
+pub fn readout_heading(panel: &Panel, x: f64) -> String {
+    format!("{} {}", panel.x_label, x_text(x))
+}
+
+/// A readout in one sentence: "iteration 600: W_1 vs B_1ᵀ 45.2° ± 3.10° (n = 5), …".
+pub fn describe_values_at(panel: &Panel, values: &ValuesAt) -> String {
+    let parts: Vec<String> =
+        values.points.iter().map(|p| format!("{} {}", p.label, point_text(panel, p, values.x))).collect();
+    format!("{}: {}.", readout_heading(panel, values.x), parts.join(", "))
 }
 
 /// One sentence: what the panel shows and its current values, e.g.

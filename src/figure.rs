@@ -231,6 +231,34 @@ pub struct FigureData {
     pub panels: Vec<Panel>,
 }
 
+/// A panel's series at one x: what a readout shows ([`Panel::values_at`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValuesAt {
+    pub x: f64,
+    pub points: Vec<PointAt>,
+}
+
+/// One series' point: its label and colour index, its x (the readout's, unless
+/// the series has no point there), mean, sd and the runs behind them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointAt {
+    pub label: String,
+    pub colour: usize,
+    pub x: f64,
+    pub mean: f64,
+    pub sd: f64,
+    pub n: usize,
+}
+
+/// The value of sorted `xs` nearest to `x` (the lower on a tie); `None` when empty.
+fn nearest(xs: &[f64], x: f64) -> Option<f64> {
+    let i = xs.partition_point(|&v| v < x);
+    match (i.checked_sub(1).map(|j| xs[j]), xs.get(i).copied()) {
+        (Some(lo), Some(hi)) => Some(if x - lo <= hi - x { lo } else { hi }),
+        (lo, hi) => lo.or(hi),
+    }
+}
+
 impl Panel {
     /// A line panel with nothing but its series: no markers, log scale, PCA,
     /// failed or stalled runs or notes (the train view's live panels).
@@ -249,6 +277,54 @@ impl Panel {
             stalled: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// Every x at which some series has a finite point, ascending and without
+    /// repeats: the places a readout can stop at.
+    pub fn x_values(&self) -> Vec<f64> {
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| (0..s.x.len()).filter(|&i| s.x[i].is_finite() && s.mean[i].is_finite()).map(|i| s.x[i]))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        xs
+    }
+
+    /// Each series' point at the x nearest to `x` (of the panel's
+    /// [`x_values`](Panel::x_values)): what a readout at `x` shows. `None` for a
+    /// panel with no point (a PCA panel, or before any run).
+    pub fn values_at(&self, x: f64) -> Option<ValuesAt> {
+        let at = nearest(&self.x_values(), x)?;
+        let points = self
+            .series
+            .iter()
+            .filter_map(|s| {
+                // A series without a point at `at` (another x grid) shows its own nearest one.
+                let i = (0..s.x.len())
+                    .filter(|&i| s.x[i].is_finite() && s.mean[i].is_finite())
+                    .min_by(|&i, &j| (s.x[i] - at).abs().total_cmp(&(s.x[j] - at).abs()))?;
+                Some(PointAt {
+                    label: s.label.clone(),
+                    colour: s.colour,
+                    x: s.x[i],
+                    mean: s.mean[i],
+                    sd: s.sd[i],
+                    n: s.n.get(i).copied().unwrap_or(1),
+                })
+            })
+            .collect();
+        Some(ValuesAt { x: at, points })
+    }
+
+    /// The x `steps` places after `x` among the panel's x values (before it
+    /// when negative), stopping at the ends: where an arrow key moves a readout.
+    pub fn step_x(&self, x: f64, steps: i64) -> Option<f64> {
+        let xs = self.x_values();
+        let at = nearest(&xs, x)?;
+        let i = xs.iter().position(|&v| v == at)? as i64;
+        Some(xs[(i + steps).clamp(0, xs.len() as i64 - 1) as usize])
     }
 
     /// The panel's footnotes: its conditions' failed and stalled runs, then its own notes.

@@ -127,6 +127,8 @@ pub fn train_fields_from_query(query: &str) -> Result<Fields> {
     for (key, value) in query_pairs(query)? {
         fields.entry(key).or_insert(value);
     }
+    // Always set, so a form filled from a link without one hides nothing.
+    fields.entry("hide".into()).or_default();
     Ok(fields)
 }
 
@@ -184,7 +186,70 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
 /// [`link::train_config_to_query_in`] in the fields' version.
 pub fn train_query_from_fields(fields: &Fields) -> Result<String> {
     let cfg = train_config_from_fields(fields)?;
-    Ok(link::train_config_to_query_in(fields_version(fields)?, &cfg))
+    let query = link::train_config_to_query_in(fields_version(fields)?, &cfg);
+    // A teacher's `hide` sets no number: it goes after the settings, as it came.
+    Ok(match fields.get("hide").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(hide) => format!("{query}&hide={}", encode(hide)),
+        None => query,
+    })
+}
+
+/// What a teacher's link hides (`hide=KEY,KEY`): the form fields to hide and
+/// a sentence saying that the link fixes them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hidden {
+    pub fields: Vec<String>,
+    pub note: String,
+}
+
+/// What a form hides for the `hide` value of a train (`figure` false) or
+/// figure link: a key's form fields (`gamma`: `wn` and `gamma`; `rule`:
+/// `rule` and `decay`) and the note; no fields and no note when it hides nothing.
+pub fn hidden_controls(hide: &str, figure: bool) -> Result<Hidden> {
+    let keys = if figure {
+        link::hidden_keys(hide, link::figure_hideable())?
+    } else {
+        link::hidden_keys(hide, link::train_hideable())?
+    };
+    let mut fields = Vec::new();
+    let mut names = Vec::new();
+    for key in keys {
+        let (shows, name): (&[&str], &str) = match (figure, key) {
+            (true, "fig") => (&["fig"], "the figure"),
+            (true, "preset") => (&["preset"], "the preset"),
+            (true, "runs") => (&["runs"], "the number of runs"),
+            (_, "seed") => (&["seed"], "the seed"),
+            (_, "rule") => (&["rule", "decay"], "the learning rule"),
+            (_, "eta") => (&["eta"], "η"),
+            (_, "epochs") => (&["epochs"], "the epochs"),
+            (_, "gamma") => (&["wn", "gamma"], "weight normalisation"),
+            (_, "shuffle") => (&["shuffle"], "shuffling"),
+            (_, "p") => (&["p"], "the label-shuffle fraction"),
+            (_, "angles") => (&["angles"], "the update angles"),
+            (_, "n") => (&["n"], "the training images"),
+            (_, "batch") => (&["batch"], "the batch size"),
+            (_, "sizes") => (&["sizes"], "the layer sizes"),
+            (_, "linear") => (&["linear"], "the activation"),
+            (_, other) => (&[], other),
+        };
+        for field in shows {
+            if !fields.iter().any(|f| f == field) {
+                fields.push(field.to_string());
+            }
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let note = if names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "This link fixes some settings and does not show them ({}); they keep the link's values, and its numbers are the same as without hiding them.",
+            names.join(", ")
+        )
+    };
+    Ok(Hidden { fields, note })
 }
 
 /// The link version the fields hold (`v`), the current one when they hold none.
@@ -201,6 +266,7 @@ fn fields_version(fields: &Fields) -> Result<u32> {
 pub fn figure_fields_from_query(query: &str) -> Result<Fields> {
     let params = link::figure_params_from_query(query)?;
     let mut f: Fields = query_pairs(query)?.into_iter().collect();
+    f.entry("hide".into()).or_default();
     f.insert("v".into(), link::link_version(query)?.to_string());
     f.insert("fig".into(), params.id().name().to_string());
     f.entry("preset".into()).or_insert_with(|| Preset::Quick.name().to_string());
@@ -350,6 +416,31 @@ mod tests {
         f.insert("runs".into(), "0".into());
         assert!(figure_query_from_fields(&f).unwrap_err().to_string().contains("runs"));
         assert!(figure_fields_from_query("preset=quick").unwrap_err().to_string().contains("which figure"));
+    }
+
+    /// A teacher's link keeps its `hide` through the form, and with it nothing
+    /// but what the form shows: the run and the figure are the link's.
+    #[test]
+    fn hide_goes_through_the_form() {
+        let q = "v=2&rule=kp:0.01&epochs=2&seed=4&gamma=1.5&hide=rule,gamma";
+        let fields = train_fields_from_query(q).unwrap();
+        assert_eq!(fields["hide"], "rule,gamma");
+        assert_eq!(train_query_from_fields(&fields).unwrap(), q);
+        assert_eq!(
+            *train_config_from_fields(&fields).unwrap(),
+            *link::train_config_from_query(&q[..q.len() - 16]).unwrap()
+        );
+        let plain = train_fields_from_query("v=2&rule=fa").unwrap();
+        assert_eq!(plain["hide"], "", "a link without hide clears what the last one hid");
+        let h = hidden_controls(&fields["hide"], false).unwrap();
+        assert_eq!(h.fields, ["rule", "decay", "wn", "gamma"]);
+        assert!(h.note.contains("the learning rule, weight normalisation"), "{}", h.note);
+        assert_eq!(hidden_controls("", false).unwrap(), Hidden { fields: vec![], note: String::new() });
+        assert!(hidden_controls("fig", false).is_err());
+        let f = figure_fields_from_query("v=2&fig=fig6&preset=quick&runs=2&seed=0&hide=fig,preset").unwrap();
+        assert_eq!(figure_query_from_fields(&f).unwrap(), "v=2&fig=fig6&preset=quick&runs=2&seed=0&hide=fig,preset");
+        assert_eq!(hidden_controls(&f["hide"], true).unwrap().fields, ["fig", "preset"]);
+        assert!(figure_fields_from_query("v=2&fig=fig6").unwrap()["hide"].is_empty());
     }
 
     #[test]

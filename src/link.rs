@@ -11,6 +11,9 @@
 //! browser and natively. Parsing is strict: an unknown key, a repeated key or a
 //! value out of range is an [`Error::InvalidParam`] naming it — a garbled link
 //! is reported, never half-applied.
+//!
+//! `hide=KEY,KEY` (a teacher's link) names controls the page hides; like an
+//! embed's `panel` it changes no number, so links of every version take it.
 
 use crate::checked::Checked;
 use crate::experiments::{ExperimentId, Params, Preset};
@@ -95,8 +98,36 @@ pub fn link_version(query: &str) -> Result<u32> {
 }
 
 const TRAIN_KEYS: &[&str] = &[
-    "v", "rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear", "control",
+    "v", "rule", "eta", "epochs", "seed", "gamma", "shuffle", "p", "angles", "n", "batch", "sizes", "linear",
+    "control", "hide",
 ];
+
+/// Keys that set no number: what a link may hide is every other one.
+const DISPLAY_KEYS: &[&str] = &["v", "hide", "panel"];
+
+/// The settings a train link's `hide` may name.
+pub fn train_hideable() -> impl Iterator<Item = &'static str> {
+    TRAIN_KEYS.iter().copied().filter(|k| !DISPLAY_KEYS.contains(k))
+}
+
+/// The settings a figure link's `hide` may name.
+pub fn figure_hideable() -> impl Iterator<Item = &'static str> {
+    FIGURE_KEYS.iter().copied().filter(|k| !DISPLAY_KEYS.contains(k))
+}
+
+/// The keys of a `hide` value (`eta,rule`), each one of `hideable`; an
+/// unknown one is an error naming it and what can be hidden.
+pub fn hidden_keys(value: &str, hideable: impl Iterator<Item = &'static str>) -> Result<Vec<&str>> {
+    let hideable: Vec<&str> = hideable.collect();
+    let keys: Vec<&str> = value.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+    match keys.iter().find(|k| !hideable.contains(k)) {
+        Some(bad) => Err(Error::InvalidParam(format!(
+            "the link's hide names {bad:?}, which is no setting it can hide (it can hide: {})",
+            hideable.join(", ")
+        ))),
+        None => Ok(keys),
+    }
+}
 
 /// The training run a link describes. Absent keys take the paper's setting
 /// of the link's version (see [`versions::train_defaults`]), `η` the rule's
@@ -105,6 +136,9 @@ pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
     let pairs = pairs(query, TRAIN_KEYS)?;
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
     let version = version_of(|k| get(k).map(str::to_string))?;
+    if let Some(v) = get("hide") {
+        hidden_keys(v, train_hideable())?;
+    }
     let rule: Rule = get("rule").map(str::parse).transpose()?.unwrap_or(Rule::Feedback);
     let seed = get("seed").map(|v| parse::<u32>("seed", v)).transpose()?.unwrap_or(0);
     let mut cfg = versions::train_defaults(rule, seed as u64, version);
@@ -196,8 +230,9 @@ pub fn train_config_to_query_in(version: u32, cfg: &TrainConfig) -> String {
     q.join("&")
 }
 
-/// `panel` picks what an embed shows; it does not change the numbers.
-const FIGURE_KEYS: &[&str] = &["v", "fig", "preset", "runs", "seed", "panel"];
+/// `panel` picks what an embed shows and `hide` which controls the page
+/// hides; neither changes the numbers.
+const FIGURE_KEYS: &[&str] = &["v", "fig", "preset", "runs", "seed", "panel", "hide"];
 
 /// The experiment a figure link describes: its preset (of the link's version)
 /// with the link's runs and seed.
@@ -205,6 +240,9 @@ pub fn figure_params_from_query(query: &str) -> Result<Params> {
     let pairs = pairs(query, FIGURE_KEYS)?;
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
     let version = version_of(|k| get(k).map(str::to_string))?;
+    if let Some(v) = get("hide") {
+        hidden_keys(v, figure_hideable())?;
+    }
     let id: ExperimentId = get("fig")
         .ok_or_else(|| Error::InvalidParam("the link does not say which figure (fig=fig2b … fig7 or rules)".into()))?
         .parse()?;
@@ -331,6 +369,27 @@ mod tests {
         check_err("epochs=0", "epochs");
         check_err("sizes=225,x", "sizes");
         check_err("gamma=%zz", "broken escape");
+    }
+
+    /// `hide` changes no number, in a link of any version; it names only
+    /// settings the link has, and a garbled one is refused by name.
+    #[test]
+    fn hide_fixes_nothing_but_what_the_page_shows() {
+        for q in ["v=2&rule=bp&epochs=2&seed=3", "rule=fa&gamma=1&seed=2", "v=1&rule=kp:0.01&epochs=1"] {
+            let plain = train_config_from_query(q).unwrap();
+            let hidden = train_config_from_query(&format!("{q}&hide=eta,rule,gamma")).unwrap();
+            assert_eq!(hidden, plain, "{q}");
+        }
+        for q in ["v=2&fig=fig6&preset=quick&runs=3&seed=1", "fig=fig7&preset=paper"] {
+            let plain = figure_params_from_query(q).unwrap();
+            assert_eq!(figure_params_from_query(&format!("{q}&hide=fig,runs,seed")).unwrap(), plain, "{q}");
+        }
+        assert_eq!(hidden_keys("eta, rule,", train_hideable()).unwrap(), ["eta", "rule"]);
+        check_err("rule=fa&hide=colour", "hide names \"colour\"");
+        check_err("rule=fa&hide=v", "hide names \"v\"");
+        check_err("rule=fa&hide=fig", "it can hide: rule, eta");
+        let err = figure_params_from_query("v=2&fig=fig6&hide=eta").unwrap_err().to_string();
+        assert!(err.contains("hide names \"eta\"") && err.contains("fig, preset, runs, seed"), "{err}");
     }
 
     #[test]

@@ -14,6 +14,10 @@
 //! predicates below ([`fa_wn_has_own_eta`], [`has_bp_control`],
 //! [`keeps_dead_networks`], [`quick_presets_keep_effects`]), never by
 //! comparing version numbers itself.
+//!
+//! Keys that set no number are no version's business: an embed's `panel` and
+//! a teacher's `hide=KEY,KEY` (controls the page does not show) are read in
+//! links of every version, and adding such a key needs no new version.
 
 use crate::net::Rule;
 use crate::train::TrainConfig;
@@ -44,6 +48,12 @@ pub fn older_link_note(version: u32) -> Option<String> {
          Since then: {}.",
         since.join("; ")
     ))
+}
+
+/// [`older_link_note`] in one short line (an embed shows it, opening to the note).
+pub fn older_link_summary(version: u32) -> Option<String> {
+    (version < CURRENT)
+        .then(|| format!("Made by an older FA Lab (link version {version}); it shows what it showed then."))
 }
 
 /// FA's default `η` with weight normalisation (version 2 on), paper net,

@@ -9,8 +9,9 @@
 // The view is in one state at a time (`this.state`, see `enter`); leaving a
 // state cancels what it started, through its one AbortController.
 
-import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
+import { $, FieldForm, applyHidden, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
 import { PanelFrame, panelSource } from './panels.js';
+import { ReadoutGroup } from './readout.js';
 import { MAX_WORKERS, WorkerPool } from './pool.js';
 import { announce } from './a11y.js';
 
@@ -62,6 +63,7 @@ export class FigureView {
     this.embedPanel = null;
     this.pool = null;
     this.frames = new Map();
+    this.readouts = new ReadoutGroup();
     this.panelQueue = [];
     this.state = { mode: Mode.NONE, figure: null, abort: new AbortController() };
     this.showPresetNote();
@@ -174,10 +176,12 @@ export class FigureView {
     }
     this.embedPanel = embed ? fields.panel || null : null;
     this.fields.fill(fields);
+    try { applyHidden(this.form, $('figure-fixed'), this.engine.hiddenControls(fields.hide || '', true)); } catch { /* the link parser accepted it */ }
     try {
       const today = { ...fields, v: String(this.engine.currentLinkVersion()) };
       showOlderLink($('figure-older'), this.engine.olderLinkNote(query),
-        `#/${embed ? 'embed' : 'figures'}?${this.engine.figureLinkFromFields(today)}`);
+        `#/${embed ? 'embed' : 'figures'}?${this.engine.figureLinkFromFields(today)}`,
+        embed ? this.engine.olderLinkSummary(query) : null);
     } catch { /* the form says why on Run */ }
     this.showPresetNote();
     this.showPanelChoices();
@@ -315,7 +319,10 @@ export class FigureView {
     const open = Object.assign(document.createElement('a'), { href: `${location.pathname}#/figures`, textContent: 'Open the paper figures' });
     open.target = '_top';
     way.replaceChildren(open, ' and choose one, or try ',
-      Object.assign(document.createElement('a'), { href: '#/embed?fig=fig6&preset=quick&runs=2&seed=0&panel=b', textContent: 'an example embed' }), '.');
+      Object.assign(document.createElement('a'), {
+        href: `#/embed?${this.engine.figureLinkFromFields({ fig: 'fig6', preset: 'quick', runs: '2', seed: '0', panel: 'b' })}`,
+        textContent: 'an example embed',
+      }), '.');
     document.body.dataset.figure = 'no-figure';
   }
 
@@ -426,6 +433,7 @@ export class FigureView {
   clearPanels() {
     this.frames.forEach((frame) => frame.dispose());
     this.frames = new Map();
+    this.readouts = new ReadoutGroup();
     this.panelQueue = [];
     $('figure-panels').replaceChildren();
   }
@@ -436,9 +444,11 @@ export class FigureView {
       const box = document.createElement('figure');
       const canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
       canvas.dataset.panel = key;
-      box.append(canvas);
+      const plot = Object.assign(document.createElement('div'), { className: 'plot-box' });
+      plot.append(canvas);
+      box.append(plot);
       $('figure-panels').append(box);
-      frame = new PanelFrame(canvas);
+      frame = new PanelFrame(canvas, { group: this.readouts, fill: this.shownEmbed });
       this.frames.set(key, frame);
     }
     try { frame.draw(panelSource(figure, key, `fa-lab-${figure.id()}-${key}`)); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }

@@ -4,10 +4,13 @@
 // showing the numbers as a table, and exports (PNG, SVG, CSV, JSON) that
 // record where they came from. Glue only: every word, number and file
 // comes from the wasm engine through a panel's *source*:
-//   { draw(canvas, style), describe(), table(maxRows), text(options), png(bytes, options), name }
-// (the last three only for exportable panels).
+//   { draw(canvas, style), describe(), table(maxRows), text(options), png(bytes, options), name, read(frame, at) }
+// (text, png and name only for exportable panels). A source with `read` is a
+// line panel: `draw` returns where its data sits (a plot frame) and the
+// canvas gets a readout (readout.js) that asks `read` what is at a point.
 
 import { announce } from './a11y.js';
+import { Readout } from './readout.js';
 
 const TABLE_ROWS = 40;
 const frames = new Set();
@@ -67,21 +70,29 @@ export class PanelFrame {
    * @param tools   whether to add the Data toggle and export buttons.
    * @param minHeight  CSS pixels a narrow plot keeps in height (0: always the aspect ratio).
    * @param aspect   height / width for a CSS width (default: the canvas attributes' ratio).
+   * @param group    a readout.js ReadoutGroup: the panels whose readouts follow each other.
+   * @param fill     take the canvas's CSS height as it is laid out (an embed fills its frame).
    */
-  constructor(canvas, { tools = true, minHeight = 280, aspect = null } = {}) {
+  constructor(canvas, { tools = true, minHeight = 280, aspect = null, group = null, fill = false } = {}) {
     this.canvas = canvas;
+    this.group = group;
+    this.fill = fill;
+    this.readout = null;
     this.minHeight = minHeight;
     const ratio = canvas.height / canvas.width;
     this.aspect = aspect || (() => ratio);
     this.source = null;
     this.cssWidth = 0;
+    this.cssHeight = 0;
     canvas.setAttribute('role', 'img');
     if (!canvas.getAttribute('aria-label')) canvas.setAttribute('aria-label', 'Plot: not drawn yet.');
     const figure = canvas.closest('figure');
     if (tools && figure) this.addTools(figure);
     frames.add(this);
     this.resizeObserver = new ResizeObserver(() => {
-      if (this.canvas.clientWidth && Math.abs(this.canvas.clientWidth - this.cssWidth) >= 1) this.quietRedraw();
+      const { clientWidth, clientHeight } = this.canvas;
+      const taller = this.fill && Math.abs(clientHeight - this.cssHeight) >= 1;
+      if (clientWidth && (Math.abs(clientWidth - this.cssWidth) >= 1 || taller)) this.quietRedraw();
     });
     this.resizeObserver.observe(canvas);
   }
@@ -110,6 +121,7 @@ export class PanelFrame {
 
   /** Removes the frame (its figure is being thrown away). */
   dispose() {
+    this.readout?.dispose();
     this.resizeObserver.disconnect();
     frames.delete(this);
   }
@@ -127,12 +139,15 @@ export class PanelFrame {
     const ratio = pixelRatio();
     const w = Math.round(css * ratio);
     // Narrow screens get relatively taller plots, so axes keep room for their labels.
-    const h = Math.round(Math.max(css * this.aspect(css), Math.min(this.minHeight, css * 0.85)) * ratio);
+    const h = this.fill && this.canvas.clientHeight
+      ? Math.round(this.canvas.clientHeight * ratio)
+      : Math.round(Math.max(css * this.aspect(css), Math.min(this.minHeight, css * 0.85)) * ratio);
     if (this.canvas.width !== w || this.canvas.height !== h) {
       this.canvas.width = w;
       this.canvas.height = h;
     }
     this.cssWidth = css;
+    this.cssHeight = this.canvas.clientHeight;
     return { theme: currentTheme(), scale: ratio };
   }
 
@@ -141,7 +156,11 @@ export class PanelFrame {
     if (!source || this.canvas.closest('[hidden]')) return;
     const style = this.fit();
     if (!style) return;
-    source.draw(this.canvas, style);
+    const frame = source.draw(this.canvas, style);
+    if (source.read && !this.readout) {
+      this.readout = new Readout(this.canvas, { read: (f, at) => this.source?.read?.(f, at) ?? null, group: this.group });
+    }
+    this.readout?.update(source.read ? frame : null);
     this.canvas.setAttribute('aria-label', source.describe());
     if (this.tableBox && !this.tableBox.hidden) this.renderTable();
   }
@@ -233,6 +252,7 @@ export function panelSource(owner, key, name) {
     table: (rows) => owner.panelTable(key, rows),
     text: (options) => owner.exportPanel(key, options),
     png: (bytes, options) => owner.exportPanelPng(key, bytes, options),
+    read: (frame, at) => owner.readout(key, frame, at),
     name,
   };
 }

@@ -3,8 +3,9 @@
 // frames with play/pause, single step, reset and a speed, the live panels,
 // progress with time left, and what the network says about a few test digits.
 
-import { $, FieldForm, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
+import { $, FieldForm, applyHidden, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
 import { PanelFrame, panelSource, predictionsSource } from './panels.js';
+import { ReadoutGroup } from './readout.js';
 import { announce, reducedMotion } from './a11y.js';
 import { Chunk } from './chunk.js';
 
@@ -54,7 +55,8 @@ export class TrainView {
       if (this.run) this.drawPredictions();
     };
     document.addEventListener('keydown', (e) => this.key(e));
-    this.frames = new Map([...document.querySelectorAll('#train-panels canvas')].map((c) => [c.dataset.panel, new PanelFrame(c)]));
+    const readouts = new ReadoutGroup();
+    this.frames = new Map([...document.querySelectorAll('#train-panels canvas')].map((c) => [c.dataset.panel, new PanelFrame(c, { group: readouts })]));
     // Digit cells keep their shape: a row of four is twice as tall as a row of eight, and there are two rows.
     this.predictionsFrame = new PanelFrame($('train-predictions'), {
       minHeight: 0,
@@ -66,10 +68,11 @@ export class TrainView {
     if (query === this.shownQuery) return;
     this.shownQuery = query;
     $('train-older').hidden = true;
-    if (!query) return;
+    if (!query) { applyHidden(this.form, $('train-fixed'), null); return; }
     try {
       const fields = this.engine.trainFieldsFromLink(query);
       this.fields.fill(fields);
+      applyHidden(this.form, $('train-fixed'), this.engine.hiddenControls(fields.hide || '', false));
       this.showDefaultEta();
       say('train-message', 'Settings from the link. Press Train to run them.');
       const today = { ...fields, v: String(this.engine.currentLinkVersion()) };

@@ -26,11 +26,32 @@ export async function copyText(text, messageId) {
  * and what changed since) and a link to the same settings with today's
  * defaults and presets. Hidden for a current link.
  */
-export function showOlderLink(el, note, href) {
+export function showOlderLink(el, note, href, summary = null) {
   el.hidden = !note;
   if (!note) return;
   const open = Object.assign(document.createElement('a'), { href, textContent: "Open it with today's defaults and presets" });
-  el.replaceChildren(`${note} `, open, '.');
+  if (!summary) { el.replaceChildren(`${note} `, open, '.'); return; }
+  // One line that opens to the note (an embed keeps its room for the panel).
+  const details = document.createElement('details');
+  const p = document.createElement('p');
+  p.append(`${note} `, open, '.');
+  details.append(Object.assign(document.createElement('summary'), { textContent: summary }), p);
+  el.replaceChildren(details);
+}
+
+/**
+ * Hides the controls a teacher's link hides (`hidden`: the core's
+ * `hiddenControls`, `{fields, note}`; null shows them all) and says so in
+ * `noteEl`. The fields keep their values, so the link the form makes keeps them.
+ */
+export function applyHidden(form, noteEl, hidden) {
+  for (const label of form.querySelectorAll('[data-link-hidden]')) { label.hidden = false; delete label.dataset.linkHidden; }
+  for (const name of hidden?.fields || []) {
+    const label = form.elements[name]?.closest('label');
+    if (label) { label.hidden = true; label.dataset.linkHidden = '1'; }
+  }
+  noteEl.textContent = hidden?.note || '';
+  noteEl.hidden = !hidden?.note;
 }
 
 /** Fills a `<select>` with the core's choices `[{value, label}]`. */

@@ -61,7 +61,8 @@ pub struct Args {
     #[arg(long)]
     linear: bool,
     /// A page link's settings, e.g. 'rule=fa&epochs=5&seed=3' (the part after
-    /// `#/train?`); replaces every other training flag.
+    /// `#/train?`); replaces every other training flag. A teacher's
+    /// `hide=KEY,KEY` is checked and changes nothing here (the page hides those controls).
     #[arg(long, conflicts_with_all = ["rule", "kp_decay", "epochs", "seed", "lr", "wn", "gamma", "shuffle", "label_shuffle", "update_angles", "sizes", "batch", "n_train", "linear"])]
     link: Option<String>,
     #[arg(long, default_value = "www/data/mnist15.bin")]

@@ -10,23 +10,26 @@ use plotters::prelude::*;
 
 use super::lines::draw_line_panel;
 use super::pca::draw_pca_panel;
+use super::readout::PlotFrame;
 use super::{Style, plot_err};
 use crate::figure::{FigureData, PanelKind};
 use crate::{Error, Result};
 
 /// Draws panel `panel_key` of `fig` in the light style at one pixel per layout pixel.
 pub fn draw_figure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fig: &FigureData, panel_key: &str) -> Result<()> {
-    draw_figure_styled(area, fig, panel_key, &Style::LIGHT)
+    draw_figure_styled(area, fig, panel_key, &Style::LIGHT).map(|_| ())
 }
 
 /// Draws panel `panel_key` of `fig` (e.g. `"b"`, `"e"`, `"accuracy"`), with a
-/// footnote saying how many runs it averages and which failed.
+/// footnote saying how many runs it averages and which failed; returns where
+/// a line panel's data sits on the drawing (for a readout; `None` for a PCA
+/// panel or one with no data yet).
 pub fn draw_figure_styled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fig: &FigureData,
     panel_key: &str,
     style: &Style,
-) -> Result<()> {
+) -> Result<Option<PlotFrame>> {
     let Some(panel) = fig.panel(panel_key) else {
         let keys: Vec<&str> = fig.panels.iter().map(|p| p.key.as_str()).collect();
         return Err(Error::InvalidParam(format!("{} has no panel {panel_key:?}; it has {keys:?}", fig.experiment)));
@@ -41,7 +44,7 @@ pub fn draw_figure_styled<DB: DrawingBackend>(
     }
     match panel.kind {
         PanelKind::Lines => draw_line_panel(area, panel, &note, style),
-        PanelKind::Pca => draw_pca_panel(area, panel, &note, style),
+        PanelKind::Pca => draw_pca_panel(area, panel, &note, style).map(|()| None),
     }
 }
 

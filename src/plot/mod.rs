@@ -12,7 +12,8 @@
 //! pictures (digits, class histogram, test-digit answers). `figure.rs`: a
 //! figure's panel by key, with its footnote. `lines.rs`: lines with ±1 sd
 //! bands; `pca.rs`: the PCA landscape; `parts.rs`: what every chart shares
-//! (caption, mesh, legend and its corner, footnote, the empty state).
+//! (caption, mesh, legend and its place, footnote, the empty state);
+//! `readout.rs`: a line panel read at a pixel or an x (the page's cursor).
 
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -24,11 +25,13 @@ mod figure;
 mod lines;
 mod parts;
 mod pca;
+mod readout;
 
 pub use data::{draw_class_histogram, draw_digit_grid, draw_predictions};
 pub use figure::{draw_figure, draw_figure_grid, draw_figure_styled};
 pub use lines::draw_line_panel;
 pub use pca::draw_pca_panel;
+pub use readout::{PlotFrame, ReadAt, Readout, ReadoutPoint, readout};
 
 /// Light or dark: the colours of the page the drawing sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,6 +202,81 @@ mod tests {
         assert_eq!(legend_corner(&pts, &labels, plot, &Style::LIGHT), Corner::LowerLeft);
         // No points: the usual upper right.
         assert_eq!(legend_corner(&[], &labels, plot, &Style::LIGHT), Corner::UpperRight);
+    }
+
+    /// Where each legend label was drawn: `(label, x, y)` of the SVG's `<text>` elements named by `labels`.
+    fn label_spots(svg: &str, labels: &[&str]) -> Vec<(String, f64, f64)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let text = t.split('>').nth(1)?.split('<').next()?.trim().to_string();
+                let attr = |name: &str| -> Option<f64> {
+                    t.split(&format!(" {name}=\"")).nth(1)?.split('"').next()?.parse().ok()
+                };
+                labels.contains(&text.as_str()).then_some((text, attr("x")?, attr("y")?))
+            })
+            .collect()
+    }
+
+    /// A legend goes in a clear corner; where bands fill every corner, beside
+    /// a wide plot or below a narrow one, never over the data.
+    #[test]
+    fn a_legend_with_no_clear_corner_goes_beside_or_below() {
+        use crate::figure::{Panel, Series};
+        let series = |label: &str, colour: usize, f: &dyn Fn(f64) -> f64, sd: f64| Series {
+            key: label.into(),
+            label: label.into(),
+            colour,
+            dashed: false,
+            x: (0..=50).map(f64::from).collect(),
+            mean: (0..=50).map(|i| f(i as f64 / 50.0)).collect(),
+            sd: vec![sd; 51],
+            n: vec![5; 51],
+        };
+        let labels: Vec<String> = (1..=8).map(|l| format!("W_{l} vs B_{l}ᵀ FA+WN")).collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        // Bands over the whole plot: no corner is clear.
+        let crowded = Panel::lines(
+            "b",
+            "Crowded",
+            "iteration",
+            "angle (degrees)",
+            labels.iter().enumerate().map(|(i, l)| series(l, i, &|x| 40.0 + 20.0 * x, 50.0)).collect(),
+        );
+        let draw = |panel: &Panel, size: (u32, u32)| {
+            let mut svg = String::new();
+            let frame = {
+                let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw_line_panel(&area, panel, "a note", &Style::LIGHT).unwrap().unwrap()
+            };
+            (svg, frame)
+        };
+        // Wide and short: beside leaves the plot more room than two rows below.
+        let (svg, frame) = draw(&crowded, (1200, 300));
+        let spots = label_spots(&svg, &labels);
+        assert_eq!(spots.len(), 8, "{spots:?}");
+        assert!(spots.iter().all(|s| s.1 > frame.right), "beside: {spots:?} vs {frame:?}");
+        // Narrow and tall: below.
+        let (svg, frame) = draw(&crowded, (360, 600));
+        let spots = label_spots(&svg, &labels);
+        assert_eq!(spots.len(), 8, "{spots:?}");
+        assert!(spots.iter().all(|s| s.2 > frame.bottom), "below: {spots:?} vs {frame:?}");
+        // Small, with a legend that fits inside: it stays in the plot rather than leave no room for the data.
+        let few = Panel::lines("b", "Few", "iteration", "angle", crowded.series[..2].to_vec());
+        let (svg, frame) = draw(&few, (280, 170));
+        let spots = label_spots(&svg, &labels[..2]);
+        assert_eq!(spots.len(), 2, "{spots:?}");
+        assert!(spots.iter().all(|s| s.1 < frame.right && s.2 < frame.bottom), "{spots:?} vs {frame:?}");
+        // One falling line leaves the upper right clear: the legend stays inside.
+        let falling = Panel::lines("a", "Falling", "iteration", "loss", vec![series(labels[0], 0, &|x| 1.0 - x, 0.01)]);
+        let (svg, frame) = draw(&falling, (600, 360));
+        let spots = label_spots(&svg, &labels[..1]);
+        assert_eq!(spots.len(), 1);
+        let (_, x, y) = spots[0];
+        assert!(
+            x > (frame.left + frame.right) / 2.0 && x < frame.right && y < (frame.top + frame.bottom) / 2.0,
+            "{spots:?}"
+        );
     }
 
     fn split() -> Split {

@@ -99,34 +99,145 @@ pub(super) enum Corner {
     LowerLeft,
 }
 
+/// The legend's box as plotters lays it out (11 px text about 6.5 px a
+/// character and 15 px a row as drawn, a 30 px sample area, 10 px margins),
+/// measured from the corner, in backend pixels; a little large rather than
+/// small, so a corner called clear is.
+fn legend_box(labels: &[&str], style: &Style) -> (f64, f64) {
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    (style.scale * (10.0 + 30.0 + 6.5 * widest + 12.0), style.scale * (10.0 + 15.0 * labels.len() as f64 + 12.0))
+}
+
+/// How many of `points` (in the plotting area's unit square, `(0, 0)` lower
+/// left) a legend in `corner` covers on a plot of `plot` backend pixels.
+fn covered(points: &[(f64, f64)], labels: &[&str], plot: (u32, u32), style: &Style, corner: Corner) -> usize {
+    let (bw, bh) = legend_box(labels, style);
+    let (w, h) = (bw / plot.0.max(1) as f64, bh / plot.1.max(1) as f64);
+    let (right, upper) = match corner {
+        Corner::UpperRight => (true, true),
+        Corner::UpperLeft => (false, true),
+        Corner::LowerRight => (true, false),
+        Corner::LowerLeft => (false, false),
+    };
+    points
+        .iter()
+        .filter(|&&(x, y)| (if right { x >= 1.0 - w } else { x <= w }) && (if upper { y >= 1.0 - h } else { y <= h }))
+        .count()
+}
+
+const CORNERS: [Corner; 4] = [Corner::UpperRight, Corner::UpperLeft, Corner::LowerRight, Corner::LowerLeft];
+
 /// The corner whose legend box covers the fewest of `points` (each in the
 /// plotting area's unit square, `(0, 0)` lower left); ties go to the upper
 /// right, then upper left, lower right, lower left. `labels` are the
 /// legend's entries; `plot` is the plotting area's size in backend pixels.
 pub(super) fn legend_corner(points: &[(f64, f64)], labels: &[&str], plot: (u32, u32), style: &Style) -> Corner {
-    // The legend's box as plotters lays it out (11 px text, a 30 px sample
-    // area, 10 px margins), measured from the corner, as a fraction of the plot.
-    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let w = style.scale * (10.0 + 30.0 + 6.2 * widest + 10.0) / plot.0.max(1) as f64;
-    let h = style.scale * (10.0 + 13.0 * labels.len() as f64 + 10.0) / plot.1.max(1) as f64;
-    let inside = |corner: Corner| {
-        let (right, upper) = match corner {
-            Corner::UpperRight => (true, true),
-            Corner::UpperLeft => (false, true),
-            Corner::LowerRight => (true, false),
-            Corner::LowerLeft => (false, false),
-        };
-        points
-            .iter()
-            .filter(|&&(x, y)| {
-                (if right { x >= 1.0 - w } else { x <= w }) && (if upper { y >= 1.0 - h } else { y <= h })
-            })
-            .count()
+    CORNERS.into_iter().min_by_key(|&c| covered(points, labels, plot, style, c)).unwrap_or(Corner::UpperRight)
+}
+
+/// Whether some corner of the plot leaves every one of `points` clear.
+pub(super) fn a_corner_is_clear(points: &[(f64, f64)], labels: &[&str], plot: (u32, u32), style: &Style) -> bool {
+    CORNERS.into_iter().any(|c| covered(points, labels, plot, style, c) == 0)
+}
+
+/// Where a legend goes when no corner of the plot is clear: beside the plot
+/// (a wide panel) or below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outside {
+    Beside,
+    Below,
+}
+
+/// One entry of a legend drawn outside the plot: label, colour and stroke.
+pub(super) struct Entry<'a> {
+    pub label: &'a str,
+    pub colour: RGBColor,
+    pub stroke: Stroke,
+}
+
+const ROW: f64 = 16.0;
+const SAMPLE: f64 = 24.0;
+
+/// An entry's width in layout pixels (sample, gap, about 6.2 px a character, gap).
+fn entry_width(label: &str) -> f64 {
+    SAMPLE + 6.0 + 6.2 * label.chars().count() as f64 + 14.0
+}
+
+/// Where a legend goes when no corner of a plot of `plot` backend pixels
+/// (in a body `width` pixels wide) is clear: beside or below, whichever leaves
+/// the plot more area. `None` (the corner that covers least) when that would
+/// leave the plot less than 45 % of its width or height and the legend's box
+/// fits inside it: a small panel keeps room for its data.
+pub(super) fn outside_place(labels: &[&str], plot: (u32, u32), width: u32, style: &Style) -> Option<Outside> {
+    let (w, h) = (plot.0 as f64, plot.1 as f64);
+    let beside = w - outside_room(labels, Outside::Beside, width, style) as f64;
+    let below = h - outside_room(labels, Outside::Below, width, style) as f64;
+    let options = [(Outside::Beside, beside * h, beside / w), (Outside::Below, w * below, below / h)];
+    let best = options.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (bw, bh) = legend_box(labels, style);
+    let fits = bw <= 0.9 * w && bh <= 0.9 * h;
+    if best.2 < 0.45 && fits { None } else { Some(best.0) }
+}
+
+/// The room (backend pixels) a legend outside takes: its width beside the
+/// plot, its height below a plot `width` pixels wide (entries flow in rows).
+pub(super) fn outside_room(labels: &[&str], place: Outside, width: u32, style: &Style) -> u32 {
+    match place {
+        Outside::Beside => {
+            let widest = labels.iter().map(|l| entry_width(l)).fold(0.0, f64::max);
+            style.upx(widest + 8.0)
+        }
+        Outside::Below => style.upx(8.0 + ROW * below_rows(labels, width, style).len() as f64),
+    }
+}
+
+/// The entries' (row, x in layout pixels) below a plot `width` backend pixels wide.
+fn below_rows(labels: &[&str], width: u32, style: &Style) -> Vec<Vec<(usize, f64)>> {
+    let (start, end) = (66.0, width as f64 / style.scale - 8.0);
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
+    let mut x = start;
+    for (i, label) in labels.iter().enumerate() {
+        let w = entry_width(label);
+        if x + w > end && x > start {
+            rows.push(Vec::new());
+            x = start;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((i, x));
+        }
+        x += w;
+    }
+    rows
+}
+
+/// A legend in the room beside or below the plot: a sample of each stroke and its label.
+pub(super) fn draw_outside_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    place: Outside,
+    top: f64,
+    style: &Style,
+) -> Result<()> {
+    let labels: Vec<&str> = entries.iter().map(|e| e.label).collect();
+    let spots: Vec<(usize, f64, f64)> = match place {
+        Outside::Beside => (0..entries.len()).map(|i| (i, 4.0, top + ROW * i as f64)).collect(),
+        Outside::Below => below_rows(&labels, area.dim_in_pixel().0, style)
+            .into_iter()
+            .enumerate()
+            .flat_map(|(r, row)| row.into_iter().map(move |(i, x)| (i, x, 4.0 + ROW * r as f64)))
+            .collect(),
     };
-    [Corner::UpperRight, Corner::UpperLeft, Corner::LowerRight, Corner::LowerLeft]
-        .into_iter()
-        .min_by_key(|&c| inside(c))
-        .unwrap_or(Corner::UpperRight)
+    let font = style.font(11.0);
+    for (i, x, y) in spots {
+        let e = &entries[i];
+        let pen = e.colour.stroke_width(style.upx(2.0));
+        let (x0, y0, w) = (style.px(x), style.px(y + ROW / 2.0 - 1.0), style.px(SAMPLE));
+        let (dash, gap) = legend_dashes(e.stroke, w, style);
+        area.draw(&plotters::element::DashedPathElement::new(vec![(x0, y0), (x0 + w, y0)], dash, gap, pen))
+            .map_err(plot_err)?;
+        area.draw_text(e.label, &font, (style.px(x + SAMPLE + 6.0), style.px(y + 2.0))).map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// The dash and gap, in backend pixels, of a legend's `width`-long sample of a stroke (one dash when solid).

@@ -14,7 +14,7 @@ use crate::plot;
 use crate::provenance;
 
 use super::data::Lab;
-use super::{ExportOptions, canvas_area, export_text, from_value, style_from, to_js, to_value};
+use super::{ExportOptions, canvas_area, export_text, from_value, read_panel, style_from, to_js, to_value};
 
 /// A figure opened from a link, live or stored. Results go in one at a time
 /// (`addResult`); the figure never crosses back whole: its panels are drawn,
@@ -115,11 +115,21 @@ impl Figure {
         self.inner.panel_choices().into_iter().map(|(key, _)| key).collect()
     }
 
-    /// Draws panel `key` onto a canvas (`style` as for `Lab.drawDigits`).
+    /// Draws panel `key` onto a canvas (`style` as for `Lab.drawDigits`);
+    /// returns where a line panel's data sits on it (a `PlotFrame` for
+    /// `readout`), `null` for a PCA panel or one without data.
     #[wasm_bindgen(js_name = drawPanel)]
-    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<(), JsError> {
+    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<JsValue, JsError> {
         let area = canvas_area(canvas)?;
-        plot::draw_figure_styled(&area, self.inner.figure(), key, &style_from(style)?).map_err(to_js)
+        let frame = plot::draw_figure_styled(&area, self.inner.figure(), key, &style_from(style)?).map_err(to_js)?;
+        to_value(&frame)
+    }
+
+    /// Panel `key` read at `at` (`{px}`, `{x}` or `{x, steps}`) on a drawing
+    /// whose frame `drawPanel` returned: `{x, cursor, top, bottom, left, right,
+    /// points: [{label, colour, x, mean, sd, n, y, text}], text}`, or `null`.
+    pub fn readout(&self, key: &str, frame: JsValue, at: JsValue) -> Result<JsValue, JsError> {
+        read_panel(self.inner.panel(key).map_err(to_js)?, frame, at)
     }
 
     /// Panel `key` in words (the canvas's accessible name).
@@ -142,7 +152,9 @@ impl Figure {
         let panel = self.inner.panel(key).map_err(to_js)?;
         let prov = self.inner.provenance(key, options.address.clone()).map_err(to_js)?;
         let figure = self.inner.figure();
-        export_text(panel, None, &prov, &options, |area, style| plot::draw_figure_styled(area, figure, key, style))
+        export_text(panel, None, &prov, &options, |area, style| {
+            plot::draw_figure_styled(area, figure, key, style).map(|_| ())
+        })
     }
 
     /// `png` (the canvas's pixels) with the provenance of panel `key` in an `iTXt` chunk.

@@ -59,3 +59,16 @@ pub fn current_link_version() -> u32 {
 pub fn older_link_note(query: &str) -> Option<String> {
     crate::versions::older_link_note(link::link_version(query).ok()?)
 }
+
+/// [`olderLinkNote`](older_link_note) in one short line, for an embed's `<summary>`.
+#[wasm_bindgen(js_name = olderLinkSummary)]
+pub fn older_link_summary(query: &str) -> Option<String> {
+    crate::versions::older_link_summary(link::link_version(query).ok()?)
+}
+
+/// What a teacher's link hides: `{fields, note}` for the `hide` value of a
+/// train (`figure` false) or figure link's fields; throws for an unknown key.
+#[wasm_bindgen(js_name = hiddenControls)]
+pub fn hidden_controls(hide: &str, figure: bool) -> Result<JsValue, JsError> {
+    to_value(&form::hidden_controls(hide, figure).map_err(to_js)?)
+}

@@ -132,6 +132,20 @@ fn style_from(value: JsValue) -> Result<Style, JsError> {
     Style::new(spec.theme.unwrap_or(Theme::Light), spec.scale.unwrap_or(1.0)).map_err(to_js)
 }
 
+/// `panel` read at `at` (`{px}`, `{x}`, `{x, steps}`) on a drawing whose
+/// frame is `frame` (what drawing it returned): the `Readout`, or `null`.
+fn read_panel(panel: &Panel, frame: JsValue, at: JsValue) -> Result<JsValue, JsError> {
+    if frame.is_null() || frame.is_undefined() {
+        return Ok(JsValue::NULL);
+    }
+    let frame: crate::plot::PlotFrame = from_value(frame, "the plot's frame")?;
+    let at: crate::plot::ReadAt = from_value(at, "the readout's place")?;
+    match crate::plot::readout(panel, &frame, at) {
+        Some(r) => to_value(&r),
+        None => Ok(JsValue::NULL),
+    }
+}
+
 fn from_value<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
     serde_wasm_bindgen::from_value(value)
         .map_err(|e| JsError::new(&format!("invalid parameter: {what} do not parse: {e}")))

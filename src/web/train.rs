@@ -12,7 +12,8 @@ use crate::provenance;
 
 use super::data::Lab;
 use super::{
-    ExportOptions, canvas_area, export_svg, export_text, from_value, style_from, to_js, to_value, unknown_format,
+    ExportOptions, canvas_area, export_svg, export_text, from_value, read_panel, style_from, to_js, to_value,
+    unknown_format,
 };
 
 /// One training run, stepped by the page in frame-sized chunks.
@@ -58,10 +59,17 @@ impl Run {
 
     /// Draws one of the run's live panels: `loss`, `alignment`, `accuracy`, `norms`, `updates`.
     /// `style` as for `Lab.drawDigits`.
+    /// Returns where the data sits on the canvas (for `readout`), `null` while there is none.
     #[wasm_bindgen(js_name = drawPanel)]
-    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<(), JsError> {
+    pub fn draw_panel(&self, canvas: HtmlCanvasElement, key: &str, style: JsValue) -> Result<JsValue, JsError> {
         let live = self.inner.panel(key).map_err(to_js)?;
-        plot::draw_line_panel(&canvas_area(canvas)?, &live.panel, &live.note, &style_from(style)?).map_err(to_js)
+        let area = canvas_area(canvas)?;
+        to_value(&plot::draw_line_panel(&area, &live.panel, &live.note, &style_from(style)?).map_err(to_js)?)
+    }
+
+    /// Panel `key` read at `at` on a drawing whose frame `drawPanel` returned (as `Figure.readout`).
+    pub fn readout(&self, key: &str, frame: JsValue, at: JsValue) -> Result<JsValue, JsError> {
+        read_panel(&self.inner.panel(key).map_err(to_js)?.panel, frame, at)
     }
 
     /// Panel `key` in words, with its latest values (the canvas's accessible name).
@@ -85,7 +93,7 @@ impl Run {
         let live = self.inner.panel(key).map_err(to_js)?;
         let prov = self.inner.provenance(&live.panel.key, &live.panel.title, options.address.clone());
         export_text(&live.panel, live.empty_reason, &prov, &options, |area, style| {
-            plot::draw_line_panel(area, &live.panel, &live.note, style)
+            plot::draw_line_panel(area, &live.panel, &live.note, style).map(|_| ())
         })
     }
 
