@@ -112,11 +112,13 @@ fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
     let rule = net.rule();
     if l == 0 {
         f64::NAN
-    } else if rule.is_backprop() {
-        // BP sends δ back through W_lᵀ itself; its control B_l, if it holds one, stands in.
+    } else if rule.takes_control_feedback() {
+        // BP sends δ back through W_lᵀ itself, `shallow` sends none; the control
+        // B_l, if the network holds one, stands in.
         match net.control_feedback(l) {
             Some(b) => angle_transposed_deg(m, b, rows, cols),
-            None => angle_deg(m, net.weights(l)),
+            None if rule.is_backprop() => angle_deg(m, net.weights(l)),
+            None => f64::NAN,
         }
     } else {
         match net.feedback(l) {

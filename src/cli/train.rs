@@ -23,7 +23,7 @@ pub struct Args {
     // The help names every rule of `Rule::ALL`.
     #[arg(long, default_value = "fa", help = format!("Learning rule: {}", Rule::spellings()))]
     rule: String,
-    /// Kolen–Pollack's per-step decay (with --rule kp).
+    /// Kolen–Pollack's per-step decay (with --rule kp; the same as --rule kp:<decay>).
     #[arg(long)]
     kp_decay: Option<f32>,
     #[arg(long, default_value_t = 20)]
@@ -82,7 +82,10 @@ impl Args {
         }
         let mut rule: Rule = self.rule.parse()?;
         if let Some(decay) = self.kp_decay {
-            rule = rule.with_kp_decay(decay).ok_or_else(|| Error::InvalidParam("--kp-decay needs --rule kp".into()))?;
+            rule = rule
+                .kp_decay()
+                .and_then(|_| rule.with_param(decay))
+                .ok_or_else(|| Error::InvalidParam("--kp-decay needs --rule kp".into()))?;
         }
         let weight_norm = (self.wn || self.gamma.is_some()).then_some(self.gamma.unwrap_or(1.0));
         let cfg = TrainConfig {

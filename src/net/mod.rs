@@ -54,7 +54,7 @@ mod rules;
 mod signals;
 
 use rules::FeedbackKind;
-pub use rules::{DEFAULT_KP_DECAY, Rule};
+pub use rules::{DEFAULT_ALIGNED_MIX, DEFAULT_KP_DECAY, DEFAULT_SCALE_FACTOR, DEFAULT_SPARSE_ZEROS, Rule};
 pub use signals::{ErrorSignals, LayerSignals};
 
 /// Standard deviation of every initial weight, bias and feedback entry (docs/math.md §1).
@@ -135,12 +135,7 @@ impl NetConfig {
         {
             return bad(format!("WN gamma must be in (0, {MAX_GAMMA}], got {gamma}"));
         }
-        if let Some(decay) = self.rule.kp_decay()
-            && !(decay.is_finite() && (0.0..1.0).contains(&decay))
-        {
-            return bad(format!("Kolen–Pollack decay must be in [0, 1), got {decay}"));
-        }
-        Ok(())
+        self.rule.check_param()
     }
 }
 
@@ -168,6 +163,8 @@ pub struct Network {
     feedback: Vec<Vec<f32>>,
     /// Which kind of matrices `feedback` holds (their shapes differ).
     feedback_kind: FeedbackKind,
+    /// The sign-concordant rule's fixed `|B_l|` (same layout as `feedback`); empty otherwise.
+    feedback_magnitudes: Vec<Vec<f32>>,
     iteration: u64,
     /// Rows of the last step's batch.
     n_b: usize,
@@ -220,6 +217,7 @@ impl Network {
             biases,
             feedback: empty(d),
             feedback_kind: FeedbackKind::None,
+            feedback_magnitudes: empty(d),
             iteration: 0,
             n_b: 0,
             acts: empty(d + 1),
@@ -278,7 +276,7 @@ impl Network {
     /// of their own ([`Rule::takes_control_feedback`]).
     pub fn hold_control_feedback(&mut self) {
         if self.cfg.rule.takes_control_feedback() {
-            self.draw_feedback(FeedbackKind::Layerwise);
+            self.draw_feedback(FeedbackKind::Layerwise(rules::Shape::Random));
             self.control = true;
         }
     }
@@ -364,9 +362,7 @@ impl Network {
     /// The rule's `δ_l` after [`Network::forward_pass`] (feedback rebuilt from
     /// the weights first where the rule does that), and BP's when tracked.
     fn backward_passes(&mut self) {
-        if self.cfg.rule.refreshes_feedback_each_step() {
-            self.refresh_sign_feedback();
-        }
+        self.refresh_feedback();
         self.backward();
         if self.track_bp {
             self.backward_bp_reference();
@@ -492,11 +488,13 @@ impl Network {
     }
 
     /// The matrix that sent `δ` into layer `l` (`l = 1..d`): `B_l` (`n_{l+1} × n_l`)
-    /// for FA, KP and sign-symmetry (the last step's `s_l sign(W_l)ᵀ`), `D_l`
-    /// (`n_d × n_l`) for DFA, `None` for BP (whose is `W_lᵀ`) and for `l = 0`.
+    /// for FA, KP, the feedback-path variants (the last step's for `redrawn` and
+    /// sign-concordant) and sign-symmetry (the last step's `s_l sign(W_l)ᵀ`),
+    /// `D_l` (`n_d × n_l`) for DFA, `None` for BP (whose is `W_lᵀ`), for
+    /// `shallow` (which sends none) and for `l = 0`.
     pub fn feedback(&self, l: usize) -> Option<&[f32]> {
         match self.feedback.get(l) {
-            Some(m) if !m.is_empty() && !self.cfg.rule.is_backprop() => Some(m),
+            Some(m) if !m.is_empty() && !self.cfg.rule.takes_control_feedback() => Some(m),
             _ => None,
         }
     }

@@ -52,9 +52,9 @@ impl Network {
     /// `rule` need not be the network's: its feedback is the one the network
     /// holds or would draw when switched to `rule` ([`Network::set_rule`];
     /// a BP network's control `B_l` is FA's `B_l`). Feedback that changes
-    /// before every step (sign-symmetry) is the one the network's next step
-    /// would use: these are the signals of the step the network would take
-    /// on this batch.
+    /// before every step (sign-symmetry, sign-concordant, `redrawn`) is the
+    /// one the network's next step would use: these are the signals of the
+    /// step the network would take on this batch.
     pub fn error_signals(&self, rule: Rule, x: &[f32], targets: &[f32], n_b: usize) -> Result<ErrorSignals> {
         let mut net = self.clone();
         net.set_rule(rule)?;
