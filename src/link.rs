@@ -210,7 +210,9 @@ pub fn figure_params_from_query(query: &str) -> Result<Params> {
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
     let version = version_of(|k| get(k).map(str::to_string))?;
     let id: ExperimentId = get("fig")
-        .ok_or_else(|| Error::InvalidParam("the link does not say which figure (fig=fig2b … fig7 or rules)".into()))?
+        .ok_or_else(|| {
+            Error::InvalidParam(format!("the link does not say which figure (fig= one of {})", ExperimentId::names()))
+        })?
         .parse()?;
     versions::check_introduced(&format!("figure {}", id.name()), id.introduced_in(), version)?;
     let preset: Preset = get("preset").map(str::parse).transpose()?.unwrap_or(Preset::Quick);

@@ -74,7 +74,9 @@ pub struct IterMetrics {
     /// `∠(W_l, B_lᵀ)` after the update (docs/math.md §4, Fig. 6b). NaN at `l = 0` and for DFA,
     /// whose `D_l` has another shape. For BP, the angle to its control `B_l`
     /// (drawn, never used; [`Network::hold_control_feedback`]), or 0 without
-    /// one, since BP's feedback is `W_l` itself.
+    /// one, since BP's feedback is `W_l` itself; for `shallow`, which sends no
+    /// error back, the angle to its control `B_l` (NaN without one). For
+    /// `redrawn`, the `B_l` the step just used.
     pub weight_alignment_deg: Vec<f64>,
     /// `‖W_l‖_F` after the update (Fig. 6a).
     pub weight_norm: Vec<f64>,

@@ -254,6 +254,14 @@ registry! {
 
 pub use fig2b::Fig2bCondition;
 
+impl ExperimentId {
+    /// Every figure's name, as the command line's help and messages list them:
+    /// `fig2b, fig3, …, rules, feedback`.
+    pub fn names() -> String {
+        ExperimentId::ALL.iter().map(|id| id.name()).collect::<Vec<_>>().join(", ")
+    }
+}
+
 impl fmt::Display for ExperimentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -265,8 +273,7 @@ impl FromStr for ExperimentId {
     fn from_str(s: &str) -> Result<ExperimentId> {
         let wanted = s.trim().to_ascii_lowercase();
         ExperimentId::ALL.into_iter().find(|id| id.name() == wanted).ok_or_else(|| {
-            let names: Vec<&str> = ExperimentId::ALL.iter().map(|id| id.name()).collect();
-            Error::InvalidParam(format!("unknown experiment {s:?}: expected one of {}", names.join(", ")))
+            Error::InvalidParam(format!("unknown experiment {s:?}: expected one of {}", ExperimentId::names()))
         })
     }
 }
