@@ -3,8 +3,9 @@
 //! forms offer (rules, figures, presets).
 //!
 //! A form field is named by the link key it edits (`eta`, `epochs`, `sizes`,
-//! …), plus three that a link folds into another key: `decay` (into
-//! `rule=kp:<decay>`) and `wn` (whether `gamma` is written). Field values are
+//! …), plus two that a link folds into another key: `setting` (the rule's
+//! one setting, into `rule=kp:<decay>`, `rule=sparse:<zeros>`, …) and `wn`
+//! (whether `gamma` is written). Field values are
 //! text, as a form holds them; an empty value means "the link's default".
 //! Field `v` is the link's version (src/versions.rs): a form filled from a
 //! link keeps that link's version, so the link it writes back reads against
@@ -28,7 +29,7 @@ use crate::train::TrainConfig;
 use crate::versions;
 use crate::{Error, Result};
 
-/// Form fields by name: link keys, plus `decay` and `wn` (see the module doc).
+/// Form fields by name: link keys, plus `setting` and `wn` (see the module doc).
 pub type Fields = BTreeMap<String, String>;
 
 /// One entry of a `<select>`: the value a link holds and what a person reads.
@@ -89,6 +90,19 @@ pub fn choices() -> Choices {
     }
 }
 
+/// The rules with a setting, as a person reads them: `kp (Kolen–Pollack decay λ), …`.
+fn rules_with_setting() -> String {
+    let named = |r: &Rule| r.param_words().map(|(_, words)| format!("{} ({words})", r.name()));
+    Rule::ALL.iter().filter_map(named).collect::<Vec<_>>().join(", ")
+}
+
+/// What rule `name`'s one setting is and its default, for the train form's
+/// `setting` field: `(words, default)`; `None` for a rule without one.
+pub fn rule_setting(name: &str) -> Result<Option<(String, String)>> {
+    let rule: Rule = name.parse()?;
+    Ok(rule.param_words().zip(rule.param()).map(|((_, words), value)| (words.to_string(), value.to_string())))
+}
+
 /// The train form's fields showing `cfg` as a link of `version`. Every field
 /// the form has is set, so a form filled from one link keeps nothing of the
 /// link before.
@@ -101,7 +115,7 @@ pub fn train_fields(cfg: &TrainConfig, version: u32) -> Fields {
     };
     put("v", version.to_string());
     put("rule", net.rule.name().to_string());
-    put("decay", net.rule.kp_decay().map(|decay| decay.to_string()).unwrap_or_default());
+    put("setting", net.rule.param().map(|value| value.to_string()).unwrap_or_default());
     // Empty: the rule's default (of the version), which follows the rule when it changes.
     let default_eta = versions::default_eta(net.rule, net.weight_norm, version);
     put("eta", if net.eta == default_eta { String::new() } else { net.eta.to_string() });
@@ -151,13 +165,15 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
     let get = |key: &str| fields.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut pairs: Vec<(&str, String)> = vec![("v", fields_version(fields)?.to_string())];
     let rule = get("rule").unwrap_or("fa");
-    // A decay goes with a rule named by its plain name that has one (`kp`).
-    let takes_decay = rule.parse::<Rule>().is_ok_and(|r| r.name() == rule && r.kp_decay().is_some());
-    match get("decay") {
-        Some(decay) if takes_decay => pairs.push(("rule", format!("{rule}:{decay}"))),
-        Some(decay) => {
+    // A setting goes with a rule named by its plain name that has one (`kp`, `sparse`, …).
+    let takes_setting = rule.parse::<Rule>().is_ok_and(|r| r.name() == rule && r.param().is_some());
+    match get("setting") {
+        Some(value) if takes_setting => pairs.push(("rule", format!("{rule}:{value}"))),
+        Some(value) => {
             return Err(Error::InvalidParam(format!(
-                "a decay ({decay}) applies to Kolen–Pollack (rule kp) only, not to rule {rule}"
+                "rule {rule} has no setting, so the rule's setting {value} cannot apply \
+                 (the rules with one: {})",
+                rules_with_setting()
             )));
         }
         None => pairs.push(("rule", rule.to_string())),
@@ -169,7 +185,7 @@ pub fn train_config_from_fields(fields: &Fields) -> Result<Checked<TrainConfig>>
     for (key, value) in fields {
         let value = value.trim();
         match key.as_str() {
-            "v" | "rule" | "decay" | "wn" => {}
+            "v" | "rule" | "setting" | "wn" => {}
             "gamma" if !wn => {}
             "gamma" if value.is_empty() => {
                 return Err(Error::InvalidParam("weight normalisation is on but gamma is empty".into()));
@@ -358,7 +374,7 @@ mod tests {
         // Fields without a version are a new link; a version from the future is refused.
         let mut f = train_fields_from_query("rule=bp&epochs=2&seed=3").unwrap();
         f.remove("v");
-        assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=bp&epochs=2&seed=3");
+        assert_eq!(train_query_from_fields(&f).unwrap(), "v=3&rule=bp&epochs=2&seed=3");
         f.insert("v".into(), "9".into());
         assert!(train_query_from_fields(&f).unwrap_err().to_string().contains("newer FA Lab"));
         // Figure links: the presets of their version.
@@ -380,16 +396,16 @@ mod tests {
         f.insert("rule".into(), "bp".into());
         assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=bp&epochs=2&seed=1");
         f.insert("rule".into(), "kp".into());
-        f.insert("decay".into(), "0.02".into());
+        f.insert("setting".into(), "0.02".into());
         f.insert("wn".into(), "1".into());
         f.insert("gamma".into(), "2".into());
         assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=kp:0.02&epochs=2&seed=1&gamma=2");
-        // Turning WN off drops γ; a decay without KP is refused, by name.
+        // Turning WN off drops γ; a setting for a rule without one is refused, by name.
         f.insert("wn".into(), "0".into());
         f.insert("rule".into(), "fa".into());
         let err = train_query_from_fields(&f).unwrap_err().to_string();
-        assert!(err.contains("decay"), "{err}");
-        f.insert("decay".into(), String::new());
+        assert!(err.contains("rule fa has no setting") && err.contains("kp (Kolen–Pollack decay λ)"), "{err}");
+        f.insert("setting".into(), String::new());
         assert_eq!(train_query_from_fields(&f).unwrap(), "v=2&rule=fa&epochs=2&seed=1");
         // A typed value with link syntax in it is a value, not a new key.
         f.insert("eta".into(), "1&epochs=9".into());
@@ -447,7 +463,13 @@ mod tests {
     fn choices_come_from_the_core() {
         let c = choices();
         let rules: Vec<&str> = c.rules.iter().map(|r| r.value.as_str()).collect();
-        assert_eq!(rules, ["fa", "bp", "dfa", "sign", "kp"]);
+        assert_eq!(
+            rules,
+            ["fa", "bp", "dfa", "sign", "kp", "redrawn", "shallow", "sparse", "scaled", "concordant", "aligned"]
+        );
+        assert_eq!(rule_setting("sparse").unwrap(), Some(("fraction of B's entries that are 0".into(), "0.8".into())));
+        assert_eq!(rule_setting("redrawn").unwrap(), None);
+        assert!(rule_setting("zz").is_err());
         for r in &c.rules {
             assert!(r.value.parse::<Rule>().is_ok());
         }

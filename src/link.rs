@@ -140,6 +140,7 @@ pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
         hidden_keys(v, train_hideable())?;
     }
     let rule: Rule = get("rule").map(str::parse).transpose()?.unwrap_or(Rule::Feedback);
+    versions::check_introduced(&format!("rule {}", rule.name()), rule.introduced_in(), version)?;
     let seed = get("seed").map(|v| parse::<u32>("seed", v)).transpose()?.unwrap_or(0);
     let mut cfg = versions::train_defaults(rule, seed as u64, version);
     if let Some(v) = get("gamma") {
@@ -151,7 +152,10 @@ pub fn train_config_from_query(query: &str) -> Result<Checked<TrainConfig>> {
     };
     if let Some(v) = get("control") {
         if !rule.takes_control_feedback() {
-            return Err(Error::InvalidParam(format!("the link's control={v} is for rule=bp only (BP's control B)")));
+            return Err(Error::InvalidParam(format!(
+                "the link's control={v} is for rules without feedback of their own only \
+                 (rule=bp or rule=shallow: their control B)"
+            )));
         }
         cfg.control_feedback = parse_flag("control", v)?;
     }
@@ -244,8 +248,11 @@ pub fn figure_params_from_query(query: &str) -> Result<Params> {
         hidden_keys(v, figure_hideable())?;
     }
     let id: ExperimentId = get("fig")
-        .ok_or_else(|| Error::InvalidParam("the link does not say which figure (fig=fig2b … fig7 or rules)".into()))?
+        .ok_or_else(|| {
+            Error::InvalidParam(format!("the link does not say which figure (fig= one of {})", ExperimentId::names()))
+        })?
         .parse()?;
+    versions::check_introduced(&format!("figure {}", id.name()), id.introduced_in(), version)?;
     let preset: Preset = get("preset").map(str::parse).transpose()?.unwrap_or(Preset::Quick);
     let mut params = id.params_in(preset, version);
     if let Some(v) = get("runs") {
@@ -281,12 +288,19 @@ mod tests {
     #[test]
     fn train_links_round_trip() {
         for q in [
-            "v=2&rule=fa&epochs=20&seed=0",
-            "v=2&rule=bp&eta=0.0005&epochs=3&seed=7&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500",
-            "v=2&rule=kp:0.002&epochs=2&seed=4294967295&sizes=225,30,50&linear=1",
-            "v=2&rule=dfa&epochs=1&seed=1",
-            "v=2&rule=fa&eta=0.001&epochs=2&seed=3&gamma=1",
-            "v=2&rule=bp&epochs=2&seed=3&control=0",
+            "v=3&rule=fa&epochs=20&seed=0",
+            "v=3&rule=bp&eta=0.0005&epochs=3&seed=7&gamma=1.5&shuffle=1&p=0.25&angles=1&n=5000&batch=500",
+            "v=3&rule=kp:0.002&epochs=2&seed=4294967295&sizes=225,30,50&linear=1",
+            "v=3&rule=dfa&epochs=1&seed=1",
+            "v=3&rule=fa&eta=0.001&epochs=2&seed=3&gamma=1",
+            "v=3&rule=bp&epochs=2&seed=3&control=0",
+            "v=3&rule=redrawn&epochs=2&seed=1&angles=1",
+            "v=3&rule=shallow&epochs=2&seed=1&control=0",
+            "v=3&rule=sparse:0.5&epochs=2&seed=1",
+            "v=3&rule=scaled:0.25&eta=0.0001&epochs=2&seed=1",
+            "v=3&rule=concordant&epochs=2&seed=1&gamma=1",
+            "v=3&rule=aligned:1&epochs=2&seed=1",
+            "v=3&rule=sparse:0.8&epochs=1&seed=0",
         ] {
             let cfg = train_config_from_query(q).unwrap();
             assert_eq!(train_config_to_query(&cfg), q);
@@ -302,13 +316,13 @@ mod tests {
         // Version 1 (no `v`): BP without a control B, FA+WN with FA's η.
         let bp1 = train_config_from_query("rule=bp&epochs=2&seed=1").unwrap();
         assert!(!bp1.control_feedback);
-        assert_eq!(train_config_to_query(&bp1), "v=2&rule=bp&epochs=2&seed=1&control=0");
+        assert_eq!(train_config_to_query(&bp1), "v=3&rule=bp&epochs=2&seed=1&control=0");
         let bp2 = train_config_from_query("v=2&rule=bp&epochs=2&seed=1").unwrap();
         assert!(bp2.control_feedback);
         assert_eq!(*bp2, TrainConfig { control_feedback: true, ..(*bp1).clone() });
         let wn1 = train_config_from_query("rule=fa&gamma=1&seed=2").unwrap();
         assert_eq!(wn1.net.eta, Rule::Feedback.default_eta());
-        assert_eq!(train_config_to_query(&wn1), "v=2&rule=fa&eta=0.001&epochs=20&seed=2&gamma=1");
+        assert_eq!(train_config_to_query(&wn1), "v=3&rule=fa&eta=0.001&epochs=20&seed=2&gamma=1");
         let wn2 = train_config_from_query("v=2&rule=fa&gamma=1&seed=2").unwrap();
         assert_eq!(wn2.net.eta, versions::FA_WN_ETA);
         for cfg in [bp1, bp2, wn1, wn2] {
@@ -332,7 +346,7 @@ mod tests {
 
     #[test]
     fn links_from_a_newer_fa_lab_are_refused_plainly() {
-        for q in ["v=3&rule=fa", "v=99&fig=fig6"] {
+        for q in ["v=4&rule=fa", "v=99&fig=fig6"] {
             let err = if q.contains("fig=") {
                 figure_params_from_query(q).unwrap_err()
             } else {
@@ -342,7 +356,14 @@ mod tests {
         }
         check_err("v=0&rule=fa", "v=0");
         check_err("v=two&rule=fa", "v=\"two\"");
-        check_err("rule=fa&control=1", "rule=bp only");
+        check_err("rule=fa&control=1", "rule=bp or rule=shallow");
+        check_err("v=2&rule=redrawn", "rule redrawn is new in link version 3");
+        check_err("rule=sparse:0.5", "rule sparse is new in link version 3");
+        check_err("v=3&rule=sparse:1", "fraction of zeros must be in [0, 1)");
+        check_err("v=3&rule=scaled:0", "factor on B");
+        check_err("v=3&rule=aligned:2", "mix must be in [0, 1]");
+        let err = figure_params_from_query("v=2&fig=feedback").unwrap_err().to_string();
+        assert!(err.contains("figure feedback is new in link version 3"), "{err}");
     }
 
     #[test]

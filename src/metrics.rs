@@ -74,7 +74,9 @@ pub struct IterMetrics {
     /// `∠(W_l, B_lᵀ)` after the update (docs/math.md §4, Fig. 6b). NaN at `l = 0` and for DFA,
     /// whose `D_l` has another shape. For BP, the angle to its control `B_l`
     /// (drawn, never used; [`Network::hold_control_feedback`]), or 0 without
-    /// one, since BP's feedback is `W_l` itself.
+    /// one, since BP's feedback is `W_l` itself; for `shallow`, which sends no
+    /// error back, the angle to its control `B_l` (NaN without one). For
+    /// `redrawn`, the `B_l` the step just used.
     pub weight_alignment_deg: Vec<f64>,
     /// `‖W_l‖_F` after the update (Fig. 6a).
     pub weight_norm: Vec<f64>,
@@ -83,6 +85,13 @@ pub struct IterMetrics {
     /// `∠(ΔW_l^rule, ΔW_l^BP)` from the same state and batch (Fig. 6c), when the
     /// network tracks BP updates ([`Network::set_track_bp_updates`]).
     pub update_angle_deg: Option<Vec<f64>>,
+    /// The error-signal angle `∠(δ_l^rule, δ_l^BP)` from the same state and batch
+    /// (docs/math.md §4), indexed like [`IterMetrics::weight_alignment_deg`]: entry
+    /// `l` is the error at the units that `B_l` sends `δ_{l+1}` into (`l = 1..d`;
+    /// NaN at `l = 0`, which has no `δ`), when the network tracks BP updates. Not
+    /// in the run's fingerprint (links made before it keep theirs): it is a
+    /// function of the state the fingerprint covers.
+    pub signal_angle_deg: Option<Vec<f64>>,
 }
 
 /// The cheap metrics of the network's last step (plus update angles if tracked).
@@ -94,6 +103,7 @@ pub fn iter_metrics(net: &Network, loss: f64) -> IterMetrics {
         weight_norm: (0..d).map(|l| fro_norm(net.weights(l))).collect(),
         feedback_update_angle_deg: (0..d).map(|l| feedback_update_angle_deg(net, l)).collect(),
         update_angle_deg: update_angles_deg(net),
+        signal_angle_deg: signal_angles_deg(net),
     }
 }
 
@@ -104,11 +114,13 @@ fn angle_with_feedback_t(net: &Network, l: usize, m: &[f32]) -> f64 {
     let rule = net.rule();
     if l == 0 {
         f64::NAN
-    } else if rule.is_backprop() {
-        // BP sends δ back through W_lᵀ itself; its control B_l, if it holds one, stands in.
+    } else if rule.takes_control_feedback() {
+        // BP sends δ back through W_lᵀ itself, `shallow` sends none; the control
+        // B_l, if the network holds one, stands in.
         match net.control_feedback(l) {
             Some(b) => angle_transposed_deg(m, b, rows, cols),
-            None => angle_deg(m, net.weights(l)),
+            None if rule.is_backprop() => angle_deg(m, net.weights(l)),
+            None => f64::NAN,
         }
     } else {
         match net.feedback(l) {
@@ -138,6 +150,13 @@ pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
         "every rule shares δ_d, so the last layer's update must be BP's bit for bit"
     );
     (0..net.depth()).map(|l| net.bp_update(l).map(|bp| angle_deg(net.last_update(l), bp))).collect()
+}
+
+/// `∠(δ_l^rule, δ_l^BP)` for `l = 0..d` (NaN at 0), if the network tracks BP
+/// updates (see [`IterMetrics::signal_angle_deg`]).
+pub fn signal_angles_deg(net: &Network) -> Option<Vec<f64>> {
+    let angle = |l: usize| if l == 0 { Some(f64::NAN) } else { net.bp_delta(l).map(|bp| angle_deg(net.delta(l), bp)) };
+    (0..net.depth()).map(angle).collect()
 }
 
 /// Trailing moving average over the last `window` finite values of a series

@@ -27,6 +27,10 @@ pub enum Purpose {
     LabelShuffle,
     /// Anything else (experiments, tests); the number tells streams apart.
     Extra(u64),
+    /// `redrawn`'s feedback for the step with this index.
+    Redraw(u64),
+    /// Which entries of `sparse`'s feedback are zero.
+    FeedbackMask,
 }
 
 impl Purpose {
@@ -39,6 +43,8 @@ impl Purpose {
             Purpose::BatchOrder => (4, 0),
             Purpose::LabelShuffle => (5, 0),
             Purpose::Extra(i) => (6, i),
+            Purpose::Redraw(i) => (7, i),
+            Purpose::FeedbackMask => (8, 0),
         }
     }
 }

@@ -24,17 +24,26 @@ use crate::train::TrainConfig;
 use crate::{Error, Result};
 
 /// The version of the links this FA Lab makes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// What each version after the first changed, in words for the reader of an
 /// older link.
-pub const CHANGES: &[(u32, &str)] = &[(
-    2,
-    "FA with weight normalisation trains with its own η (5·10⁻⁴); BP runs draw a control B that they never use; \
+pub const CHANGES: &[(u32, &str)] = &[
+    (
+        2,
+        "FA with weight normalisation trains with its own η (5·10⁻⁴); BP runs draw a control B that they never use; \
      the quick figure presets keep the paper's effects (fig6 and fig7 on the paper's batch with 3 runs, \
      fig3, fig4, fig5 and the rules with 5); FA+WN trains with its own η in fig6; \
      a network that dies goes on stepping and stays in the means",
-)];
+    ),
+    (
+        3,
+        "six feedback-path variants (B redrawn each step, shallow, sparse, scaled, sign-concordant, \
+     aligned at the start) are new rules with their own η, and the feedback figure compares them; \
+     the error-signal angle ∠(δ_l, δ_l^BP) is drawn beside the update angles \
+     (no setting of an older link changed)",
+    ),
+];
 
 /// For a link of an older `version`: that it still shows what it showed,
 /// and what changed since. `None` for a current link.
@@ -54,6 +63,23 @@ pub fn older_link_note(version: u32) -> Option<String> {
 pub fn older_link_summary(version: u32) -> Option<String> {
     (version < CURRENT)
         .then(|| format!("Made by an older FA Lab (link version {version}); it shows what it showed then."))
+}
+
+/// The version that introduced the feedback-path variants as rules
+/// ([`Rule::introduced_in`]) and the `feedback` figure.
+pub const FEEDBACK_PATHS: u32 = 3;
+
+/// Whether a link of `version` can name something `introduced` in a version:
+/// an error saying so when it cannot (`what`: "rule redrawn", "figure feedback").
+pub fn check_introduced(what: &str, introduced: u32, version: u32) -> Result<()> {
+    if version >= introduced {
+        Ok(())
+    } else {
+        Err(Error::InvalidParam(format!(
+            "{what} is new in link version {introduced}, and this link is version {version}: \
+             give v={introduced} (or newer) to use it"
+        )))
+    }
 }
 
 /// FA's default `η` with weight normalisation (version 2 on), paper net,
@@ -128,5 +154,13 @@ mod tests {
         for v in 2..=CURRENT {
             assert!(CHANGES.iter().any(|(c, what)| *c == v && !what.is_empty()), "version {v}");
         }
+        assert!(older_link_note(2).unwrap().contains("feedback-path"));
+    }
+
+    #[test]
+    fn what_a_version_introduced_is_refused_in_older_links() {
+        assert!(check_introduced("rule redrawn", FEEDBACK_PATHS, FEEDBACK_PATHS).is_ok());
+        let err = check_introduced("rule redrawn", FEEDBACK_PATHS, 2).unwrap_err().to_string();
+        assert!(err.contains("rule redrawn is new in link version 3") && err.contains("version 2"), "{err}");
     }
 }

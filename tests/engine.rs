@@ -421,6 +421,8 @@ fn update_angle_of_the_last_layer_is_zero_for_fa() {
             for &a in &angles[..3] {
                 if rule.is_backprop() {
                     assert_eq!(a, 0.0, "BP against itself: {angles:?}");
+                } else if !rule.trains_hidden_layers() {
+                    assert!(a.is_nan(), "{rule:?} does not update its hidden layers: {angles:?}");
                 } else {
                     assert!(a > 1.0 && a < 180.0, "{rule:?}'s hidden updates should differ from BP's: {angles:?}");
                 }
@@ -689,5 +691,276 @@ fn bp_control_feedback_is_fas_b_and_never_used() {
     for l in 1..sizes.len() - 1 {
         let angle = fa_lab::metrics::weight_alignment_deg(b.network(), l);
         assert!((80.0..100.0).contains(&angle), "BP's W_{l} moved towards a B it never used: {angle}°");
+    }
+}
+
+/// The error signals of `Network::error_signals` against an f64 network of
+/// their own: the forward pass from the parameters (std's tanh), `δ_d = −E ⊙
+/// f'`, and `δ_l = (δ_{l+1} M_l) ⊙ f'` with `M_l = B_l` for FA and `W_lᵀ` for
+/// BP. The network is not changed, and a training step on the same state and
+/// batch records the same angles (`IterMetrics::signal_angle_deg`).
+#[test]
+fn error_signals_are_the_rules_and_bps_deltas_on_the_same_weights() {
+    let sizes = [6, 5, 5, 4, 3];
+    let d = sizes.len() - 1;
+    let n_b = 9;
+    let net = Network::new(config(&sizes, Rule::Feedback, 0.01), 31).unwrap();
+    let (x, y) = random_batch(32, n_b, sizes[0], sizes[d]);
+    let before = net.params_flat();
+    let signals = net.error_signals(Rule::Feedback, &x, &y, n_b).unwrap();
+    assert_eq!((net.params_flat(), net.iteration()), (before, 0), "error_signals must not change the network");
+    assert_eq!((signals.rows, signals.layers.len()), (n_b, d - 1));
+
+    // The f64 forward pass.
+    let mut acts: Vec<Vec<f64>> = vec![x.iter().map(|&v| v as f64).collect()];
+    for l in 0..d {
+        let (n_in, n_out, w, b) = (sizes[l], sizes[l + 1], net.weights(l), net.bias(l));
+        let prev = &acts[l];
+        let next = (0..n_b * n_out)
+            .map(|k| {
+                let (r, j) = (k / n_out, k % n_out);
+                let z = b[j] as f64 + (0..n_in).map(|i| prev[r * n_in + i] * w[i * n_out + j] as f64).sum::<f64>();
+                z.max(0.0).tanh()
+            })
+            .collect();
+        acts.push(next);
+    }
+    let fprime = |a: f64| if a > 0.0 { 1.0 - a * a } else { 0.0 };
+    let out_delta: Vec<f64> = acts[d].iter().zip(&y).map(|(&o, &t)| -(o - t as f64) * fprime(o)).collect();
+    // δ_l by a matrix M_l (n_{l+1} × n_l) for every l, from δ_d down.
+    let deltas = |m: &dyn Fn(usize) -> Vec<f64>| -> Vec<Vec<f64>> {
+        let mut out = vec![Vec::new(); d + 1];
+        out[d] = out_delta.clone();
+        for l in (1..d).rev() {
+            let (n_next, n_l, mat) = (sizes[l + 1], sizes[l], m(l));
+            out[l] = (0..n_b * n_l)
+                .map(|k| {
+                    let (r, j) = (k / n_l, k % n_l);
+                    let s: f64 = (0..n_next).map(|i| out[l + 1][r * n_next + i] * mat[i * n_l + j]).sum();
+                    s * fprime(acts[l][r * n_l + j])
+                })
+                .collect();
+        }
+        out
+    };
+    let f64s = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<f64>>();
+    let fa = deltas(&|l| f64s(net.feedback(l).unwrap()));
+    let bp = deltas(&|l| f64s(&transpose(net.weights(l), sizes[l], sizes[l + 1])));
+    assert!(rel_err(&f64s(&signals.output), &out_delta) < 1e-5, "δ_d");
+    for s in &signals.layers {
+        let l = s.layer;
+        assert!(rel_err(&f64s(&s.rule), &fa[l]) < 1e-5, "FA's δ_{l}");
+        assert!(rel_err(&f64s(&s.bp), &bp[l]) < 1e-5, "BP's δ_{l}");
+        let cos = fa[l].iter().zip(&bp[l]).map(|(a, b)| a * b).sum::<f64>()
+            / (fa[l].iter().map(|a| a * a).sum::<f64>().sqrt() * bp[l].iter().map(|b| b * b).sum::<f64>().sqrt());
+        let expect = cos.acos().to_degrees();
+        assert!((s.angle_deg - expect).abs() < 1e-3, "∠ δ_{l}: {} vs {expect}", s.angle_deg);
+        assert!(s.angle_deg > 1.0 && s.angle_deg < 179.0, "FA's random B gives a real angle at δ_{l}");
+    }
+    // BP's own signals are BP's: angle 0 at every layer.
+    let own = net.error_signals(Rule::Backprop, &x, &y, n_b).unwrap();
+    assert!(own.layers.iter().all(|s| s.rule == s.bp && s.angle_deg == 0.0));
+    // A step records the same angles, from the same state and batch.
+    let mut trained = net.clone();
+    trained.set_track_bp_updates(true);
+    let loss = trained.step(&x, &y, n_b).unwrap().loss;
+    assert_eq!(loss, signals.loss);
+    let recorded = fa_lab::metrics::iter_metrics(&trained, loss).signal_angle_deg.unwrap();
+    assert!(recorded[0].is_nan());
+    for s in &signals.layers {
+        assert_eq!(recorded[s.layer].to_bits(), s.angle_deg.to_bits(), "layer {}", s.layer);
+    }
+    // Without BP tracking a step records none; a bad batch is an error, not a panic.
+    assert!(fa_lab::metrics::iter_metrics(&net, 0.0).signal_angle_deg.is_none());
+    assert!(net.error_signals(Rule::Feedback, &x[1..], &y, n_b).is_err());
+}
+
+// ---------- the feedback-path variants (docs/math.md §2.1) ----------------
+
+/// FA's `B_l` of a network with the variant's sizes and seed (what every
+/// variant starts from).
+fn fa_feedback(sizes: &[usize], seed: u64) -> Vec<Vec<f32>> {
+    let fa = Network::new(config(sizes, Rule::Feedback, 0.01), seed).unwrap();
+    (1..sizes.len() - 1).map(|l| fa.feedback(l).unwrap().to_vec()).collect()
+}
+
+/// `sparse:z`: round(z·n) zeros, the other entries FA's times one factor that
+/// keeps ‖B_l‖; `scaled:c`: c times FA's; `sparse:0`, `scaled:1`, `aligned:0`
+/// are FA bit for bit.
+#[test]
+fn sparse_and_scaled_feedback_are_fas_b_thinned_or_scaled() {
+    let sizes = [6, 9, 8, 7, 4];
+    let fa = fa_feedback(&sizes, 41);
+    let sparse = Network::new(config(&sizes, Rule::Sparse { zeros: 0.75 }, 0.01), 41).unwrap();
+    let scaled = Network::new(config(&sizes, Rule::Scaled { factor: 2.5 }, 0.01), 41).unwrap();
+    for l in 1..4 {
+        let (b, r) = (sparse.feedback(l).unwrap(), &fa[l - 1]);
+        let zeros = b.iter().filter(|&&v| v == 0.0).count();
+        assert_eq!(zeros, (0.75 * b.len() as f64).round() as usize, "layer {l}");
+        let kept: Vec<(f32, f32)> = b.iter().zip(r).filter(|(v, _)| **v != 0.0).map(|(&v, &f)| (v, f)).collect();
+        let factor = kept[0].0 as f64 / kept[0].1 as f64;
+        assert!(factor > 1.0, "the kept entries grow to keep the norm");
+        for &(v, f) in &kept {
+            assert!((v as f64 - factor * f as f64).abs() < 1e-6, "layer {l}: one factor for every kept entry");
+        }
+        assert!((fro_norm(b) / fro_norm(r) - 1.0).abs() < 1e-6, "layer {l}: ‖B‖ kept");
+        let expect: Vec<f32> = r.iter().map(|&v| 2.5 * v).collect();
+        assert_eq!(scaled.feedback(l).unwrap(), &expect[..], "scaled layer {l}");
+    }
+    // Two seeds thin different entries.
+    let other = Network::new(config(&sizes, Rule::Sparse { zeros: 0.75 }, 0.01), 42).unwrap();
+    let mask = |n: &Network| n.feedback(2).unwrap().iter().map(|&v| v == 0.0).collect::<Vec<_>>();
+    assert_ne!(mask(&sparse), mask(&other));
+    // The identities: FA's run, bit for bit.
+    let (x, y) = random_batch(43, 10, sizes[0], sizes[4]);
+    let mut reference = Network::new(config(&sizes, Rule::Feedback, 0.01), 41).unwrap();
+    reference.step(&x, &y, 10).unwrap();
+    for rule in [Rule::Sparse { zeros: 0.0 }, Rule::Scaled { factor: 1.0 }, Rule::Aligned { mix: 0.0 }] {
+        let mut net = Network::new(config(&sizes, rule, 0.01), 41).unwrap();
+        net.step(&x, &y, 10).unwrap();
+        assert_eq!(net.params_flat(), reference.params_flat(), "{rule}");
+        assert_eq!(net.feedback(1), reference.feedback(1), "{rule}");
+    }
+}
+
+/// `aligned:m`: B_l = (m c W_lᵀ + (1 − m) R_l) · ‖R_l‖ / ‖…‖ with c = ‖R_l‖ / ‖W_l‖,
+/// recomputed in f64 from FA's R_l and the initial W_l; `aligned:1` is W_lᵀ's
+/// direction; the angle to W_lᵀ falls as m grows; B stays fixed while W moves.
+#[test]
+fn aligned_feedback_starts_as_a_mix_of_w_transpose_and_fas_b() {
+    let sizes = [6, 9, 8, 7, 4];
+    let fa = fa_feedback(&sizes, 51);
+    let mut last_angle = 91.0;
+    for mix in [0.0f32, 0.25, 0.5, 0.75, 1.0] {
+        let mut net = Network::new(config(&sizes, Rule::Aligned { mix }, 0.05), 51).unwrap();
+        for l in 1..4 {
+            let (rows, cols) = (sizes[l], sizes[l + 1]);
+            let (r, w) = (&fa[l - 1], net.weights(l));
+            let c = fro_norm(r) / fro_norm(w);
+            let wt = transpose(w, rows, cols);
+            let mixed: Vec<f64> =
+                wt.iter().zip(r).map(|(&a, &b)| mix as f64 * c * a as f64 + (1.0 - mix as f64) * b as f64).collect();
+            let norm = mixed.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let expect: Vec<f64> = mixed.iter().map(|v| v * fro_norm(r) / norm).collect();
+            let got: Vec<f64> = net.feedback(l).unwrap().iter().map(|&v| v as f64).collect();
+            assert!(rel_err(&got, &expect) < 1e-6, "mix {mix} layer {l}");
+        }
+        let angle = angle_transposed_deg(net.weights(1), net.feedback(1).unwrap(), sizes[1], sizes[2]);
+        assert!(angle < last_angle, "mix {mix}: ∠(W_1, B_1ᵀ) = {angle}° should fall below {last_angle}°");
+        last_angle = angle;
+        if mix == 1.0 {
+            assert!(angle < 0.01, "aligned:1 starts at W_1ᵀ's direction: {angle}°");
+        }
+        let before = net.feedback(2).unwrap().to_vec();
+        let (x, y) = random_batch(52, 10, sizes[0], sizes[4]);
+        net.step(&x, &y, 10).unwrap();
+        assert_eq!(net.feedback(2).unwrap(), &before[..], "mix {mix}: B stays fixed");
+    }
+}
+
+/// Sign-concordant feedback: FA's magnitudes |R_l| with the signs of the
+/// pre-step W_lᵀ, rebuilt every step (sign(0) = 0).
+#[test]
+fn concordant_feedback_has_fas_magnitudes_and_the_signs_of_w() {
+    let sizes = [6, 5, 4, 3];
+    let fa = fa_feedback(&sizes, 61);
+    let mut net = Network::new(config(&sizes, Rule::Concordant, 0.05), 61).unwrap();
+    for step in 0..3 {
+        let before: Vec<Vec<f32>> = (0..3).map(|l| net.weights(l).to_vec()).collect();
+        let (x, y) = random_batch(62 + step, 8, 6, 3);
+        net.step(&x, &y, 8).unwrap();
+        for l in 1..3 {
+            let wt = transpose(&before[l], sizes[l], sizes[l + 1]);
+            let expect: Vec<f32> = wt.iter().zip(&fa[l - 1]).map(|(&w, &r)| r.abs() * w.signum()).collect();
+            assert_eq!(net.feedback(l).unwrap(), &expect[..], "step {step} layer {l}");
+        }
+    }
+}
+
+/// `redrawn`: the first step uses FA's B_l (so it is FA's step), and every
+/// later step k a fresh draw from the seed's `Redraw(k)` stream; a copy of the
+/// network made between steps goes on as the original does.
+#[test]
+fn redrawn_feedback_is_fresh_every_step_and_reproducible() {
+    let sizes = [6, 5, 4, 3];
+    let mut fa = Network::new(config(&sizes, Rule::Feedback, 0.05), 71).unwrap();
+    let mut net = Network::new(config(&sizes, Rule::Redrawn, 0.05), 71).unwrap();
+    let batches: Vec<_> = (0..4).map(|k| random_batch(72 + k, 8, 6, 3)).collect();
+    fa.step(&batches[0].0, &batches[0].1, 8).unwrap();
+    net.step(&batches[0].0, &batches[0].1, 8).unwrap();
+    assert_eq!(net.params_flat(), fa.params_flat(), "the first step is FA's");
+    let copy_at_1 = net.clone();
+    for (k, (x, y)) in batches.iter().enumerate().skip(1) {
+        let previous = net.feedback(1).unwrap().to_vec();
+        net.step(x, y, 8).unwrap();
+        let mut rng = Rng::new(71, Purpose::Redraw(k as u64));
+        let mut expect: Vec<Vec<f32>> = vec![Vec::new(); 3];
+        for l in 1..3 {
+            expect[l] = vec![0.0; sizes[l + 1] * sizes[l]];
+            rng.fill_normal(0.1, &mut expect[l]);
+            assert_eq!(net.feedback(l).unwrap(), &expect[l][..], "step {k} layer {l}");
+        }
+        assert_ne!(net.feedback(1).unwrap(), &previous[..]);
+    }
+    let mut again = copy_at_1;
+    for (x, y) in &batches[1..] {
+        again.step(x, y, 8).unwrap();
+    }
+    assert_eq!(again.params_flat(), net.params_flat());
+}
+
+/// `shallow`: the hidden weights and biases stay bit for bit what they were
+/// (with WN too), the output layer learns, and its `δ_l` are 0; its control B
+/// is FA's and unused.
+#[test]
+fn shallow_trains_only_the_output_layer() {
+    let sizes = [6, 5, 4, 3];
+    for weight_norm in [None, Some(1.0)] {
+        let mut net = Network::new(NetConfig { weight_norm, ..config(&sizes, Rule::Shallow, 0.05) }, 81).unwrap();
+        assert!(net.feedback(1).is_none(), "shallow sends no error back");
+        net.hold_control_feedback();
+        let fa = Network::new(NetConfig { weight_norm, ..config(&sizes, Rule::Feedback, 0.05) }, 81).unwrap();
+        assert_eq!(net.control_feedback(1), fa.feedback(1));
+        let hidden: Vec<Vec<f32>> = (0..2).map(|l| net.weights(l).to_vec()).collect();
+        let hidden_bias: Vec<Vec<f32>> = (0..2).map(|l| net.bias(l).to_vec()).collect();
+        let out = net.weights(2).to_vec();
+        for k in 0..3 {
+            let (x, y) = random_batch(82 + k, 8, 6, 3);
+            net.step(&x, &y, 8).unwrap();
+            assert!(net.delta(1).iter().chain(net.delta(2)).all(|&v| v == 0.0));
+        }
+        for l in 0..2 {
+            assert_eq!(net.weights(l), &hidden[l][..], "W_{l} moved ({weight_norm:?})");
+            assert_eq!(net.bias(l), &hidden_bias[l][..], "the bias after W_{l} moved");
+        }
+        assert_ne!(net.weights(2), &out[..], "the output layer learns");
+    }
+}
+
+/// Every variant learns a small problem (shallow only through its output
+/// layer), and is refused with a message naming its setting when that is out
+/// of range.
+#[test]
+fn every_variant_learns_and_bad_settings_are_named() {
+    let data = synthetic_data(3, 1000, 300);
+    for rule in Rule::ALL.into_iter().filter(|r| r.introduced_in() == fa_lab::versions::FEEDBACK_PATHS) {
+        let mut t = Trainer::new(small_train_config(rule, 3e-3, 4).validate().unwrap(), &data).unwrap();
+        let before = t.test_accuracy().unwrap();
+        while !t.is_done() {
+            t.step().unwrap();
+        }
+        let after = t.test_accuracy().unwrap();
+        assert!(after > before + 0.2 && after > 0.5, "{rule}: test accuracy {before} → {after}");
+    }
+    let good = config(&[5, 4, 3], Rule::Feedback, 0.01);
+    for (rule, expect) in [
+        (Rule::Sparse { zeros: 1.0 }, "fraction of zeros"),
+        (Rule::Sparse { zeros: f32::NAN }, "fraction of zeros"),
+        (Rule::Scaled { factor: 0.0 }, "factor on B"),
+        (Rule::Scaled { factor: 1e3 }, "factor on B"),
+        (Rule::Aligned { mix: -0.5 }, "mix"),
+    ] {
+        let err = NetConfig { rule, ..good.clone() }.validate().unwrap_err().to_string();
+        assert!(err.contains(expect), "{rule}: {err}");
     }
 }

@@ -6,7 +6,9 @@
 //! - [`LINKS_V1`], [`LINKS_V2`]: training links (the part after `#/train?`,
 //!   or `fa-lab train --link`) → the run's fingerprint as `fa-lab train`
 //!   writes it to `summary.json`. "V1": links made before link versions existed.
-//! - [`figures::FIGURES_V1`], [`figures::FIGURES_V2`] (in `golden/figures.rs`):
+//! - [`LINKS_V3`]: the feedback-path variants' training links, and version-3
+//!   spellings of older links (version 3 changed no older setting).
+//! - [`figures::FIGURES_V1`], [`figures::FIGURES_V2`], [`figures::FIGURES_V3`] (in `golden/figures.rs`):
 //!   figure links (`#/figures?`, `fa-lab figure --link`) → the numbers of the
 //!   figure, entry by entry: every run's fingerprint
 //!   ([`provenance::result_fingerprint`], named by condition, run index and
@@ -36,7 +38,7 @@ use common::mnist;
 
 #[path = "golden/figures.rs"]
 mod figures;
-use figures::{FIGURES_V1, FIGURES_V2, Golden};
+use figures::{FIGURES_V1, FIGURES_V2, FIGURES_V3, Golden};
 
 /// Training links → fingerprint (16 hex digits), recorded with
 /// `fa-lab train --link '<link>' --out DIR` (DIR/summary.json) at commit 58a514f.
@@ -85,6 +87,25 @@ pub const LINKS_V2: &[(&str, &str)] = &[
     ("v=2&rule=bp&epochs=2&seed=7&gamma=1&n=2000&batch=100", "58a3eec268301673"),
     ("v=2&rule=bp&epochs=1&seed=3&n=1000&batch=100&angles=1", "eca0bbe79a6ae05d"),
     ("v=2&rule=fa&epochs=1&seed=4&gamma=1&n=2000&batch=100&angles=1&p=0.5", "d405ef6e0a6e4b9e"),
+];
+
+/// Version 3 links (`v=3`, issue 21: the feedback-path variants): one per new
+/// rule, recorded with `fa-lab train --link` when they were added, and
+/// version-3 spellings of older links, which must give those links' runs
+/// (version 3 changed no older setting; checked below).
+pub const LINKS_V3: &[(&str, &str)] = &[
+    ("v=3&rule=redrawn&epochs=2&seed=1&n=2000&batch=100&angles=1", "de3e9efbb387051e"),
+    ("v=3&rule=shallow&epochs=2&seed=2&n=2000&batch=100", "dab355de34bbf34e"),
+    ("v=3&rule=sparse&epochs=2&seed=3&n=2000&batch=100", "aef41ab010009093"),
+    ("v=3&rule=sparse:0.5&epochs=2&seed=3&n=2000&batch=100&gamma=1", "a179b80fb0bb97e3"),
+    ("v=3&rule=scaled&epochs=2&seed=4&n=2000&batch=100", "36877357bf1024a3"),
+    ("v=3&rule=scaled:0.5&epochs=2&seed=4&n=2000&batch=100&angles=1", "509ebff8e97a3e76"),
+    ("v=3&rule=concordant&epochs=2&seed=5&n=2000&batch=100&angles=1", "d92d256f7c097ace"),
+    ("v=3&rule=aligned&epochs=2&seed=6&n=2000&batch=100", "c0182465d30af2d9"),
+    ("v=3&rule=aligned:0.9&epochs=1&seed=7&n=2000&batch=100&shuffle=1", "d85ba98d33ac018d"),
+    ("v=3&rule=bp&epochs=2&seed=0&n=2000&batch=100", "9fca9c71c3f1abfd"),
+    ("v=3&rule=fa&epochs=2&seed=11&angles=1&n=2000&batch=100", "832b235da1b4178d"),
+    ("v=3&rule=kp:0.01&epochs=2&seed=13&angles=1&gamma=0.5&n=2000&batch=100", "4791e4e2a4c49087"),
 ];
 
 /// `fa-lab bench --json`'s checksum (the paper net after one FA epoch on the
@@ -263,6 +284,41 @@ fn version_2_figure_links_keep_their_numbers() {
     check_figures("figure v2", FIGURES_V2);
 }
 
+#[test]
+fn version_3_training_links_keep_their_fingerprints() {
+    check("train v3", LINKS_V3, train_fingerprint);
+}
+
+#[test]
+fn version_3_figure_links_keep_their_numbers() {
+    check_figures("figure v3", FIGURES_V3);
+}
+
+/// Version 3 changed no setting of an older link: its spellings of older
+/// links give their runs, bit for bit; the variants give runs of their own.
+#[test]
+fn version_3_spellings_of_older_links_are_their_runs() {
+    let older = |link: &str| LINKS_V1.iter().chain(LINKS_V2).find(|(l, _)| *l == link).unwrap().1;
+    let v3 = |link: &str| LINKS_V3.iter().find(|(l, _)| *l == link).unwrap().1;
+    for (old, new) in [
+        ("v=2&rule=bp&epochs=2&seed=0&n=2000&batch=100", "v=3&rule=bp&epochs=2&seed=0&n=2000&batch=100"),
+        (
+            "rule=fa&epochs=2&seed=11&angles=1&n=2000&batch=100",
+            "v=3&rule=fa&epochs=2&seed=11&angles=1&n=2000&batch=100",
+        ),
+        (
+            "rule=kp:0.01&epochs=2&seed=13&angles=1&gamma=0.5&n=2000&batch=100",
+            "v=3&rule=kp:0.01&epochs=2&seed=13&angles=1&gamma=0.5&n=2000&batch=100",
+        ),
+    ] {
+        assert_eq!(older(old), v3(new), "{new} should be {old}");
+    }
+    let variants: Vec<&str> = LINKS_V3.iter().map(|(_, f)| *f).filter(|f| !f.is_empty()).collect();
+    for (i, f) in variants.iter().enumerate() {
+        assert!(!variants[..i].contains(f), "two version-3 links give one run ({f})");
+    }
+}
+
 /// The corpus's own cross-checks: a v2 link that spells out v1's defaults is
 /// the v1 link, bit for bit; one that takes v2's new defaults is not.
 #[test]
@@ -293,17 +349,25 @@ fn version_2_links_that_spell_out_version_1_defaults_are_version_1_runs() {
     }
 }
 
-/// A new figure fails here, by name, until the current version's corpus
-/// holds a link of it.
+/// A new figure fails here, by name, until a golden link holds its numbers in
+/// the current version: a link of the current version's corpus, or one of an
+/// older corpus whose figure has the same parameters in the current version
+/// (equal parameters give equal numbers; version 3 changed no older preset).
 #[test]
 fn every_figure_has_a_golden_link_of_the_current_version() {
-    assert_eq!(fa_lab::versions::CURRENT, 2, "a new link version needs its own golden corpus here");
-    let missing: Vec<&str> = fa_lab::experiments::ExperimentId::ALL
-        .iter()
-        .map(|id| id.name())
-        .filter(|name| !FIGURES_V2.iter().any(|(link, _)| link.contains(&format!("&fig={name}&"))))
-        .collect();
-    assert!(missing.is_empty(), "no golden link of version 2 for {missing:?} in tests/golden/figures.rs");
+    use fa_lab::experiments::Preset;
+    assert_eq!(fa_lab::versions::CURRENT, 3, "a new link version needs its own golden corpus here");
+    let holds = |id: fa_lab::experiments::ExperimentId| {
+        let current = FIGURES_V3.iter().any(|(link, _)| link.contains(&format!("&fig={}&", id.name())));
+        let unchanged = FIGURES_V2.iter().any(|(link, _)| {
+            link.contains(&format!("&fig={}&", id.name()))
+                && Preset::ALL.iter().all(|&p| id.params_in(p, 2) == id.params_in(p, fa_lab::versions::CURRENT))
+        });
+        current || unchanged
+    };
+    let missing: Vec<&str> =
+        fa_lab::experiments::ExperimentId::ALL.iter().filter(|&&id| !holds(id)).map(|id| id.name()).collect();
+    assert!(missing.is_empty(), "no golden link of version 3 for {missing:?} in tests/golden/figures.rs");
 }
 
 #[test]

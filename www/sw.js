@@ -17,7 +17,7 @@ const SHELL = ['./', 'index.html', 'style.css', 'app.js', 'ui.js', 'train.js', '
   'data/mnist15.bin',
   // The stored paper-preset results (www/stored/, written by `fa-lab store`).
   'stored/fig2b.json', 'stored/fig3.json', 'stored/fig4.json', 'stored/fig5.json', 'stored/fig6.json',
-  'stored/fig7.json', 'stored/rules.json'];
+  'stored/fig7.json', 'stored/rules.json', 'stored/feedback.json'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

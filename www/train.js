@@ -32,7 +32,6 @@ export class TrainView {
     // The form starts from the core's defaults, not from values copied into HTML.
     // A new link, of the current version (a link without `v` is version 1).
     this.fields.fill(this.engine.trainFieldsFromLink(`v=${this.engine.currentLinkVersion()}`));
-    f.decay.placeholder = `default ${this.engine.trainFieldsFromLink('rule=kp').decay}`;
     this.showDefaultEta();
     f.rule.addEventListener('change', () => this.showDefaultEta());
     f.wn.addEventListener('change', () => this.showDefaultEta());
@@ -87,6 +86,14 @@ export class TrainView {
     // f32 → JS number: show the value as written (7e-4, not 0.000699999975…).
     // The default of the form's link version (an opened link keeps its own).
     try { f.eta.placeholder = `default ${+this.engine.defaultEtaIn(f.rule.value, f.wn.checked, +f.v.value).toPrecision(6)}`; } catch { /* kept */ }
+    // The rule's one setting (KP's decay, sparse's zeros, …), named by the core; none: the field is off.
+    let setting;
+    try { setting = this.engine.ruleSetting(f.rule.value); } catch { /* an unknown rule: no setting */ }
+    $('train-setting-words').textContent = setting ? `${setting.words} (${f.rule.value})` : 'The rule has no setting';
+    f.setting.placeholder = setting ? `default ${setting.default}` : '';
+    // Read-only rather than disabled, so that filling the form from a link still reaches it.
+    f.setting.readOnly = !setting;
+    if (!setting) f.setting.value = '';
   }
 
   /** The form's link, made by the core; null (with a message) when a field is refused. */

@@ -32,8 +32,8 @@ use plotters::prelude::*;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// fig2b, fig3, fig4, fig5, fig6, fig7, rules, or all.
-    #[arg(required_unless_present = "link")]
+    // The help names every figure of `ExperimentId::ALL`.
+    #[arg(required_unless_present = "link", help = format!("{}, or all", ExperimentId::names()))]
     id: Option<String>,
     /// A page link's figure, e.g. 'fig=fig6&preset=quick&runs=3&seed=0' (the
     /// part after `#/figures?` or `#/embed?`, or the whole address); replaces

@@ -20,8 +20,8 @@ const GALLERY_SIZE: (u32, u32) = (720, 460);
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// fig2b, fig3, fig4, fig5, fig6, fig7, rules, or all.
-    #[arg(default_value = "all")]
+    // The help names every figure of `ExperimentId::ALL`.
+    #[arg(default_value = "all", help = format!("{}, or all", ExperimentId::names()))]
     id: String,
     #[arg(long, default_value = "www/data/mnist15.bin")]
     data: PathBuf,

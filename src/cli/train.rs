@@ -23,7 +23,7 @@ pub struct Args {
     // The help names every rule of `Rule::ALL`.
     #[arg(long, default_value = "fa", help = format!("Learning rule: {}", Rule::spellings()))]
     rule: String,
-    /// Kolen–Pollack's per-step decay (with --rule kp).
+    /// Kolen–Pollack's per-step decay (with --rule kp; the same as --rule kp:<decay>).
     #[arg(long)]
     kp_decay: Option<f32>,
     #[arg(long, default_value_t = 20)]
@@ -83,7 +83,10 @@ impl Args {
         }
         let mut rule: Rule = self.rule.parse()?;
         if let Some(decay) = self.kp_decay {
-            rule = rule.with_kp_decay(decay).ok_or_else(|| Error::InvalidParam("--kp-decay needs --rule kp".into()))?;
+            rule = rule
+                .kp_decay()
+                .and_then(|_| rule.with_param(decay))
+                .ok_or_else(|| Error::InvalidParam("--kp-decay needs --rule kp".into()))?;
         }
         let weight_norm = (self.wn || self.gamma.is_some()).then_some(self.gamma.unwrap_or(1.0));
         let cfg = TrainConfig {
@@ -202,7 +205,8 @@ struct Summary<'a> {
     seconds: f64,
 }
 
-/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..],test_accuracy`;
+/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..,signal_angle_1..],test_accuracy`
+/// (`signal_angle_l`: the error-signal angle `∠(δ_l^rule, δ_l^BP)`);
 /// `test_accuracy` (a fraction) is on the rows that end an epoch, empty elsewhere.
 fn csv_header(depth: usize, update_angles: bool) -> String {
     let mut cols = vec!["iter".to_string(), "epoch".into(), "loss".into()];
@@ -211,20 +215,30 @@ fn csv_header(depth: usize, update_angles: bool) -> String {
     cols.extend((1..depth).map(|l| format!("fb_update_angle_{l}")));
     if update_angles {
         cols.extend((0..depth).map(|l| format!("update_angle_{l}")));
+        cols.extend((1..depth).map(|l| format!("signal_angle_{l}")));
     }
     cols.push("test_accuracy".into());
     cols.join(",")
 }
 
 fn csv_row(record: &IterRecord) -> String {
-    let IterMetrics { loss, weight_alignment_deg, weight_norm, feedback_update_angle_deg, update_angle_deg } =
-        &record.metrics;
+    let IterMetrics {
+        loss,
+        weight_alignment_deg,
+        weight_norm,
+        feedback_update_angle_deg,
+        update_angle_deg,
+        signal_angle_deg,
+    } = &record.metrics;
     let mut cols = vec![record.iteration.to_string(), record.epoch.to_string(), loss.to_string()];
     cols.extend(weight_alignment_deg[1..].iter().map(f64::to_string));
     cols.extend(weight_norm.iter().map(f64::to_string));
     cols.extend(feedback_update_angle_deg[1..].iter().map(f64::to_string));
     if let Some(angles) = update_angle_deg {
         cols.extend(angles.iter().map(f64::to_string));
+    }
+    if let Some(angles) = signal_angle_deg {
+        cols.extend(angles[1..].iter().map(f64::to_string));
     }
     cols.push(record.test_accuracy.map_or(String::new(), |a| a.to_string()));
     cols.join(",")

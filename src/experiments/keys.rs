@@ -29,6 +29,8 @@ pub enum Measure {
     UpdateMean,
     /// `∠(B_lᵀ, ΔW_l)`, moving average.
     FeedbackUpdate(usize),
+    /// The error-signal angle `∠(δ_l^rule, δ_l^BP)`, moving average.
+    Signal(usize),
     /// The real network's `∠(W_l, B_lᵀ)` beside the disturbed copies (`fig4`).
     Real(usize),
     /// The disturbed copy's `∠(W̃_l, B_lᵀ)`.
@@ -92,6 +94,7 @@ impl fmt::Display for SeriesKey {
             Measure::Update(l) => write!(f, "update/{l}"),
             Measure::UpdateMean => f.write_str("update/mean"),
             Measure::FeedbackUpdate(l) => write!(f, "fbupdate/{l}"),
+            Measure::Signal(l) => write!(f, "signal/{l}"),
             Measure::Real(l) => write!(f, "real/{l}"),
             Measure::Disturbed(l) => write!(f, "disturbed/{l}"),
             Measure::DisturbedNew(l) => write!(f, "disturbed_new/{l}"),
@@ -120,12 +123,17 @@ pub enum PanelKey {
     Loss,
     Update,
     Alignment,
+    /// `∠(W_l, B_lᵀ)` of one layer (`feedback`).
+    AlignmentAt(usize),
+    /// The error-signal angle of one layer (`feedback`).
+    SignalAt(usize),
 }
 
 impl PanelKey {
-    /// The key in [`super::Panel::key`], an embed link's `panel=` and file names.
-    pub fn as_str(self) -> &'static str {
-        match self {
+    /// The key in [`super::Panel::key`], an embed link's `panel=` and file names
+    /// (`alignment-2` for one layer's panel).
+    pub fn name(self) -> String {
+        let word = match self {
             PanelKey::A => "a",
             PanelKey::B => "b",
             PanelKey::C => "c",
@@ -140,13 +148,16 @@ impl PanelKey {
             PanelKey::Loss => "loss",
             PanelKey::Update => "update",
             PanelKey::Alignment => "alignment",
-        }
+            PanelKey::AlignmentAt(l) => return format!("alignment-{l}"),
+            PanelKey::SignalAt(l) => return format!("signal-{l}"),
+        };
+        word.to_string()
     }
 }
 
 impl fmt::Display for PanelKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.name())
     }
 }
 
@@ -167,6 +178,7 @@ mod tests {
             (SeriesKey::of("sign", Measure::UpdateMean), "sign/update/mean"),
             (SeriesKey::of("fa", Measure::FeedbackUpdate(1)), "fa/fbupdate/1"),
             (SeriesKey::of("fa", Measure::Real(1)), "fa/real/1"),
+            (SeriesKey::of("sparse", Measure::Signal(2)), "sparse/signal/2"),
             (SeriesKey::of("fa", Measure::Disturbed(2)), "fa/disturbed/2"),
             (SeriesKey::of("fa", Measure::DisturbedNew(3)), "fa/disturbed_new/3"),
             (SeriesKey::of("fixed", Measure::Order(Moment::Early, 1)), "fixed/order/early/1"),

@@ -298,7 +298,7 @@ pub(crate) fn aggregate_checked(params: &Checked<Params>, results: &[RunResult])
         }
         let pca = if def.kind == PanelKind::Pca { ok.iter().find_map(|r| r.pca.clone()) } else { None };
         panels.push(Panel {
-            key: def.key.as_str().to_string(),
+            key: def.key.name(),
             kind: def.kind,
             title: def.title,
             x_label: def.x_label.to_string(),

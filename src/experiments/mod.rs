@@ -79,6 +79,7 @@ use crate::checked::Checked;
 use crate::data::Mnist15;
 use crate::{Error, Result};
 
+mod feedback;
 mod fig2b;
 mod fig3;
 mod fig4;
@@ -122,6 +123,13 @@ pub(crate) trait Experiment {
     fn title() -> &'static str
     where
         Self: Sized;
+    /// The link version that introduced the figure (older links cannot name it).
+    fn introduced_in() -> u32
+    where
+        Self: Sized,
+    {
+        1
+    }
     /// Runs per condition and the base seed.
     fn runs_seed(&mut self) -> (&mut usize, &mut u64);
     /// How the MNIST figures train (`None` for figures without MNIST).
@@ -183,6 +191,13 @@ macro_rules! registry {
                 }
             }
 
+            /// The link version that introduced the figure ([`crate::versions::check_introduced`]).
+            pub fn introduced_in(self) -> u32 {
+                match self {
+                    $(ExperimentId::$variant => <$params as Experiment>::introduced_in(),)*
+                }
+            }
+
             /// The experiment's parameters for a preset, of the current version.
             pub fn params(self, preset: Preset) -> Params {
                 self.params_in(preset, crate::versions::CURRENT)
@@ -234,9 +249,18 @@ registry! {
     Fig6 => fig6::Fig6Params,
     Fig7 => fig7::Fig7Params,
     Rules => rules::RulesParams,
+    Feedback => feedback::FeedbackParams,
 }
 
 pub use fig2b::Fig2bCondition;
+
+impl ExperimentId {
+    /// Every figure's name, as the command line's help and messages list them:
+    /// `fig2b, fig3, …, rules, feedback`.
+    pub fn names() -> String {
+        ExperimentId::ALL.iter().map(|id| id.name()).collect::<Vec<_>>().join(", ")
+    }
+}
 
 impl fmt::Display for ExperimentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -249,8 +273,7 @@ impl FromStr for ExperimentId {
     fn from_str(s: &str) -> Result<ExperimentId> {
         let wanted = s.trim().to_ascii_lowercase();
         ExperimentId::ALL.into_iter().find(|id| id.name() == wanted).ok_or_else(|| {
-            let names: Vec<&str> = ExperimentId::ALL.iter().map(|id| id.name()).collect();
-            Error::InvalidParam(format!("unknown experiment {s:?}: expected one of {}", names.join(", ")))
+            Error::InvalidParam(format!("unknown experiment {s:?}: expected one of {}", ExperimentId::names()))
         })
     }
 }

@@ -273,6 +273,48 @@ impl Probe for UpdateAngleProbe {
     }
 }
 
+/// The error-signal angle `∠(δ_l^rule, δ_l^BP)` of the hidden layers, moving
+/// average (the run must track BP's updates).
+pub(crate) struct SignalAngleProbe {
+    condition: String,
+    /// One per layer (entry 0 unused: layer 0 has no `δ`).
+    average: Vec<MovingAverage>,
+    curves: Curves,
+}
+
+impl SignalAngleProbe {
+    pub(crate) fn new(condition: &str, window: usize, depth: usize, undefined_resets: bool) -> Self {
+        SignalAngleProbe {
+            condition: condition.to_string(),
+            average: averages(window, depth, undefined_resets),
+            curves: Curves::default(),
+        }
+    }
+}
+
+impl Probe for SignalAngleProbe {
+    fn after_step(&mut self, _net: &Network, record: &IterRecord) -> Result<()> {
+        if let Some(angles) = &record.metrics.signal_angle_deg {
+            angles.iter().enumerate().for_each(|(l, &a)| self.average[l].push(a));
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, net: &Network) -> Result<()> {
+        if net.iteration() > 0 {
+            for l in 1..net.depth() {
+                let key = SeriesKey::of(&self.condition, Measure::Signal(l));
+                self.curves.push(&key, net.iteration() as f64, self.average[l].mean());
+            }
+        }
+        Ok(())
+    }
+
+    fn take_curves(&mut self) -> Vec<Curve> {
+        self.curves.take()
+    }
+}
+
 /// `∠(B_lᵀ, ΔW_l)` of the hidden layers, moving average.
 pub(crate) struct FeedbackUpdateProbe {
     condition: String,

@@ -51,9 +51,11 @@ use crate::{Error, Result};
 
 mod eval;
 mod rules;
+mod signals;
 
 use rules::FeedbackKind;
-pub use rules::{DEFAULT_KP_DECAY, Rule};
+pub use rules::{DEFAULT_ALIGNED_MIX, DEFAULT_KP_DECAY, DEFAULT_SCALE_FACTOR, DEFAULT_SPARSE_ZEROS, Rule};
+pub use signals::{ErrorSignals, LayerSignals};
 
 /// Standard deviation of every initial weight, bias and feedback entry (docs/math.md §1).
 pub const INIT_STD: f32 = 0.1;
@@ -133,12 +135,7 @@ impl NetConfig {
         {
             return bad(format!("WN gamma must be in (0, {MAX_GAMMA}], got {gamma}"));
         }
-        if let Some(decay) = self.rule.kp_decay()
-            && !(decay.is_finite() && (0.0..1.0).contains(&decay))
-        {
-            return bad(format!("Kolen–Pollack decay must be in [0, 1), got {decay}"));
-        }
-        Ok(())
+        self.rule.check_param()
     }
 }
 
@@ -166,6 +163,8 @@ pub struct Network {
     feedback: Vec<Vec<f32>>,
     /// Which kind of matrices `feedback` holds (their shapes differ).
     feedback_kind: FeedbackKind,
+    /// The sign-concordant rule's fixed `|B_l|` (same layout as `feedback`); empty otherwise.
+    feedback_magnitudes: Vec<Vec<f32>>,
     iteration: u64,
     /// Rows of the last step's batch.
     n_b: usize,
@@ -218,6 +217,7 @@ impl Network {
             biases,
             feedback: empty(d),
             feedback_kind: FeedbackKind::None,
+            feedback_magnitudes: empty(d),
             iteration: 0,
             n_b: 0,
             acts: empty(d + 1),
@@ -276,7 +276,7 @@ impl Network {
     /// of their own ([`Rule::takes_control_feedback`]).
     pub fn hold_control_feedback(&mut self) {
         if self.cfg.rule.takes_control_feedback() {
-            self.draw_feedback(FeedbackKind::Layerwise);
+            self.draw_feedback(FeedbackKind::Layerwise(rules::Shape::Random));
             self.control = true;
         }
     }
@@ -311,22 +311,9 @@ impl Network {
 
     /// One SGD step on a batch: `x` is `n_b × n_0`, `targets` is `n_b × n_d`, row-major.
     pub fn step(&mut self, x: &[f32], targets: &[f32], n_b: usize) -> Result<StepStats> {
-        self.check_batch(x, targets, n_b)?;
         let iteration = self.iteration;
         let d = self.depth();
-        self.resize_buffers(n_b);
-        self.acts[0].copy_from_slice(x);
-        {
-            let (input, outputs) = self.acts.split_at_mut(1);
-            forward(&self.cfg, &self.weights, &self.biases, &input[0], n_b, outputs);
-        }
-        let loss = output_delta(self.cfg.activation, &self.acts[d], targets, &mut self.deltas[d]);
-        if !loss.is_finite() {
-            return Err(Error::Diverged(format!(
-                "the loss is not finite at iteration {iteration} (rule {}, η = {})",
-                self.cfg.rule, self.cfg.eta
-            )));
-        }
+        let loss = self.forward_pass(x, targets, n_b)?;
         if !self.allow_dead && self.last_batch_was_dead(loss) {
             let how = if self.acts[d].iter().all(|&v| v == 0.0) {
                 "every output is 0"
@@ -339,13 +326,7 @@ impl Network {
                 self.cfg.rule, self.cfg.eta
             )));
         }
-        if self.cfg.rule.refreshes_feedback_each_step() {
-            self.refresh_sign_feedback();
-        }
-        self.backward();
-        if self.track_bp {
-            self.backward_bp_reference();
-        }
+        self.backward_passes();
         self.apply_updates();
         if let Some(bad) = self.first_non_finite_parameter() {
             return Err(Error::Diverged(format!(
@@ -355,6 +336,37 @@ impl Network {
         }
         self.iteration += 1;
         Ok(StepStats { loss, iteration, n_b })
+    }
+
+    /// The forward pass on a batch and `δ_d` (docs/math.md §2); returns the loss,
+    /// an error when it is not finite.
+    fn forward_pass(&mut self, x: &[f32], targets: &[f32], n_b: usize) -> Result<f64> {
+        self.check_batch(x, targets, n_b)?;
+        let d = self.depth();
+        self.resize_buffers(n_b);
+        self.acts[0].copy_from_slice(x);
+        {
+            let (input, outputs) = self.acts.split_at_mut(1);
+            forward(&self.cfg, &self.weights, &self.biases, &input[0], n_b, outputs);
+        }
+        let loss = output_delta(self.cfg.activation, &self.acts[d], targets, &mut self.deltas[d]);
+        if !loss.is_finite() {
+            return Err(Error::Diverged(format!(
+                "the loss is not finite at iteration {} (rule {}, η = {})",
+                self.iteration, self.cfg.rule, self.cfg.eta
+            )));
+        }
+        Ok(loss)
+    }
+
+    /// The rule's `δ_l` after [`Network::forward_pass`] (feedback rebuilt from
+    /// the weights first where the rule does that), and BP's when tracked.
+    fn backward_passes(&mut self) {
+        self.refresh_feedback();
+        self.backward();
+        if self.track_bp {
+            self.backward_bp_reference();
+        }
     }
 
     fn check_inputs(&self, x: &[f32], n_b: usize) -> Result<()> {
@@ -459,6 +471,12 @@ impl Network {
         &self.deltas[l]
     }
 
+    /// True backprop's `δ_l` from the last step's pre-update state and batch
+    /// (`n_b × n_l`, `l = 1..=d`), when [`Network::set_track_bp_updates`] is on.
+    pub fn bp_delta(&self, l: usize) -> Option<&[f32]> {
+        self.bp_deltas.get(l).filter(|v| self.track_bp && !v.is_empty()).map(Vec::as_slice)
+    }
+
     /// `W_l`, `n_l × n_{l+1}`, row-major (`l = 0..d`).
     pub fn weights(&self, l: usize) -> &[f32] {
         &self.weights[l]
@@ -470,11 +488,13 @@ impl Network {
     }
 
     /// The matrix that sent `δ` into layer `l` (`l = 1..d`): `B_l` (`n_{l+1} × n_l`)
-    /// for FA, KP and sign-symmetry (the last step's `s_l sign(W_l)ᵀ`), `D_l`
-    /// (`n_d × n_l`) for DFA, `None` for BP (whose is `W_lᵀ`) and for `l = 0`.
+    /// for FA, KP, the feedback-path variants (the last step's for `redrawn` and
+    /// sign-concordant) and sign-symmetry (the last step's `s_l sign(W_l)ᵀ`),
+    /// `D_l` (`n_d × n_l`) for DFA, `None` for BP (whose is `W_lᵀ`), for
+    /// `shallow` (which sends none) and for `l = 0`.
     pub fn feedback(&self, l: usize) -> Option<&[f32]> {
         match self.feedback.get(l) {
-            Some(m) if !m.is_empty() && !self.cfg.rule.is_backprop() => Some(m),
+            Some(m) if !m.is_empty() && !self.cfg.rule.takes_control_feedback() => Some(m),
             _ => None,
         }
     }

@@ -47,6 +47,22 @@ pub fn default_eta_in(rule: &str, weight_norm: bool, version: u32) -> Result<f32
     Ok(crate::versions::default_eta(rule, weight_norm.then_some(1.0), version))
 }
 
+/// What rule `rule`'s one setting is and its default, `{words, default}`
+/// (`undefined` for a rule without one), for the train form's `setting` field.
+#[wasm_bindgen(js_name = ruleSetting)]
+pub fn rule_setting(rule: &str) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Setting {
+        words: String,
+        default: String,
+    }
+    let setting = form::rule_setting(rule).map_err(to_js)?;
+    match setting {
+        Some((words, default)) => to_value(&Setting { words, default }),
+        None => Ok(JsValue::UNDEFINED),
+    }
+}
+
 /// The version of the links this FA Lab makes (`v=` in every link).
 #[wasm_bindgen(js_name = currentLinkVersion)]
 pub fn current_link_version() -> u32 {

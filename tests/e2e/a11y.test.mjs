@@ -32,7 +32,7 @@ const VIEWS = [
   ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b', async (page) => {
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 });
   }],
-  ['stored figure', '#/figures?v=2&fig=fig3&preset=paper', async (page) => {
+  ['stored figure', '#/figures?v=3&fig=fig3&preset=paper', async (page) => {
     await page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 });
   }],
   ['older link', '#/figures?fig=fig6&preset=paper', async (page) => {

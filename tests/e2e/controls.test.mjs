@@ -10,7 +10,7 @@ const lab = useLab();
 const openReady = (hash) => open(lab, hash);
 
 /** Every key a train link can hold, in the order the core writes them. */
-const EVERY_KEY = 'v=2&rule=kp:0.01&eta=0.0003&epochs=1&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=1000&batch=100&sizes=225,100,50&linear=1';
+const EVERY_KEY = 'v=3&rule=kp:0.01&eta=0.0003&epochs=1&seed=4&gamma=1.5&shuffle=1&p=0.25&angles=1&n=1000&batch=100&sizes=225,100,50&linear=1';
 
 const status = (page) => page.textContent('#train-status');
 const iteration = async (page) => Number((await status(page)).match(/iteration (\d+) of/)[1]);
@@ -19,9 +19,9 @@ test('a link with every key survives the page and gives the CLI\'s run', async (
   const { page, errors } = await openReady(`#/train?${EVERY_KEY}`);
   assert.match(await page.textContent('#train-message'), /Settings from the link/);
   // The form shows what the link says, the rule's parameter and the advanced settings included.
-  const form = await page.$eval('#train-form', (f) => Object.fromEntries(['v', 'rule', 'decay', 'eta', 'sizes', 'n', 'batch', 'p', 'gamma']
+  const form = await page.$eval('#train-form', (f) => Object.fromEntries(['v', 'rule', 'setting', 'eta', 'sizes', 'n', 'batch', 'p', 'gamma']
     .map((k) => [k, f.elements[k].value]).concat(['wn', 'shuffle', 'angles', 'linear'].map((k) => [k, f.elements[k].checked]))));
-  assert.deepEqual(form, { v: '2', rule: 'kp', decay: '0.01', eta: '0.0003', sizes: '225,100,50', n: '1000', batch: '100', p: '0.25',
+  assert.deepEqual(form, { v: '3', rule: 'kp', setting: '0.01', eta: '0.0003', sizes: '225,100,50', n: '1000', batch: '100', p: '0.25',
     gamma: '1.5', wn: true, shuffle: true, angles: true, linear: true });
   await page.click('#train-start');
   await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
@@ -33,6 +33,17 @@ test('a link with every key survives the page and gives the CLI\'s run', async (
     JSON.parse(JSON.stringify(summary.config), (_, v) => (typeof v === 'number' ? Math.fround(v) : v)), 'config');
   assert.equal((await page.textContent('#train-fingerprint')).trim(), summary.fingerprint);
   assert.match(await page.textContent('#train-reproduce'), new RegExp(`fa-lab train --link '${EVERY_KEY.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
+  // Update angles on: the error-signal panel is shown beside the update panel, with a line per hidden layer.
+  assert.ok(await page.isVisible('#train-panels canvas[data-panel=signals]'), 'the error-signal panel is shown');
+  assert.match(await page.getAttribute('#train-panels canvas[data-panel=signals]', 'aria-label'), /δ_1/);
+
+  // A feedback-path variant's setting: the core names it, the field shows it; a rule without one has none.
+  await page.evaluate(() => { location.hash = '#/train?v=3&rule=sparse:0.5&epochs=1&seed=2'; });
+  await page.waitForFunction(() => document.querySelector('#train-form').elements.setting.value === '0.5');
+  assert.match(await page.textContent('#train-setting-words'), /fraction of B's entries that are 0/);
+  await page.selectOption('#train-form select[name=rule]', 'redrawn');
+  assert.equal(await page.$eval('#train-form', (f) => f.elements.setting.value), '');
+  assert.match(await page.textContent('#train-setting-words'), /no setting/);
 
   // A key the form has no input for (as a newer link may carry) is kept, not dropped: the core names it.
   await page.evaluate(() => { location.hash = '#/train?rule=fa&epochs=1&seed=2&sizes=225,40,50'; });

@@ -22,8 +22,8 @@ const option = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const dist = resolve(option('--dist', DIST));
-const STORED = option('--stored', 'v=2&fig=fig6&preset=paper');
-const LIVE = option('--live', 'v=2&fig=fig2b&preset=quick&runs=30&seed=0');
+const STORED = option('--stored', 'v=3&fig=fig6&preset=paper');
+const LIVE = option('--live', 'v=3&fig=fig2b&preset=quick&runs=30&seed=0');
 const REPEAT = Number(option('--repeat', 5));
 const log = (...a) => console.error('figure-draw-times:', ...a);
 

@@ -16,7 +16,7 @@ const option = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const WORKERS = Number(option('--workers', 0));
-const FIGURES = option('--figures', 'fig2b,fig3,fig4,fig5,fig6,fig7,rules').split(',');
+const FIGURES = option('--figures', 'fig2b,fig3,fig4,fig5,fig6,fig7,rules,feedback').split(',');
 const PRESET = option('--preset', 'quick');
 const log = (...a) => console.error('figure-times:', ...a);
 

@@ -24,7 +24,7 @@ const LINKS = [
     async (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 })],
   ['open a paper figure', '#/figures?fig=fig6&preset=paper&runs=1&seed=0',
     async (page) => page.waitForFunction(() => document.body.dataset.figure === 'waiting', null, { timeout: 60_000 })],
-  ['open a stored paper figure', '#/figures?v=2&fig=fig6&preset=paper',
+  ['open a stored paper figure', '#/figures?v=3&fig=fig6&preset=paper',
     async (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
   ['open an embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b',
     async (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 })],

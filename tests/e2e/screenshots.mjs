@@ -23,9 +23,15 @@ const VIEWS = [
   ['train-empty', '#/train', (page) => page.waitForSelector('#train-empty')],
   ['figures', '#/figures?fig=fig6&preset=quick&runs=1&seed=0', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 })],
   ['figures-gate', '#/figures?fig=fig2b&preset=paper&runs=1&seed=0', (page) => page.waitForFunction(() => document.body.dataset.figure === 'waiting', null, { timeout: 60_000 })],
-  ['figures-stored', '#/figures?v=2&fig=fig6&preset=paper', (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
+  ['figures-stored', '#/figures?v=3&fig=fig6&preset=paper', (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
+  ['figures-feedback', '#/figures?v=3&fig=feedback&preset=paper', (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
+  ['train-sparse', '#/train?v=3&rule=sparse:0.9&epochs=1&seed=1&angles=1&n=3000&batch=100', async (page) => {
+    await page.click('#view-train details.advanced summary');
+    await page.click('#train-start');
+    await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
+  }],
   ['figures-older', '#/figures?fig=fig6&preset=paper', (page) => page.waitForFunction(() => document.body.dataset.figure === 'waiting', null, { timeout: 60_000 })],
-  ['embed-stored', '#/embed?v=2&fig=fig5&preset=paper&panel=b', (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
+  ['embed-stored', '#/embed?v=3&fig=fig5&preset=paper&panel=b', (page) => page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 })],
   ['embed-way', '#/embed', (page) => page.waitForSelector('#figure-way:not([hidden])')],
   ['embed', '#/embed?fig=fig2b&preset=quick&runs=1&seed=0&panel=b', (page) => page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 180_000 })],
   ['data', '#/data', (page) => page.waitForTimeout(500)],

@@ -143,7 +143,7 @@ test('an older link says it shows what it showed, what changed, and opens today\
   const note = await page.textContent('#figure-older');
   assert.match(note, /made by an older FA Lab \(link version 1\), and it shows exactly what it showed then\. Since then: FA with weight normalisation/);
   const href = await page.getAttribute('#figure-older a', 'href');
-  assert.equal(href, '#/figures?v=2&fig=fig6&preset=paper&runs=30&seed=0');
+  assert.equal(href, '#/figures?v=3&fig=fig6&preset=paper&runs=30&seed=0');
   // Version 1's paper preset is kept (FA+WN at FA's η): computed live, never the stored version-2 figure.
   assert.ok(await page.isHidden('#figure-stored'));
   await shot(page, 'figures-older-link-1280', 1280);
@@ -153,7 +153,7 @@ test('an older link says it shows what it showed, what changed, and opens today\
   // The train view says the same of an older training link.
   await page.goto(`${lab.server.url}#/train?rule=fa&gamma=1&epochs=1`);
   await page.waitForFunction(() => !document.getElementById('train-older').hidden, null, { timeout: 30_000 });
-  assert.match(await page.getAttribute('#train-older a', 'href'), /^#\/train\?v=2&/);
+  assert.match(await page.getAttribute('#train-older a', 'href'), /^#\/train\?v=3&/);
   assert.deepEqual(errors, []);
   await page.close();
 });

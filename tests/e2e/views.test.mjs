@@ -106,7 +106,7 @@ test('a figure link runs in workers and draws every panel; embed shows one', asy
 
 test('a figure link computed in the browser equals the CLI\'s, number for number', async () => {
   // Version-1 links (no `v`: the old presets) keep their version through the
-  // page's form, and version-2 ones (fig7's BP-after-FA runs die and are
+  // page's form, and version-2 and 3 ones (fig7's BP-after-FA runs die and are
   // counted, failures kept in the means) on both sides.
   const figures = {};
   for (const [fig, query, version] of [
@@ -114,6 +114,8 @@ test('a figure link computed in the browser equals the CLI\'s, number for number
     ['fig6', 'fig=fig6&preset=quick&runs=1&seed=5', 1],
     ['fig7', 'fig=fig7&preset=quick&runs=1&seed=0', 1],
     ['fig7', 'v=2&fig=fig7&preset=quick&runs=1&seed=0', 2],
+    // Version 3: the feedback-path variants (redrawn's per-step draws, sparse's mask, …) in wasm.
+    ['feedback', 'v=3&fig=feedback&preset=quick&runs=1&seed=0', 3],
   ]) {
     const { page } = await openReady(`#/figures?${query}`);
     await page.waitForFunction(() => document.body.dataset.figure === 'done', null, { timeout: 300_000 });
