@@ -413,6 +413,17 @@ pub fn reading(id: &str) -> Result<&'static Reading> {
 /// figures beyond the paper: a new one is one more entry here.
 pub static READINGS: &[Reading] = &[
     Reading {
+        id: "trick",
+        section: "trick",
+        experiment: ExperimentId::Fig6,
+        panels: &["b"],
+        claim: "With random feedback in place of the transposed weights, the network still learns, and the angle \
+                between each forward matrix and its feedback shrinks as it does.",
+        computes_live: false,
+        choice: || None,
+        finds: trick,
+    },
+    Reading {
         id: "fig2b",
         section: "why",
         experiment: ExperimentId::Fig2b,
@@ -579,6 +590,18 @@ pub static READINGS: &[Reading] = &[
         finds: differ_fig2b,
     },
 ];
+
+fn trick(f: &FigureData) -> Result<Vec<Finding>> {
+    let mut s = Says::new(f);
+    s.t("Over ").n(last_x("b", "fa/align/1"), 0, "")?.t(" steps (").n(Source::Runs, 0, "")?;
+    s.t(" runs), ∠(W_l, B_lᵀ) under FA falls from ");
+    s.range(layers(1..=4, |l| at("b", &format!("fa/align/{l}"), 0.0)), 1, "°")?.t(" to ");
+    s.range(layers(1..=4, |l| last("b", &format!("fa/align/{l}"))), 1, "°")?;
+    s.t(" (W₁…W₄), the later layers most; the B that BP draws and never uses ends at ");
+    s.pm("b", "bp/align/mean", 1, "°")?.t(". Test accuracy: FA ").pm("accuracy", "fa/accuracy", 1, " %")?;
+    s.t(", BP ").pm("accuracy", "bp/accuracy", 1, " %")?.t(".");
+    Ok(vec![s.done()])
+}
 
 fn fig2b(f: &FigureData) -> Result<Vec<Finding>> {
     let mut s = Says::new(f);
@@ -748,7 +771,7 @@ fn differ_fig6d(f: &FigureData) -> Result<Vec<Finding>> {
     let mut s = Says::new(f);
     s.t("Real but small: under FA ∠(B_lᵀ, ΔW_l) ends at ");
     s.range(layers(1..=4, |l| last("d", &format!("fa/fbupdate/{l}"))), 1, "°")?;
-    s.t(", a degree or two under 90°; weight normalisation lowers it to ");
+    s.t(", a degree or two short of a right angle; weight normalisation lowers it to ");
     s.range(layers(1..=4, |l| last("d", &format!("fa_wn/fbupdate/{l}"))), 1, "°")?.t(".");
     Ok(vec![s.done()])
 }
