@@ -17,6 +17,7 @@ import { announce } from './a11y.js';
 
 const PANEL_BUDGET_MS = 30;     // panel drawing per animation frame (at least one)
 const LIVE_BUDGET_MS = 25;      // live computing per animation frame
+const NARROW_PX = 500;           // a panel narrower than this (CSS px) is drawn taller than wide
 const NEAR_VIEW = '600px 0px';  // panels this close to the screen are drawn first
 const nextFrame = () => new Promise((ok) => requestAnimationFrame(ok));
 
@@ -139,7 +140,9 @@ export class ReadView {
     canvas.setAttribute('aria-label', `${label}: drawing…`);
     figure.append(canvas);
     box.append(figure);
-    const frame = new PanelFrame(canvas);
+    // On a phone a panel is taller than wide: its footnotes (failed runs, notes) keep room for the plot.
+    const wide = canvas.height / canvas.width;
+    const frame = new PanelFrame(canvas, { aspect: (css) => (css < NARROW_PX ? 1.2 : wide) });
     frame.readSource = source;
     frame.readKey = key;
     canvas.readFrame = frame;
@@ -225,7 +228,8 @@ class ReadingBlock {
 
     const controls = document.createElement('div');
     controls.className = 'reading-controls';
-    if (reading.choice) {
+    // A choice of one (a reading fixed on some conditions) needs no control.
+    if (reading.choice?.options.length > 1) {
       const label = document.createElement('label');
       this.select = document.createElement('select');
       fillSelect(this.select, reading.choice.options.map((o, i) => ({ value: String(i), label: o.label })));
@@ -247,11 +251,11 @@ class ReadingBlock {
     claims.className = 'claims';
     const claim = document.createElement('div');
     claim.className = 'claim';
-    claim.append(Object.assign(document.createElement('h4'), { textContent: 'The paper claims' }),
+    claim.append(Object.assign(document.createElement('h5'), { textContent: 'The paper claims' }),
       Object.assign(document.createElement('p'), { textContent: reading.claim }));
     this.finds = document.createElement('div');
     this.finds.className = 'finds';
-    this.finds.append(Object.assign(document.createElement('h4'), { textContent: 'FA Lab finds' }),
+    this.finds.append(Object.assign(document.createElement('h5'), { textContent: 'FA Lab finds' }),
       Object.assign(document.createElement('p'), { textContent: 'Reading the stored result…' }));
     claims.append(claim, this.finds);
 
@@ -267,8 +271,9 @@ class ReadingBlock {
     const copy = Object.assign(document.createElement('button'), { type: 'button', className: 'small secondary', textContent: 'Copy link' });
     copy.addEventListener('click', () => copyText(`${location.origin}${location.pathname}#/read?s=${reading.section}`, this.message.id));
     this.message.id = `reading-${reading.id}-message`;
-    links.append(open, ' · ', section, copy, embed);
-    this.root.append(controls, this.origin, this.message, this.panels, claims, links, this.embedBox);
+    links.append(open, section, copy, embed);
+    const title = Object.assign(document.createElement('h4'), { className: 'reading-title', textContent: reading.title });
+    this.root.append(title, controls, this.origin, this.message, this.panels, claims, links, this.embedBox);
   }
 
   /** The stored result's text has come: the figure, its findings and its panels. */
@@ -279,7 +284,7 @@ class ReadingBlock {
       this.failed(e);
       return;
     }
-    this.origin.textContent = `Stored result: ${this.stored.origin()}`;
+    this.origin.textContent = this.stored.origin();
     this.showFindings();
     this.showing = this.stored;
     this.choose();
@@ -318,7 +323,7 @@ class ReadingBlock {
   choose() {
     const figure = this.showing;
     if (!figure) return;
-    const option = this.reading.choice?.options[Number(this.select.value)];
+    const option = this.reading.choice?.options[this.select ? Number(this.select.value) : 0];
     try {
       figure.showConditions(option ? option.conditions : undefined);
     } catch (e) {
@@ -389,7 +394,7 @@ class ReadingBlock {
 
   showStored() {
     this.showing = this.stored;
-    this.origin.textContent = `Stored result: ${this.stored.origin()}`;
+    this.origin.textContent = this.stored.origin();
     this.liveButton.textContent = 'Compute here';
     this.choose();
   }
