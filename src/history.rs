@@ -1,6 +1,6 @@
 //! The curves of one training run as it goes, for the page's live view: every
 //! [`IterRecord`] of a [`crate::train::Trainer`] folded into panels (loss, weight
-//! alignment, test accuracy, weight norms, update angles) that
+//! alignment, test accuracy, weight norms, update angles, error-signal angles) that
 //! [`crate::plot::draw_line_panel`] draws like any figure panel.
 
 use crate::figure::{Panel, Series};
@@ -11,7 +11,7 @@ use crate::train::IterRecord;
 pub const UPDATE_ANGLE_WINDOW: usize = 60;
 
 /// The panels a run can show, by key.
-pub const PANEL_KEYS: &[&str] = &["loss", "alignment", "accuracy", "norms", "updates"];
+pub const PANEL_KEYS: &[&str] = &["loss", "alignment", "accuracy", "norms", "updates", "signals"];
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -21,6 +21,8 @@ pub struct History {
     alignment: Vec<Vec<f64>>,
     norms: Vec<Vec<f64>>,
     updates: Vec<Vec<f64>>,
+    /// Error-signal angles `∠(δ_l^rule, δ_l^BP)`, per layer like `alignment`.
+    signals: Vec<Vec<f64>>,
     epoch_end: Vec<f64>,
     accuracy: Vec<f64>,
 }
@@ -48,6 +50,9 @@ impl History {
         if let Some(angles) = &m.update_angle_deg {
             append(&mut self.updates, angles);
         }
+        if let Some(angles) = &m.signal_angle_deg {
+            append(&mut self.signals, angles);
+        }
         if let Some(acc) = record.test_accuracy {
             self.epoch_end.push(x);
             self.accuracy.push(100.0 * acc);
@@ -58,7 +63,7 @@ impl History {
     pub fn empty_reason(key: &str, rule: crate::net::Rule, update_angles: bool) -> Option<&'static str> {
         match key {
             "alignment" => rule.no_weight_alignment_reason(),
-            "updates" if !update_angles => Some("turn on update angles vs BP"),
+            "updates" | "signals" if !update_angles => Some("turn on update angles vs BP"),
             _ => None,
         }
     }
@@ -103,6 +108,12 @@ impl History {
                 "angle (degrees)",
                 false,
                 self.per_layer(&self.updates, |l| format!("ΔW_{l}"), Some(UPDATE_ANGLE_WINDOW)),
+            ),
+            "signals" => panel(
+                "Error-signal alignment ∠(δ_l, δ_l^BP), moving average of 60",
+                "angle (degrees)",
+                false,
+                self.per_layer(&self.signals, |l| format!("δ_{l}"), Some(UPDATE_ANGLE_WINDOW)),
             ),
             _ => return None,
         })
@@ -163,6 +174,7 @@ mod tests {
                 weight_norm: vec![1.0, 2.0, 3.0],
                 feedback_update_angle_deg: vec![f64::NAN; 4],
                 update_angle_deg: Some(vec![i as f64, 0.0, 0.0]),
+                signal_angle_deg: Some(vec![f64::NAN, 2.0 * i as f64, 0.0]),
             },
             test_accuracy: acc,
         }
@@ -185,6 +197,10 @@ mod tests {
         assert_eq!((acc.series[0].x.clone(), acc.series[0].mean.clone()), (vec![5.0, 10.0], vec![50.0, 50.0]));
         // Update angle of layer 0 is i: its trailing mean over ≤ 60 values at i = 9 is 4.5.
         assert_eq!(h.panel("updates").unwrap().series[0].mean[9], 4.5);
+        // Error-signal angles: layer 0 has none (no line), layer 1's is 2i, its trailing mean at i = 9 is 9.
+        let signals = h.panel("signals").unwrap();
+        assert_eq!(signals.series.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), ["δ_1", "δ_2"]);
+        assert_eq!(signals.series[0].mean[9], 9.0);
         assert!(h.panel("nope").is_none());
         for key in PANEL_KEYS {
             assert!(h.panel(key).is_some());
@@ -198,5 +214,6 @@ mod tests {
         assert!(History::empty_reason("alignment", Rule::Feedback, false).is_none());
         assert!(History::empty_reason("updates", Rule::Feedback, false).is_some());
         assert!(History::empty_reason("updates", Rule::Feedback, true).is_none());
+        assert!(History::empty_reason("signals", Rule::Feedback, false).is_some());
     }
 }

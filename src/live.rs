@@ -86,9 +86,9 @@ impl LiveRun {
     }
 
     /// Whether panel `key` (one of [`crate::history::PANEL_KEYS`]) is shown for
-    /// this run: the update angles only when the run measures them.
+    /// this run: the update and error-signal angles only when the run measures them.
     pub fn shows_panel(&self, key: &str) -> bool {
-        key != "updates" || self.config().update_angles
+        !matches!(key, "updates" | "signals") || self.config().update_angles
     }
 
     /// Live panel `key` with its footnote (`fa · seed 3 · iteration 120`,
@@ -293,6 +293,8 @@ mod tests {
         assert!(!dfa.shows_panel("updates") && dfa.shows_panel("alignment"));
         let angles = LiveRun::from_link("rule=fa&epochs=1&n=40&batch=10&sizes=225,20,50&angles=1", &data).unwrap();
         assert!(angles.shows_panel("updates") && angles.panel("updates").unwrap().empty_reason.is_none());
+        assert!(angles.shows_panel("signals") && angles.panel("signals").unwrap().empty_reason.is_none());
+        assert!(!dfa.shows_panel("signals"));
     }
 
     #[test]

@@ -83,6 +83,13 @@ pub struct IterMetrics {
     /// `∠(ΔW_l^rule, ΔW_l^BP)` from the same state and batch (Fig. 6c), when the
     /// network tracks BP updates ([`Network::set_track_bp_updates`]).
     pub update_angle_deg: Option<Vec<f64>>,
+    /// The error-signal angle `∠(δ_l^rule, δ_l^BP)` from the same state and batch
+    /// (docs/math.md §4), indexed like [`IterMetrics::weight_alignment_deg`]: entry
+    /// `l` is the error at the units that `B_l` sends `δ_{l+1}` into (`l = 1..d`;
+    /// NaN at `l = 0`, which has no `δ`), when the network tracks BP updates. Not
+    /// in the run's fingerprint (links made before it keep theirs): it is a
+    /// function of the state the fingerprint covers.
+    pub signal_angle_deg: Option<Vec<f64>>,
 }
 
 /// The cheap metrics of the network's last step (plus update angles if tracked).
@@ -94,6 +101,7 @@ pub fn iter_metrics(net: &Network, loss: f64) -> IterMetrics {
         weight_norm: (0..d).map(|l| fro_norm(net.weights(l))).collect(),
         feedback_update_angle_deg: (0..d).map(|l| feedback_update_angle_deg(net, l)).collect(),
         update_angle_deg: update_angles_deg(net),
+        signal_angle_deg: signal_angles_deg(net),
     }
 }
 
@@ -138,6 +146,13 @@ pub fn update_angles_deg(net: &Network) -> Option<Vec<f64>> {
         "every rule shares δ_d, so the last layer's update must be BP's bit for bit"
     );
     (0..net.depth()).map(|l| net.bp_update(l).map(|bp| angle_deg(net.last_update(l), bp))).collect()
+}
+
+/// `∠(δ_l^rule, δ_l^BP)` for `l = 0..d` (NaN at 0), if the network tracks BP
+/// updates (see [`IterMetrics::signal_angle_deg`]).
+pub fn signal_angles_deg(net: &Network) -> Option<Vec<f64>> {
+    let angle = |l: usize| if l == 0 { Some(f64::NAN) } else { net.bp_delta(l).map(|bp| angle_deg(net.delta(l), bp)) };
+    (0..net.depth()).map(angle).collect()
 }
 
 /// Trailing moving average over the last `window` finite values of a series

@@ -229,6 +229,9 @@ impl Trainer {
         Ok(record)
     }
 
+    /// Hashes the metrics links of version 1 and 2 were recorded with; the
+    /// error-signal angle, which came later, is left out, so their
+    /// fingerprints hold (it follows from the state the hash covers).
     fn hash_metrics(&mut self, m: &IterMetrics) {
         self.hash.f64(m.loss);
         let vectors = [&m.weight_alignment_deg, &m.weight_norm, &m.feedback_update_angle_deg];

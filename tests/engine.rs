@@ -691,3 +691,84 @@ fn bp_control_feedback_is_fas_b_and_never_used() {
         assert!((80.0..100.0).contains(&angle), "BP's W_{l} moved towards a B it never used: {angle}°");
     }
 }
+
+/// The error signals of `Network::error_signals` against an f64 network of
+/// their own: the forward pass from the parameters (std's tanh), `δ_d = −E ⊙
+/// f'`, and `δ_l = (δ_{l+1} M_l) ⊙ f'` with `M_l = B_l` for FA and `W_lᵀ` for
+/// BP. The network is not changed, and a training step on the same state and
+/// batch records the same angles (`IterMetrics::signal_angle_deg`).
+#[test]
+fn error_signals_are_the_rules_and_bps_deltas_on_the_same_weights() {
+    let sizes = [6, 5, 5, 4, 3];
+    let d = sizes.len() - 1;
+    let n_b = 9;
+    let net = Network::new(config(&sizes, Rule::Feedback, 0.01), 31).unwrap();
+    let (x, y) = random_batch(32, n_b, sizes[0], sizes[d]);
+    let before = net.params_flat();
+    let signals = net.error_signals(Rule::Feedback, &x, &y, n_b).unwrap();
+    assert_eq!((net.params_flat(), net.iteration()), (before, 0), "error_signals must not change the network");
+    assert_eq!((signals.rows, signals.layers.len()), (n_b, d - 1));
+
+    // The f64 forward pass.
+    let mut acts: Vec<Vec<f64>> = vec![x.iter().map(|&v| v as f64).collect()];
+    for l in 0..d {
+        let (n_in, n_out, w, b) = (sizes[l], sizes[l + 1], net.weights(l), net.bias(l));
+        let prev = &acts[l];
+        let next = (0..n_b * n_out)
+            .map(|k| {
+                let (r, j) = (k / n_out, k % n_out);
+                let z = b[j] as f64 + (0..n_in).map(|i| prev[r * n_in + i] * w[i * n_out + j] as f64).sum::<f64>();
+                z.max(0.0).tanh()
+            })
+            .collect();
+        acts.push(next);
+    }
+    let fprime = |a: f64| if a > 0.0 { 1.0 - a * a } else { 0.0 };
+    let out_delta: Vec<f64> = acts[d].iter().zip(&y).map(|(&o, &t)| -(o - t as f64) * fprime(o)).collect();
+    // δ_l by a matrix M_l (n_{l+1} × n_l) for every l, from δ_d down.
+    let deltas = |m: &dyn Fn(usize) -> Vec<f64>| -> Vec<Vec<f64>> {
+        let mut out = vec![Vec::new(); d + 1];
+        out[d] = out_delta.clone();
+        for l in (1..d).rev() {
+            let (n_next, n_l, mat) = (sizes[l + 1], sizes[l], m(l));
+            out[l] = (0..n_b * n_l)
+                .map(|k| {
+                    let (r, j) = (k / n_l, k % n_l);
+                    let s: f64 = (0..n_next).map(|i| out[l + 1][r * n_next + i] * mat[i * n_l + j]).sum();
+                    s * fprime(acts[l][r * n_l + j])
+                })
+                .collect();
+        }
+        out
+    };
+    let f64s = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<f64>>();
+    let fa = deltas(&|l| f64s(net.feedback(l).unwrap()));
+    let bp = deltas(&|l| f64s(&transpose(net.weights(l), sizes[l], sizes[l + 1])));
+    assert!(rel_err(&f64s(&signals.output), &out_delta) < 1e-5, "δ_d");
+    for s in &signals.layers {
+        let l = s.layer;
+        assert!(rel_err(&f64s(&s.rule), &fa[l]) < 1e-5, "FA's δ_{l}");
+        assert!(rel_err(&f64s(&s.bp), &bp[l]) < 1e-5, "BP's δ_{l}");
+        let cos = fa[l].iter().zip(&bp[l]).map(|(a, b)| a * b).sum::<f64>()
+            / (fa[l].iter().map(|a| a * a).sum::<f64>().sqrt() * bp[l].iter().map(|b| b * b).sum::<f64>().sqrt());
+        let expect = cos.acos().to_degrees();
+        assert!((s.angle_deg - expect).abs() < 1e-3, "∠ δ_{l}: {} vs {expect}", s.angle_deg);
+        assert!(s.angle_deg > 1.0 && s.angle_deg < 179.0, "FA's random B gives a real angle at δ_{l}");
+    }
+    // BP's own signals are BP's: angle 0 at every layer.
+    let own = net.error_signals(Rule::Backprop, &x, &y, n_b).unwrap();
+    assert!(own.layers.iter().all(|s| s.rule == s.bp && s.angle_deg == 0.0));
+    // A step records the same angles, from the same state and batch.
+    let mut trained = net.clone();
+    trained.set_track_bp_updates(true);
+    let loss = trained.step(&x, &y, n_b).unwrap().loss;
+    assert_eq!(loss, signals.loss);
+    let recorded = fa_lab::metrics::iter_metrics(&trained, loss).signal_angle_deg.unwrap();
+    assert!(recorded[0].is_nan());
+    for s in &signals.layers {
+        assert_eq!(recorded[s.layer].to_bits(), s.angle_deg.to_bits(), "layer {}", s.layer);
+    }
+    // Without BP tracking a step records none; a bad batch is an error, not a panic.
+    assert!(fa_lab::metrics::iter_metrics(&net, 0.0).signal_angle_deg.is_none());
+    assert!(net.error_signals(Rule::Feedback, &x[1..], &y, n_b).is_err());
+}

@@ -201,7 +201,8 @@ struct Summary<'a> {
     seconds: f64,
 }
 
-/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..],test_accuracy`;
+/// `iter,epoch,loss,align_1..,norm_0..,fb_update_angle_1..[,update_angle_0..,signal_angle_1..],test_accuracy`
+/// (`signal_angle_l`: the error-signal angle `∠(δ_l^rule, δ_l^BP)`);
 /// `test_accuracy` (a fraction) is on the rows that end an epoch, empty elsewhere.
 fn csv_header(depth: usize, update_angles: bool) -> String {
     let mut cols = vec!["iter".to_string(), "epoch".into(), "loss".into()];
@@ -210,20 +211,30 @@ fn csv_header(depth: usize, update_angles: bool) -> String {
     cols.extend((1..depth).map(|l| format!("fb_update_angle_{l}")));
     if update_angles {
         cols.extend((0..depth).map(|l| format!("update_angle_{l}")));
+        cols.extend((1..depth).map(|l| format!("signal_angle_{l}")));
     }
     cols.push("test_accuracy".into());
     cols.join(",")
 }
 
 fn csv_row(record: &IterRecord) -> String {
-    let IterMetrics { loss, weight_alignment_deg, weight_norm, feedback_update_angle_deg, update_angle_deg } =
-        &record.metrics;
+    let IterMetrics {
+        loss,
+        weight_alignment_deg,
+        weight_norm,
+        feedback_update_angle_deg,
+        update_angle_deg,
+        signal_angle_deg,
+    } = &record.metrics;
     let mut cols = vec![record.iteration.to_string(), record.epoch.to_string(), loss.to_string()];
     cols.extend(weight_alignment_deg[1..].iter().map(f64::to_string));
     cols.extend(weight_norm.iter().map(f64::to_string));
     cols.extend(feedback_update_angle_deg[1..].iter().map(f64::to_string));
     if let Some(angles) = update_angle_deg {
         cols.extend(angles.iter().map(f64::to_string));
+    }
+    if let Some(angles) = signal_angle_deg {
+        cols.extend(angles[1..].iter().map(f64::to_string));
     }
     cols.push(record.test_accuracy.map_or(String::new(), |a| a.to_string()));
     cols.join(",")

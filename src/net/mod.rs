@@ -51,9 +51,11 @@ use crate::{Error, Result};
 
 mod eval;
 mod rules;
+mod signals;
 
 use rules::FeedbackKind;
 pub use rules::{DEFAULT_KP_DECAY, Rule};
+pub use signals::{ErrorSignals, LayerSignals};
 
 /// Standard deviation of every initial weight, bias and feedback entry (docs/math.md §1).
 pub const INIT_STD: f32 = 0.1;
@@ -311,22 +313,9 @@ impl Network {
 
     /// One SGD step on a batch: `x` is `n_b × n_0`, `targets` is `n_b × n_d`, row-major.
     pub fn step(&mut self, x: &[f32], targets: &[f32], n_b: usize) -> Result<StepStats> {
-        self.check_batch(x, targets, n_b)?;
         let iteration = self.iteration;
         let d = self.depth();
-        self.resize_buffers(n_b);
-        self.acts[0].copy_from_slice(x);
-        {
-            let (input, outputs) = self.acts.split_at_mut(1);
-            forward(&self.cfg, &self.weights, &self.biases, &input[0], n_b, outputs);
-        }
-        let loss = output_delta(self.cfg.activation, &self.acts[d], targets, &mut self.deltas[d]);
-        if !loss.is_finite() {
-            return Err(Error::Diverged(format!(
-                "the loss is not finite at iteration {iteration} (rule {}, η = {})",
-                self.cfg.rule, self.cfg.eta
-            )));
-        }
+        let loss = self.forward_pass(x, targets, n_b)?;
         if !self.allow_dead && self.last_batch_was_dead(loss) {
             let how = if self.acts[d].iter().all(|&v| v == 0.0) {
                 "every output is 0"
@@ -339,13 +328,7 @@ impl Network {
                 self.cfg.rule, self.cfg.eta
             )));
         }
-        if self.cfg.rule.refreshes_feedback_each_step() {
-            self.refresh_sign_feedback();
-        }
-        self.backward();
-        if self.track_bp {
-            self.backward_bp_reference();
-        }
+        self.backward_passes();
         self.apply_updates();
         if let Some(bad) = self.first_non_finite_parameter() {
             return Err(Error::Diverged(format!(
@@ -355,6 +338,39 @@ impl Network {
         }
         self.iteration += 1;
         Ok(StepStats { loss, iteration, n_b })
+    }
+
+    /// The forward pass on a batch and `δ_d` (docs/math.md §2); returns the loss,
+    /// an error when it is not finite.
+    fn forward_pass(&mut self, x: &[f32], targets: &[f32], n_b: usize) -> Result<f64> {
+        self.check_batch(x, targets, n_b)?;
+        let d = self.depth();
+        self.resize_buffers(n_b);
+        self.acts[0].copy_from_slice(x);
+        {
+            let (input, outputs) = self.acts.split_at_mut(1);
+            forward(&self.cfg, &self.weights, &self.biases, &input[0], n_b, outputs);
+        }
+        let loss = output_delta(self.cfg.activation, &self.acts[d], targets, &mut self.deltas[d]);
+        if !loss.is_finite() {
+            return Err(Error::Diverged(format!(
+                "the loss is not finite at iteration {} (rule {}, η = {})",
+                self.iteration, self.cfg.rule, self.cfg.eta
+            )));
+        }
+        Ok(loss)
+    }
+
+    /// The rule's `δ_l` after [`Network::forward_pass`] (feedback rebuilt from
+    /// the weights first where the rule does that), and BP's when tracked.
+    fn backward_passes(&mut self) {
+        if self.cfg.rule.refreshes_feedback_each_step() {
+            self.refresh_sign_feedback();
+        }
+        self.backward();
+        if self.track_bp {
+            self.backward_bp_reference();
+        }
     }
 
     fn check_inputs(&self, x: &[f32], n_b: usize) -> Result<()> {
@@ -457,6 +473,12 @@ impl Network {
     /// docs/math.md §2 without `η`, as the rule computed it.
     pub fn delta(&self, l: usize) -> &[f32] {
         &self.deltas[l]
+    }
+
+    /// True backprop's `δ_l` from the last step's pre-update state and batch
+    /// (`n_b × n_l`, `l = 1..=d`), when [`Network::set_track_bp_updates`] is on.
+    pub fn bp_delta(&self, l: usize) -> Option<&[f32]> {
+        self.bp_deltas.get(l).filter(|v| self.track_bp && !v.is_empty()).map(Vec::as_slice)
     }
 
     /// `W_l`, `n_l × n_{l+1}`, row-major (`l = 0..d`).
