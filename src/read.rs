@@ -401,6 +401,12 @@ impl Reading {
 /// angle of each update to BP's; a fixed link (version 2), so it steps the same way for good.
 pub const TRICK_LINK: &str = "v=2&rule=fa&epochs=2&seed=0&angles=1";
 
+/// The hidden layers of section 1's network, whose error signals it shows (`1..d`).
+pub fn trick_layers() -> Vec<usize> {
+    let depth = link::train_config_from_query(TRICK_LINK).map_or(0, |cfg| cfg.net.sizes.len() - 1);
+    (1..depth).collect()
+}
+
 /// The reading `id`.
 pub fn reading(id: &str) -> Result<&'static Reading> {
     READINGS.iter().find(|r| r.id == id).ok_or_else(|| {
@@ -420,7 +426,15 @@ pub static READINGS: &[Reading] = &[
         claim: "With random feedback in place of the transposed weights, the network still learns, and the angle \
                 between each forward matrix and its feedback shrinks as it does.",
         computes_live: false,
-        choice: || None,
+        choice: || {
+            choice(
+                "Show",
+                &[
+                    ("FA, and a B that BP never uses", &["fa", "bp"]),
+                    ("FA with and without weight normalisation", &["fa", "fa_wn", "bp"]),
+                ],
+            )
+        },
         finds: trick,
     },
     Reading {
@@ -887,6 +901,7 @@ mod tests {
             }
         }
         assert!(reading("zz").err().map(|e| e.to_string()).unwrap_or_default().contains("fig5"));
+        assert_eq!(trick_layers(), [1, 2, 3, 4], "the paper's network: W_1..W_4 have feedback");
     }
 
     #[test]

@@ -32,6 +32,10 @@ export class ReadView {
     this.drawing = false;
     this.built = false;
     this.trick = { run: null, frames: [], busy: false };
+    const layers = this.engine.readTrickLayers();
+    fillSelect($('read-layer'), Array.from(layers, (l) => ({ value: String(l), label: String(l) })));
+    $('read-layer').value = String(layers[layers.length - 2] || layers[0]);
+    $('read-layer').addEventListener('change', () => { if (this.trick.run) { this.trickFrames(); this.showTrick(); } });
     this.near = new IntersectionObserver((entries) => {
       for (const e of entries) if (e.isIntersecting) this.enqueue(e.target.readFrame, true);
     }, { rootMargin: NEAR_VIEW });
@@ -182,11 +186,18 @@ export class ReadView {
   }
 
   startTrick() {
-    const run = new this.engine.Run(this.app.lab, this.engine.readTrickLink());
-    this.trick.run = run;
+    this.trick.run = new this.engine.Run(this.app.lab, this.engine.readTrickLink());
+    this.trickFrames();
+  }
+
+  /** Section 1's panels: the chosen layer's error signals, their angle at every step, ∠(W_l, B_lᵀ). */
+  trickFrames() {
+    const run = this.trick.run;
+    this.trick.frames.forEach((f) => this.dropFrame(f));
     const box = $('read-trick-panels');
-    this.trick.frames = ['updates', 'alignment'].filter((key) => run.showsPanel(key))
-      .map((key) => this.frame(box, panelSource(run, key, `fa-lab-read-${key}`), key));
+    box.replaceChildren();
+    this.trick.frames = [`delta/${$('read-layer').value}`, 'signals', 'alignment'].filter((key) => run.showsPanel(key))
+      .map((key) => this.frame(box, panelSource(run, key, `fa-lab-read-${key.replace('/', '')}`), key, key));
   }
 
   showTrick() {
@@ -195,7 +206,9 @@ export class ReadView {
       if (frame.readDrawn) frame.redraw(); else this.enqueue(frame);
     }
     say('read-trick-status', `Iteration ${run.iteration()}${run.isDone() ? ' — the run is over; Reset starts again.' : ''}`);
-    $('read-trick-says').textContent = this.trick.frames.map((f) => f.readSource.describe()).join(' ');
+    // In words, the angles (each panel's name says its own values; a unit-by-unit signal is its table's).
+    $('read-trick-says').textContent = this.trick.frames.filter((f) => !f.readKey.startsWith('delta/'))
+      .map((f) => f.readSource.describe()).join(' ');
   }
 
   resetTrick() {

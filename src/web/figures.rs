@@ -233,6 +233,12 @@ pub fn read_trick_link() -> String {
     read::TRICK_LINK.to_string()
 }
 
+/// The hidden layers whose error signals section 1 shows (`[1, 2, 3, 4]`).
+#[wasm_bindgen(js_name = readTrickLayers)]
+pub fn read_trick_layers() -> Vec<usize> {
+    read::trick_layers()
+}
+
 /// The stored result's file (relative to the page) that would serve a figure
 /// link, or `undefined` when the link is computed live.
 #[wasm_bindgen(js_name = storedFileFor)]

@@ -210,6 +210,20 @@ test('section 1 steps a live FA run once the data is there: ∠(W_l, B_lᵀ) fal
   });
   assert.equal(angles.length, 4);
   for (const [first, last] of angles) assert.ok(last < first - 0.5, `∠(W_l, B_lᵀ) falls: ${first} → ${last}`);
+  // The last step's error signals into layer 3, FA's beside BP's, unit by unit, and their angle at every step.
+  assert.deepEqual(await page.$$eval('#read-trick-panels canvas', (cs) => cs.map((c) => c.readFrame.readKey)), ['delta/3', 'signals', 'alignment']);
+  const signals = await page.evaluate(() => {
+    const run = window.faLab.app.views.read.trick.run;
+    const panel = (key) => JSON.parse(run.exportPanel(key, { format: 'json' })).panel;
+    return { delta: panel('delta/3'), angles: panel('signals') };
+  });
+  assert.deepEqual(signals.delta.series.map((x) => x.mean.length), [50, 50], 'one value per unit of layer 3');
+  assert.notDeepEqual(signals.delta.series[0].mean, signals.delta.series[1].mean);
+  assert.match(signals.delta.title, /∠ over the batch \d+\.\d°$/);
+  assert.equal(signals.angles.series.length, 4, 'δ_1..δ_4');
+  assert.equal(signals.angles.series[0].x.length, 61, 'an angle at every step');
+  await page.selectOption('#read-layer', '1');
+  assert.equal(await page.$eval('#read-trick-panels canvas', (c) => c.readFrame.readKey), 'delta/1');
   assert.ok(await inkedPixels(page, '#read-trick-panels canvas') > 3000);
   assert.match(await page.textContent('#read-trick-says'), /\d+(\.\d+)?°/);
   await page.click('#read-reset');
