@@ -432,6 +432,28 @@ impl FigureData {
         self.panels.iter().find(|p| p.key == key)
     }
 
+    /// The figure with only the conditions in `shown` of those in
+    /// `conditions` (its experiment's names): a series, failure count or
+    /// stalled run of another condition is left out, and so is a panel left
+    /// with no series; a series that belongs to no condition (fig5a's, over
+    /// the conditions) stays. A series' key starts with its condition
+    /// (`p0.25/loss`).
+    pub fn only_conditions(&self, conditions: &[String], shown: &[String]) -> FigureData {
+        let hidden =
+            |condition: &str| conditions.iter().any(|c| c == condition) && !shown.iter().any(|c| c == condition);
+        let of_key = |key: &str| key.split('/').next().unwrap_or_default().to_string();
+        let mut figure = self.clone();
+        figure.panels.retain_mut(|panel| {
+            let had_series = !panel.series.is_empty();
+            panel.series.retain(|s| !hidden(&of_key(&s.key)));
+            panel.failures.retain(|f| !hidden(&f.condition));
+            panel.stalled.retain(|s| !hidden(&s.condition_name));
+            !(had_series && panel.series.is_empty())
+        });
+        figure.stalled.retain(|s| !hidden(&s.condition_name));
+        figure
+    }
+
     /// The whole figure as CSV: every panel's footnotes as `# note: <panel>:`
     /// lines, then [`CSV_HEADER`] and every panel's rows ([`Panel::to_csv`]'s
     /// schema). `fa-lab figure` writes this.

@@ -32,6 +32,10 @@ pub struct FigureRuns {
     params: Checked<Params>,
     specs: Vec<RunSpec>,
     source: Source,
+    /// The conditions shown ([`FigureRuns::show_conditions`]); `None`: all of them.
+    shown: Option<Vec<String>>,
+    /// The figure with only those, made when first looked at.
+    view: OnceCell<FigureData>,
 }
 
 #[derive(Debug)]
@@ -86,12 +90,14 @@ impl FigureRuns {
             )));
         }
         let params = stored.figure.params.validate()?;
-        Ok(FigureRuns { query: bare(query), specs: params.specs(), params, source: Source::Stored(stored) })
+        let source = Source::Stored(stored);
+        Ok(FigureRuns { query: bare(query), specs: params.specs(), params, source, shown: None, view: OnceCell::new() })
     }
 
     fn live(query: &str, params: Checked<Params>, reference: Option<Box<StoredFigure>>) -> FigureRuns {
         let live = Live { results: Vec::new(), figure: OnceCell::new(), reference, equal: 0, differ: Vec::new() };
-        FigureRuns { query: bare(query), specs: params.specs(), params, source: Source::Live(live) }
+        let source = Source::Live(live);
+        FigureRuns { query: bare(query), specs: params.specs(), params, source, shown: None, view: OnceCell::new() }
     }
 
     /// The same figure with no run finished, to be computed here; a stored
@@ -101,7 +107,26 @@ impl FigureRuns {
             Source::Stored(stored) => Some(Box::new(stored.clone())),
             Source::Live(live) => live.reference.clone(),
         };
-        FigureRuns::live(&self.query, self.params.clone(), reference)
+        let mut again = FigureRuns::live(&self.query, self.params.clone(), reference);
+        again.shown = self.shown.clone();
+        again
+    }
+
+    /// Shows only the conditions named in `shown` (all of them for `None`):
+    /// the panels, their descriptions, tables and exports leave the others
+    /// out ([`FigureData::only_conditions`]); a name the figure does not have is refused.
+    pub fn show_conditions(&mut self, shown: Option<Vec<String>>) -> Result<()> {
+        let conditions = self.params.conditions();
+        if let Some(unknown) = shown.iter().flatten().find(|c| !conditions.contains(c)) {
+            return Err(Error::InvalidParam(format!(
+                "{} has no condition {unknown:?} (it has {})",
+                self.params.id(),
+                conditions.join(", ")
+            )));
+        }
+        self.shown = shown;
+        self.view = OnceCell::new();
+        Ok(())
     }
 
     /// The link it was opened from (no `?`).
@@ -172,6 +197,7 @@ impl FigureRuns {
         }
         live.results.insert(at, result);
         live.figure = OnceCell::new();
+        self.view = OnceCell::new();
         Ok(check)
     }
 
@@ -208,8 +234,18 @@ impl FigureRuns {
         Some(Comparison { compared, differ: live.differ.len(), text })
     }
 
-    /// The figure: the stored one, or the aggregate of the runs finished so far.
+    /// The figure as shown: [`FigureRuns::full_figure`] with only the conditions shown.
     pub fn figure(&self) -> &FigureData {
+        match &self.shown {
+            None => self.full_figure(),
+            Some(shown) => {
+                self.view.get_or_init(|| self.full_figure().only_conditions(&self.params.conditions(), shown))
+            }
+        }
+    }
+
+    /// The whole figure: the stored one, or the aggregate of the runs finished so far.
+    pub fn full_figure(&self) -> &FigureData {
         match &self.source {
             Source::Stored(stored) => &stored.figure,
             Source::Live(live) => {
@@ -377,5 +413,36 @@ mod tests {
         assert!(again.comparison().unwrap().text.starts_with(&format!("All {} recomputed runs give", specs.len())));
         // Recomputed from the same runs, it is the stored figure, number for number.
         assert_eq!(again.figure(), stored.figure());
+    }
+
+    #[test]
+    fn showing_some_conditions_leaves_the_others_out_of_every_panel() {
+        let text =
+            |id: &str| std::fs::read_to_string(format!("{}/www/stored/{id}.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut fig5 = FigureRuns::from_stored(&text("fig5"), &stored::paper_query(ExperimentId::Fig5)).unwrap();
+        let whole = fig5.figure().clone();
+        fig5.show_conditions(Some(vec!["p0".into(), "p1".into()])).unwrap();
+        let keys = |f: &FigureRuns, panel: &str| -> Vec<String> {
+            f.panel(panel).unwrap().series.iter().map(|s| s.key.clone()).collect()
+        };
+        assert_eq!(keys(&fig5, "d"), ["p0/accuracy", "p1/accuracy"]);
+        assert_eq!(
+            keys(&fig5, "a"),
+            keys(&FigureRuns::from_stored(&text("fig5"), "v=2&fig=fig5&preset=paper").unwrap(), "a")
+        );
+        assert!(fig5.figure().stalled.is_empty(), "the stalled runs are at p = 0.25 and 0.75");
+        assert_eq!(fig5.panel("d").unwrap().failures.len(), 1, "p = 1's dead networks stay");
+        assert_eq!(*fig5.full_figure(), whole, "the whole figure is kept");
+        fig5.show_conditions(Some(vec!["p0.5".into()])).unwrap();
+        assert!(fig5.panel("d").unwrap().failures.is_empty());
+        fig5.show_conditions(None).unwrap();
+        assert_eq!(*fig5.figure(), whole);
+        let err = fig5.show_conditions(Some(vec!["p2".into()])).unwrap_err().to_string();
+        assert!(err.contains("no condition \"p2\"") && err.contains("p0.75"), "{err}");
+        // A panel left with no series is not drawn at all.
+        let mut fig3 = FigureRuns::from_stored(&text("fig3"), &stored::paper_query(ExperimentId::Fig3)).unwrap();
+        fig3.show_conditions(Some(vec!["shuffled".into()])).unwrap();
+        let panels: Vec<String> = fig3.panel_choices().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(panels, ["c-early", "c-late"]);
     }
 }

@@ -28,6 +28,7 @@ pub mod net;
 pub mod pca;
 pub mod plot;
 pub mod provenance;
+pub mod read;
 pub mod rng;
 pub mod stored;
 pub mod train;

@@ -9,9 +9,10 @@ use serde::Serialize;
 
 use crate::codes::NHotCodes;
 use crate::data::{Mnist15, N_PIXELS, Split};
-use crate::figure::Panel;
+use crate::figure::{Panel, Series};
 use crate::history::History;
 use crate::link;
+use crate::metrics::angle_deg;
 use crate::net::{Network, pixels_to_inputs};
 use crate::provenance::{Provenance, RunRecord};
 use crate::train::{IterRecord, TrainConfig, Trainer};
@@ -27,6 +28,9 @@ pub struct LiveRun {
     /// The link the run was made from, in its own version: what exports cite.
     link: String,
 }
+
+/// The key of a live run's error-signal panel of hidden layer `l` is this and `l` (`delta/3`).
+pub const ERROR_SIGNAL_KEY: &str = "delta/";
 
 /// A live panel with its footnote, and why it has no line when it cannot have one.
 pub struct LivePanel {
@@ -88,20 +92,74 @@ impl LiveRun {
     /// Whether panel `key` (one of [`crate::history::PANEL_KEYS`]) is shown for
     /// this run: the update and error-signal angles only when the run measures them.
     pub fn shows_panel(&self, key: &str) -> bool {
-        !matches!(key, "updates" | "signals") || self.config().update_angles
+        !(matches!(key, "updates" | "signals") || key.starts_with(ERROR_SIGNAL_KEY)) || self.config().update_angles
     }
 
     /// Live panel `key` with its footnote (`fa · seed 3 · iteration 120`,
     /// after the reason when the panel has no line for this run).
     pub fn panel(&self, key: &str) -> Result<LivePanel> {
-        let panel = self.history.panel(key).ok_or_else(|| Error::InvalidParam(format!("no panel {key:?}")))?;
         let cfg = self.config();
-        let empty_reason = History::empty_reason(key, cfg.net.rule, cfg.update_angles);
+        let (panel, empty_reason) = match key.strip_prefix(ERROR_SIGNAL_KEY) {
+            Some(layer) => self.error_signal_panel(key, layer)?,
+            None => {
+                let panel = self.history.panel(key).ok_or_else(|| Error::InvalidParam(format!("no panel {key:?}")))?;
+                (panel, History::empty_reason(key, cfg.net.rule, cfg.update_angles))
+            }
+        };
         let mut note = format!("{} · seed {} · iteration {}", cfg.net.rule, cfg.seed, self.trainer.iteration());
         if let Some(why) = empty_reason {
             note = format!("{why} ({note})");
         }
         Ok(LivePanel { panel, note, empty_reason })
+    }
+
+    /// Panel `delta/<l>`: the error signal the last step sent into hidden
+    /// layer `l` for the first image of its batch, unit by unit, the rule's
+    /// beside the one BP would have sent from the same weights
+    /// ([`Network::delta`], [`Network::bp_delta`]); its title gives the angle
+    /// between the two over the whole batch (docs/math.md §4). Needs update angles.
+    fn error_signal_panel(&self, key: &str, layer: &str) -> Result<(Panel, Option<&'static str>)> {
+        let net = self.trainer.network();
+        let cfg = self.config();
+        let hidden = 1..net.depth();
+        let l: usize = layer.parse().ok().filter(|l| hidden.contains(l)).ok_or_else(|| {
+            Error::InvalidParam(format!(
+                "no hidden layer {layer:?}: the error signals go into layers 1..={}",
+                hidden.end - 1
+            ))
+        })?;
+        let units = cfg.net.sizes[l];
+        let (rule, bp) = (net.delta(l), net.bp_delta(l));
+        let line = |key: &str, label: String, colour: usize, v: &[f32]| {
+            let mean: Vec<f64> = v.iter().take(units).map(|&x| f64::from(x)).collect();
+            let n = mean.len();
+            Series {
+                key: key.into(),
+                label,
+                colour,
+                dashed: colour > 0,
+                x: (0..n).map(|u| u as f64).collect(),
+                sd: vec![0.0; n],
+                n: vec![1; n],
+                mean,
+            }
+        };
+        let mut series = vec![line("rule", format!("{}: δ_{l} through its feedback", cfg.net.rule.label()), 0, rule)];
+        let mut title = format!("Error signal δ_{l}, first image of the last batch");
+        if let Some(bp) = bp {
+            series.push(line("bp", format!("BP: δ_{l} through W_{l}ᵀ"), 1, bp));
+            title = format!("{title}; ∠ over the batch {:.1}°", angle_deg(rule, bp));
+        }
+        let mut panel = Panel::lines(key, &title, &format!("unit of layer {l}"), "δ (descent sign)", series);
+        panel.markers = true;
+        let empty_reason = if !cfg.update_angles {
+            Some("turn on update angles vs BP")
+        } else if self.trainer.iteration() == 0 {
+            Some("take a step first")
+        } else {
+            None
+        };
+        Ok((panel, empty_reason))
     }
 
     /// The network's answers on test images `first .. first + count` now.
@@ -343,5 +401,27 @@ mod tests {
             assert_eq!(p.outputs, net.outputs(&pixels_to_inputs(test.image(p.index)), 1).unwrap());
         }
         assert!(predictions(&net, &codes, &test, &[6]).is_err());
+    }
+
+    #[test]
+    fn the_error_signal_panel_shows_the_last_steps_deltas_beside_bps() {
+        let data = tiny_data();
+        let mut run = LiveRun::from_link("rule=fa&epochs=1&n=40&batch=10&sizes=225,20,30,50&angles=1", &data).unwrap();
+        assert_eq!(run.panel("delta/2").unwrap().empty_reason, Some("take a step first"));
+        run.advance(1).unwrap();
+        let shown = run.panel("delta/2").unwrap();
+        assert!(shown.empty_reason.is_none());
+        let net = run.trainer().network();
+        let first_row = |v: &[f32]| v[..30].iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+        assert_eq!(shown.panel.series[0].mean, first_row(net.delta(2)), "FA's δ_2 of the batch's first image");
+        assert_eq!(shown.panel.series[1].mean, first_row(net.bp_delta(2).unwrap()), "BP's, from the same state");
+        assert_ne!(shown.panel.series[0].mean, shown.panel.series[1].mean);
+        let angle = crate::metrics::signal_angles_deg(net).unwrap()[2];
+        assert!(shown.panel.title.ends_with(&format!("{angle:.1}°")), "{} vs {angle}", shown.panel.title);
+        for bad in ["delta/0", "delta/3", "delta/x"] {
+            assert!(run.panel(bad).err().unwrap().to_string().contains("1..=2"), "{bad}");
+        }
+        let plain = LiveRun::from_link("rule=fa&epochs=1&n=40&batch=10&sizes=225,20,30,50", &data).unwrap();
+        assert!(!plain.shows_panel("delta/1") && plain.shows_panel("alignment"));
     }
 }

@@ -131,3 +131,25 @@ fn damaged_stored_results_are_refused_with_a_reason() {
     assert!(!ok.serves("v=2&fig=fig2b&preset=paper&seed=1"));
     assert!(!ok.serves("v=2&fig=fig3&preset=paper"));
 }
+
+/// The Read view computes fig2b without the data set (before it has
+/// downloaded): a run started without data is the stored run, bit for bit,
+/// and a figure that trains on the data refuses to start without it.
+#[test]
+fn a_run_that_needs_no_data_starts_without_it_and_gives_the_stored_run() {
+    let fig2b = stored(ExperimentId::Fig2b);
+    let specs = fig2b.specs().unwrap();
+    for k in [0, specs.len() - 1] {
+        let mut run = RunState::without_data(&specs[k]).unwrap();
+        let result = loop {
+            if let Some(result) = run.advance(500).unwrap() {
+                break result;
+            }
+        };
+        let check = fig2b.check_run(k, &result).unwrap();
+        assert!(check.equal, "{}", check.text);
+    }
+    let fig3 = stored(ExperimentId::Fig3).specs().unwrap();
+    let err = RunState::without_data(&fig3[0]).err().expect("fig3 needs the data").to_string();
+    assert!(err.contains("needs the data"), "{err}");
+}

@@ -6,6 +6,7 @@
 import { $, errorText } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
+import { ReadView } from './read.js';
 import { PanelFrame } from './panels.js';
 import { announceChanges } from './a11y.js';
 import { Chunk } from './chunk.js';
@@ -115,8 +116,10 @@ async function boot() {
   // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
   const app = new App(engine);
   window.faLab = { engine, app };
-  // A figure link with a stored result draws it now, while the data downloads.
-  if (app.drawsWithoutData()) app.route();
+  // The Read view and a figure link with a stored result draw now, while the data downloads;
+  // any other view waits for the data (route() leaves it to the status line until then).
+  window.onhashchange = () => app.route();
+  app.route();
 
   let bytes;
   try {
@@ -138,7 +141,6 @@ async function boot() {
   window.faLab.lab = lab;
   $('status').hidden = true;
   app.dataReady(lab, bytes);
-  window.addEventListener('hashchange', () => app.route());
   app.route();
   setState('ready');
   keepOffline(engine.buildId()).then((ok) => {
@@ -152,7 +154,7 @@ async function boot() {
 function parseHash() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [view, ...rest] = hash.split('?');
-  return { view: view || 'train', query: rest.join('?') };
+  return { view: view || 'read', query: rest.join('?') };
 }
 
 class App {
@@ -161,6 +163,7 @@ class App {
     this.lab = null;     // the data, once downloaded and decoded (dataReady)
     this.bytes = null;
     this.views = {
+      read: new ReadView(this),
       train: new TrainView(this),
       figures: new FigureView(this),
       data: new DataView(this),
@@ -168,26 +171,33 @@ class App {
     };
   }
 
-  /** Whether the address is a figure whose stored result draws before the data is loaded. */
+  /** Whether the address is the Read view or a figure whose stored result draws before the data is loaded. */
   drawsWithoutData() {
     const { view, query } = parseHash();
-    return (view === 'figures' || view === 'embed') && Boolean(this.engine.storedFileFor(query));
+    if (view === 'figures' || view === 'embed') return Boolean(this.engine.storedFileFor(query));
+    return view === 'read' || !this.views[view];
   }
 
   dataReady(lab, bytes) {
     this.lab = lab;
     this.bytes = bytes;
     this.views.figures.storedReady();
+    this.views.read.dataReady();
   }
 
   route() {
     let { view, query } = parseHash();
     const embed = view === 'embed';
+    if (!this.lab && !this.drawsWithoutData()) {
+      // This view needs the data: the status line says how the download goes, and it shows once loaded.
+      for (const name of Object.keys(this.views)) $(`view-${name}`).hidden = true;
+      return;
+    }
     document.body.classList.toggle('embed', embed);
     if (embed) view = 'figures';
-    if (!this.views[view]) view = 'train';
+    if (!this.views[view]) view = 'read';
     document.body.dataset.view = view;
-    for (const name of ['train', 'figures', 'data', 'bench']) {
+    for (const name of Object.keys(this.views)) {
       $(`view-${name}`).hidden = name !== view;
       const link = document.querySelector(`[data-nav="${name}"]`);
       if (name === view) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');

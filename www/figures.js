@@ -9,7 +9,7 @@
 // The view is in one state at a time (`this.state`, see `enter`); leaving a
 // state cancels what it started, through its one AbortController.
 
-import { $, FieldForm, applyHidden, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
+import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fillSelect, say, showOlderLink } from './ui.js';
 import { PanelFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { MAX_WORKERS, WorkerPool } from './pool.js';
@@ -135,10 +135,7 @@ export class FigureView {
     if (q === null) return;
     const box = $('embed-code');
     box.hidden = false;
-    const title = `FA Lab: ${this.form.elements.fig.selectedOptions[0].textContent}`.replace(/[<>&"]/g, '');
-    box.value = `<iframe src="${location.origin}${location.pathname}#/embed?${q}" ` +
-      `width="600" height="480" style="border:0;max-width:100%" title="${title}" ` +
-      'sandbox="allow-scripts allow-same-origin allow-downloads" loading="lazy"></iframe>';
+    box.value = embedCode(q, this.form.elements.fig.selectedOptions[0].textContent);
     box.select();
   }
 

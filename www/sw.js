@@ -12,7 +12,7 @@ const CACHE = `fa-lab-${BUILD}`;
 const PREFIX = 'fa-lab-';
 // The app shell, the engine and the data: everything a reload needs offline —
 // every file of dist/ (tests/e2e/hosting.test.mjs checks that none is missing).
-const SHELL = ['./', 'index.html', 'style.css', 'app.js', 'ui.js', 'train.js', 'figures.js', 'pool.js', 'messages.js',
+const SHELL = ['./', 'index.html', 'style.css', 'app.js', 'ui.js', 'read.js', 'train.js', 'figures.js', 'pool.js', 'messages.js',
   'chunk.js', 'worker.js', 'bench.js', 'panels.js', 'readout.js', 'a11y.js', 'offline.js', 'sw.js', 'fa-lab.js', 'fa-lab_bg.wasm',
   'data/mnist15.bin',
   // The stored paper-preset results (www/stored/, written by `fa-lab store`).

@@ -54,6 +54,14 @@ export function applyHidden(form, noteEl, hidden) {
   noteEl.hidden = !hidden?.note;
 }
 
+/** The iframe that embeds the figure (or panel) link `query` in course notes, titled `title`. */
+export function embedCode(query, title) {
+  const safe = `FA Lab: ${title}`.replace(/[<>&"]/g, '');
+  return `<iframe src="${location.origin}${location.pathname}#/embed?${query}" ` +
+    `width="600" height="480" style="border:0;max-width:100%" title="${safe}" ` +
+    'sandbox="allow-scripts allow-same-origin allow-downloads" loading="lazy"></iframe>';
+}
+
 /** Fills a `<select>` with the core's choices `[{value, label}]`. */
 export function fillSelect(select, choices) {
   select.replaceChildren(...choices.map(({ value, label }) => new Option(label, value)));

@@ -5,7 +5,7 @@
 use super::job::Job;
 use super::plan::Branch;
 use super::{Params, RunSpec, layout};
-use crate::data::Mnist15;
+use crate::data::{Mnist15, Split};
 use crate::figure::{FigureData, RunResult};
 use crate::{Error, Result};
 
@@ -30,6 +30,17 @@ impl RunState {
     pub fn new(spec: &RunSpec, data: &Mnist15) -> Result<RunState> {
         spec.params.validate()?;
         RunState::start(spec, data)
+    }
+
+    /// [`RunState::new`] for a run that uses no data (`fig2b`'s open-loop
+    /// net), so it can start before the data set is loaded; a run that
+    /// trains on the data set is refused with a message.
+    pub fn without_data(spec: &RunSpec) -> Result<RunState> {
+        if spec.params.experiment().train().is_some() {
+            return Err(Error::InvalidParam(format!("{} trains on the data set: it needs the data", spec.params.id())));
+        }
+        let none = Split::new(Vec::new(), Vec::new());
+        RunState::new(spec, &Mnist15 { train: none.clone(), test: none })
     }
 
     /// [`RunState::new`] of a spec made by [`Checked::<Params>::specs`].

@@ -129,7 +129,10 @@ pub fn draw_line_panel<DB: DrawingBackend>(
     };
     let lin_fmt = |v: &f64| {
         let a = v.abs();
-        if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        // A tick at zero computed as a rounding residue (−8.8e-17) is 0.
+        if a <= (y1 - y0).abs() * 1e-9 {
+            "0".to_string()
+        } else if !(1e-3..1e5).contains(&a) {
             format!("{v:.1e}")
         } else {
             format!("{}", (v * 1000.0).round() / 1000.0)

@@ -12,6 +12,7 @@ use crate::figure::RunResult;
 use crate::figure_runs::FigureRuns;
 use crate::plot;
 use crate::provenance;
+use crate::read;
 
 use super::data::Lab;
 use super::{ExportOptions, canvas_area, export_text, from_value, read_panel, style_from, to_js, to_value};
@@ -169,6 +170,21 @@ impl Figure {
     pub fn data(&self) -> Result<JsValue, JsError> {
         to_value(self.inner.figure())
     }
+
+    /// Shows only the named conditions (`undefined`: all): the panels drawn,
+    /// described, tabulated and exported leave the others out, and a panel
+    /// left empty is no longer among `panelKeys`.
+    #[wasm_bindgen(js_name = showConditions)]
+    pub fn show_conditions(&mut self, conditions: Option<Vec<String>>) -> Result<(), JsError> {
+        self.inner.show_conditions(conditions).map_err(to_js)
+    }
+
+    /// What FA Lab finds in this figure for the Read view's reading `id`,
+    /// over all its conditions: `[{parts: [text | {value, shown, decimals, source}]}]`.
+    pub fn findings(&self, id: &str) -> Result<JsValue, JsError> {
+        let reading = read::reading(id).map_err(to_js)?;
+        to_value(&reading.findings(self.inner.full_figure()).map_err(to_js)?)
+    }
 }
 
 /// The panels a figure link's figure has: `[[key, title]]` (before any run).
@@ -192,6 +208,13 @@ impl ExperimentRun {
         Ok(ExperimentRun { inner: RunState::new(&spec, &lab.data).map_err(to_js)? })
     }
 
+    /// A run that needs no data (`fig2b`), before the data set has loaded; throws for any other.
+    #[wasm_bindgen(js_name = withoutData)]
+    pub fn without_data(spec: JsValue) -> Result<ExperimentRun, JsError> {
+        let spec: RunSpec = from_value(spec, "the run")?;
+        Ok(ExperimentRun { inner: RunState::without_data(&spec).map_err(to_js)? })
+    }
+
     /// Runs up to `max_steps`; returns the run's result once it is finished, else `undefined`.
     pub fn advance(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
         match self.inner.advance(max_steps as usize).map_err(to_js)? {
@@ -208,6 +231,24 @@ impl ExperimentRun {
     pub fn total_steps(&self) -> f64 {
         self.inner.total_steps() as f64
     }
+}
+
+/// The Read view's figures, in page order: `[{id, section, figure, title, query, file, panels, claim, choice}]`.
+#[wasm_bindgen]
+pub fn readings() -> Result<JsValue, JsError> {
+    to_value(&read::READINGS.iter().map(read::Reading::info).collect::<Vec<_>>())
+}
+
+/// The train link of the Read view's first section (FA, stepped by the reader).
+#[wasm_bindgen(js_name = readTrickLink)]
+pub fn read_trick_link() -> String {
+    read::TRICK_LINK.to_string()
+}
+
+/// The hidden layers whose error signals section 1 shows (`[1, 2, 3, 4]`).
+#[wasm_bindgen(js_name = readTrickLayers)]
+pub fn read_trick_layers() -> Vec<usize> {
+    read::trick_layers()
 }
 
 /// The stored result's file (relative to the page) that would serve a figure

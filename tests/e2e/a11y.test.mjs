@@ -5,20 +5,9 @@
 // the screen's pixel ratio; no view scrolls sideways on a 320 px phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { openReady, useLab } from './harness.mjs';
+import { axe, openReady, useLab } from './harness.mjs';
 
 const lab = useLab();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function axe(page, what) {
-  // Evaluated by the test driver: the page's CSP rightly refuses an injected inline script.
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const report = violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-  assert.deepEqual(report, [], `${what}: axe-core violations`);
-}
 
 /** The views, each brought to a state with plots drawn. */
 const VIEWS = [

@@ -44,6 +44,14 @@ async function underPolicy(hash, act) {
 const figure = (state) => (page) => page.waitForFunction((s) => document.body.dataset.figure === s, state, { timeout: 180_000 });
 
 const VIEWS = [
+  // The Read view: stored figures, fig2b computed here, section 1 stepped.
+  ['#/read?s=why', async (page) => {
+    await page.waitForFunction(() => document.querySelector('[data-reading="fig2b"]')?.getAttribute('aria-busy') === 'false');
+    await page.locator('[data-reading="fig2b"] button', { hasText: 'Compute here' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-reading="fig2b"]').dataset.live === 'done', null, { timeout: 60_000 });
+    await page.click('#read-step');
+    await page.waitForFunction(() => /^Iteration 1\b/.test(document.getElementById('read-trick-status').textContent));
+  }],
   ['#/train', async (page) => {
     await page.fill('#train-form input[name=n]', '500');
     await page.fill('#train-form input[name=batch]', '100');

@@ -10,6 +10,8 @@ import { after, before } from 'node:test';
 import { extname, join, normalize, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -131,4 +133,15 @@ export async function shot(page, name, width) {
   mkdirSync(dir, { recursive: true });
   if (width) await page.setViewportSize({ width, height: 900 });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page and fails, listing them, on any violation. */
+export async function axe(page, what) {
+  // Evaluated by the test driver: the page's CSP rightly refuses an injected inline script.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const report = violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+  assert.deepEqual(report, [], `${what}: axe-core violations`);
 }

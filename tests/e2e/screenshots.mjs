@@ -7,7 +7,19 @@ import { ROOT, launch, openPage, serve } from './harness.mjs';
 
 const OUT = join(ROOT, 'target/e2e/shots');
 mkdirSync(OUT, { recursive: true });
+/** Brings every Read view panel near the screen (they draw when near) and steps section 1. */
+async function settleRead(page) {
+  for (let y = 0; y < await page.evaluate(() => document.body.scrollHeight); y += 700) await page.evaluate((to) => window.scrollTo(0, to), y);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-reading] canvas')].every((c) => c.readFrame.readDrawn), null, { timeout: 60_000 });
+  await page.click('#read-step10');
+  await page.waitForFunction(() => /^Iteration 10\b/.test(document.getElementById('read-trick-status').textContent), null, { timeout: 60_000 });
+  await page.locator('[data-reading="fig5"] button', { hasText: 'Embed code' }).click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 const VIEWS = [
+  // The Read view: one picture per section (read-<section>-<width>-<scheme>.png) besides the whole page.
+  ['read', '#/read', settleRead],
   ['train', '#/train?rule=fa&epochs=1&seed=1&n=3000&batch=100&angles=1', async (page) => {
     await page.click('#train-start');
     await page.waitForSelector('#train-fingerprint', { timeout: 120_000 });
@@ -48,6 +60,9 @@ for (const [name, hash, settle] of VIEWS.filter(([n]) => !only || only.split(','
       await settle(page);
       const file = join(OUT, `${name}-${width}-${scheme}.png`);
       await page.screenshot({ path: file, fullPage: true });
+      for (const section of name === 'read' ? await page.$$eval('.read-section', (ss) => ss.map((s) => s.id)) : []) {
+        await page.locator(`#${section}`).screenshot({ path: join(OUT, `${section}-${width}-${scheme}.png`) });
+      }
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
       console.log(file, overflow > 0 ? `SCROLLS SIDEWAYS ${overflow}px` : '', errors.join(' | '));
       await page.close();
