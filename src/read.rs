@@ -554,6 +554,32 @@ pub static READINGS: &[Reading] = &[
         finds: rules,
     },
     Reading {
+        id: "feedback",
+        section: "beyond",
+        experiment: ExperimentId::Feedback,
+        panels: &["accuracy", "alignment-1", "signal-1", "loss"],
+        claim: "(Not in the paper.) What the feedback path must be: a B drawn afresh at every step, sparse or \
+                rescaled feedback, feedback that shares W's signs, a B that starts partly aligned, and the \
+                control that trains only the output layer. The literature reports that B must stay fixed, that \
+                sparse feedback still aligns, that signs matter more than magnitudes, and that an aligned start \
+                aligns faster.",
+        computes_live: false,
+        choice: || {
+            choice(
+                "Show",
+                &[
+                    (
+                        "every feedback path",
+                        &["bp", "fa", "redrawn", "shallow", "sparse", "scaled", "concordant", "aligned"],
+                    ),
+                    ("FA against its controls", &["bp", "fa", "redrawn", "shallow"]),
+                    ("FA's B changed", &["fa", "sparse", "scaled", "concordant", "aligned"]),
+                ],
+            )
+        },
+        finds: feedback,
+    },
+    Reading {
         id: "differ-fig3",
         section: "differ",
         experiment: ExperimentId::Fig3,
@@ -759,6 +785,34 @@ fn rules(f: &FigureData) -> Result<Vec<Finding>> {
         )?;
     }
     s.t("; BP's unused B ").pm("alignment", "bp/align/mean", 1, "°")?.t(".");
+    Ok(vec![accuracy, s.done()])
+}
+
+const FEEDBACK: [(&str, &str); 8] = [
+    ("bp", "BP"),
+    ("fa", "FA"),
+    ("redrawn", "B redrawn"),
+    ("shallow", "output layer only"),
+    ("sparse", "sparse B"),
+    ("scaled", "scaled B"),
+    ("concordant", "sign-concordant B"),
+    ("aligned", "aligned start"),
+];
+
+fn feedback(f: &FigureData) -> Result<Vec<Finding>> {
+    let mut s = Says::new(f);
+    s.t("Test accuracy after ").n(last_x("accuracy", "fa/accuracy"), 0, "")?.t(" epochs (");
+    s.n(Source::Runs, 0, "")?.t(" runs each): ");
+    for (i, (key, name)) in FEEDBACK.iter().enumerate() {
+        s.t(if i == 0 { "" } else { ", " }).t(name).t(" ").pm("accuracy", &format!("{key}/accuracy"), 1, " %")?;
+    }
+    s.t(".");
+    let accuracy = s.done();
+    s.t("∠(W₁, B₁ᵀ) at the end: ");
+    for (i, (key, name)) in FEEDBACK[1..].iter().enumerate() {
+        s.t(if i == 0 { "" } else { ", " }).t(name).t(" ").n(last("alignment-1", &format!("{key}/align/1")), 1, "°")?;
+    }
+    s.t("; BP's unused B ").n(last("alignment-1", "bp/align/1"), 1, "°")?.t(".");
     Ok(vec![accuracy, s.done()])
 }
 

@@ -130,9 +130,10 @@ test('every number the Read view shows is the stored result\'s, recomputed indep
     words: [...r.querySelectorAll('.finds p')].map((p) => [...p.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('|')),
   })));
   const ids = readings.map((r) => r.id);
-  for (const id of ['fig2b', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7', 'rules']) assert.ok(ids.includes(id), `reading ${id}`);
+  for (const id of ['fig2b', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7', 'rules', 'feedback']) assert.ok(ids.includes(id), `reading ${id}`);
   assert.ok(readings.some((r) => r.section === 'read-differ'), 'section 9 has readings');
   assert.equal(readings.find((r) => r.id === 'rules').section, 'read-beyond');
+  assert.equal(readings.find((r) => r.id === 'feedback').section, 'read-beyond');
   let count = 0;
   for (const r of readings) {
     const figure = stored(r.figure).figure;
