@@ -51,7 +51,7 @@ test('a train link reproduces the native CLI run bit for bit, with live plots', 
 test('a form opened without a link makes links of the current version', async () => {
   const { page, errors } = await openReady('#/train');
   const current = String(await page.evaluate(() => window.faLab.engine.currentLinkVersion()));
-  assert.equal(current, '2');
+  assert.equal(current, '3');
   assert.equal(await page.$eval('#train-form', (f) => f.elements.v.value), current);
   assert.equal(await page.$eval('#train-form', (f) => f.elements.eta.placeholder), 'default 0.001');
   await page.check('#train-form input[name=wn]');
