@@ -174,11 +174,11 @@ test('controls choose the stored series; links open the figure, the section and 
   await fig3.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-reading="fig3"] canvas')].every((c) => c.readFrame.readDrawn));
   // Links: the figures view with the stored result, the section, and embed code of the first panel shown.
-  assert.equal(await fig5.locator('a', { hasText: 'figures view' }).getAttribute('href'), '#/figures?v=2&fig=fig5&preset=paper&runs=30&seed=0');
+  assert.equal(await fig5.locator('a', { hasText: 'figures view' }).getAttribute('href'), '#/figures?v=3&fig=fig5&preset=paper&runs=30&seed=0');
   assert.equal(await fig5.locator('a', { hasText: 'Link to this section' }).getAttribute('href'), '#/read?s=labels');
   await fig5.locator('button', { hasText: 'Embed code' }).click();
   const code = await fig5.locator('textarea').inputValue();
-  assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/#\/embed\?v=2&fig=fig5&preset=paper&runs=30&seed=0&panel=a" /);
+  assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/#\/embed\?v=3&fig=fig5&preset=paper&runs=30&seed=0&panel=a" /);
   // Following the figure link opens the stored figure in the figures view (before the data, too).
   await fig5.locator('a', { hasText: 'figures view' }).click();
   await page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 30_000 });

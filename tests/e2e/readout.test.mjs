@@ -185,8 +185,8 @@ for (const [w, h] of [[400, 300], [640, 480], [960, 600]]) {
     try {
       // A stored one, a live one, and an old link without v (its note one line).
       for (const [hash, state] of [
-        ['#/embed?v=2&fig=fig6&preset=paper&panel=b', 'stored'],
-        ['#/embed?v=2&fig=fig2b&preset=quick&runs=1&seed=0&panel=b', 'done'],
+        ['#/embed?v=3&fig=fig6&preset=paper&panel=b', 'stored'],
+        ['#/embed?v=3&fig=fig2b&preset=quick&runs=1&seed=0&panel=b', 'done'],
         ['#/embed?fig=fig6&preset=quick&runs=2&seed=0&panel=b', 'done'],
       ]) {
         const { page, errors } = await openPage(lab.browser, `http://127.0.0.1:${host.address().port}/${encodeURIComponent(hash)}`,
@@ -234,7 +234,7 @@ for (const [w, h] of [[400, 300], [640, 480], [960, 600]]) {
 }
 
 test('a stored embed at 1280 px uses the whole width', async () => {
-  const { page, errors } = await openPage(lab.browser, `${lab.server.url}#/embed?v=2&fig=fig6&preset=paper&panel=b`,
+  const { page, errors } = await openPage(lab.browser, `${lab.server.url}#/embed?v=3&fig=fig6&preset=paper&panel=b`,
     { viewport: { width: 1280, height: 720 } });
   await page.waitForFunction(() => document.body.dataset.figure === 'stored', null, { timeout: 60_000 });
   const r = await page.$eval('canvas[data-panel="b"]', (c) => c.getBoundingClientRect().toJSON());
