@@ -13,6 +13,7 @@
 
 import { $, copyText, embedCode, errorText, fillSelect, say } from './ui.js';
 import { PanelFrame, panelSource } from './panels.js';
+import { ReadoutGroup } from './readout.js';
 import { announce } from './a11y.js';
 
 const PANEL_BUDGET_MS = 30;     // panel drawing per animation frame (at least one)
@@ -138,7 +139,7 @@ export class ReadView {
   }
 
   /** A canvas in a <figure> appended to `box`, drawn from `source` soon (sooner when near the screen). */
-  frame(box, source, label, key = null) {
+  frame(box, source, label, key = null, group = null) {
     const figure = document.createElement('figure');
     const canvas = Object.assign(document.createElement('canvas'), { width: 560, height: 380 });
     canvas.setAttribute('aria-label', `${label}: drawing…`);
@@ -146,7 +147,7 @@ export class ReadView {
     box.append(figure);
     // On a phone a panel is taller than wide: its footnotes (failed runs, notes) keep room for the plot.
     const wide = canvas.height / canvas.width;
-    const frame = new PanelFrame(canvas, { aspect: (css) => (css < NARROW_PX ? 1.2 : wide) });
+    const frame = new PanelFrame(canvas, { aspect: (css) => (css < NARROW_PX ? 1.2 : wide), group });
     frame.readSource = source;
     frame.readKey = key;
     canvas.readFrame = frame;
@@ -196,8 +197,10 @@ export class ReadView {
     this.trick.frames.forEach((f) => this.dropFrame(f));
     const box = $('read-trick-panels');
     box.replaceChildren();
+    // The angle panels share the step axis, so a readout on one follows on the other (readout.js).
+    const group = new ReadoutGroup();
     this.trick.frames = [`delta/${$('read-layer').value}`, 'signals', 'alignment'].filter((key) => run.showsPanel(key))
-      .map((key) => this.frame(box, panelSource(run, key, `fa-lab-read-${key.replace('/', '')}`), key, key));
+      .map((key) => this.frame(box, panelSource(run, key, `fa-lab-read-${key.replace('/', '')}`), key, key, group));
   }
 
   showTrick() {
@@ -347,7 +350,9 @@ class ReadingBlock {
     const keys = figure.panelKeys();
     const shown = this.reading.panels.filter((key) => keys.includes(key));
     const name = `fa-lab-${this.reading.figure}`;
-    this.frames = shown.map((key) => this.view.frame(this.panels, panelSource(figure, key, `${name}-${key}`), `${this.reading.figure} ${key}`, key));
+    // A reading's panels with the same x axis follow each other's readout, as in the figures view.
+    const group = new ReadoutGroup();
+    this.frames = shown.map((key) => this.view.frame(this.panels, panelSource(figure, key, `${name}-${key}`), `${this.reading.figure} ${key}`, key, group));
   }
 
   embedCode(button) {
