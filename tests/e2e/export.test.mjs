@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CLI, ROOT, openReady, readAsset, useLab } from './harness.mjs';
+import { CLI, ROOT, openReady, readAsset, useLab, csvFields } from './harness.mjs';
 
 const lab = useLab();
 const VERSION = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8').match(/^version = "(.+)"/m)[1];
@@ -47,18 +47,6 @@ function pngText(chunks, keyword) {
   return null;
 }
 
-/** Splits a CSV line on commas outside quotes. */
-function csvFields(line) {
-  const out = [];
-  let field = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) { out.push(field); field = ''; } else field += c;
-  }
-  out.push(field);
-  return out;
-}
 
 async function save(page, selector) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);

@@ -145,3 +145,16 @@ export async function axe(page, what) {
   const report = violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
   assert.deepEqual(report, [], `${what}: axe-core violations`);
 }
+
+/** Splits a CSV line on commas outside quotes. */
+export function csvFields(line) {
+  const out = [];
+  let field = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) { out.push(field); field = ''; } else field += c;
+  }
+  out.push(field);
+  return out;
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { openPage, openReady, shot, trainNatively, useLab } from './harness.mjs';
+import { openPage, openReady, shot, trainNatively, useLab, csvFields } from './harness.mjs';
 
 const lab = useLab();
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -21,18 +21,6 @@ async function axe(page, what) {
   assert.deepEqual(report, [], `${what}: axe-core violations`);
 }
 
-/** Splits a CSV line on commas outside quotes. */
-function csvFields(line) {
-  const out = [];
-  let field = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) { out.push(field); field = ''; } else field += c;
-  }
-  out.push(field);
-  return out;
-}
 
 /** The CSV's points by series label and x: {mean, sd, n}. */
 function csvPoints(text) {
