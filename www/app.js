@@ -108,6 +108,7 @@ async function boot() {
   try {
     engine = await import('./fa-lab.js');
     await engine.default();
+    performance.mark('fa:engine');
   } catch (e) {
     fail(`The lab's engine (WebAssembly) did not load: ${errorText(e)}`, boot);
     return;
@@ -115,6 +116,7 @@ async function boot() {
   $('simd-badge').textContent = engine.simdEnabled() ? 'with SIMD (simd128)' : 'without SIMD';
   // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
   const app = new App(engine);
+  performance.mark('fa:app');
   window.faLab = { engine, app };
   // The Read view and a figure link with a stored result draw now, while the data downloads;
   // any other view waits for the data (route() leaves it to the status line until then).
