@@ -10,9 +10,17 @@
 # to its own log and says when it is done; a failed step prints its log's tail.
 #
 # trunk and wasm-bindgen are compiled with the cheapest profile (opt-level 0,
-# no debug info): they orchestrate cargo and rewrite one wasm file, so their
-# speed hardly matters, and their output is the same bytes as the release
-# build's (docs/toolchain.md, "Cheap tools").
+# no debug info), trunk without its default features (TLS for serving over
+# https and a check for newer versions, neither used here): they orchestrate
+# cargo and rewrite one wasm file, so their speed hardly matters, and their
+# output is the same bytes as the release build's (docs/toolchain.md, "Cheap
+# tools").
+#
+# Usage: scripts/setup.sh [rust|web]. `rust` installs what the format gate and
+# the native tests need (the wasm32 target, the crates); `web` what the page,
+# the wasm tests and the browser tests need (Chromium, wabt, npm packages,
+# wasm-bindgen, trunk); no argument, both. scripts/test.sh runs `web` in the
+# background while the gate and the native tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -56,10 +64,19 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
-# The target first: cargo fetch below resolves wasm32's dependencies too.
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+part=${1:-all}
+case $part in rust | web | all) ;; *) echo "usage: scripts/setup.sh [rust|web]" >&2; exit 2 ;; esac
+
+if [ "$part" != web ]; then
+  # The target first: cargo fetch resolves wasm32's dependencies too.
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  # Trunk runs cargo --offline: the crates must be in the local registry first.
+  say "cargo fetch"
+  cargo fetch -q
+  [ "$part" = rust ] && exit 0
 fi
 
 missing=()
@@ -74,9 +91,6 @@ if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modu
   step "npm (playwright-core, axe-core)" npm_install
 fi
 
-# Trunk runs cargo --offline: the crates must be in the local registry first.
-step "cargo fetch" cargo fetch
-
 # The two compiles run side by side: each spends long stretches on one crate
 # (a proc macro, the final link) with a core to spare.
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
@@ -85,7 +99,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; t
   step "wasm-bindgen-cli $WB_VERSION" cheap_install wasm-bindgen-cli --version "$WB_VERSION"
 fi
 if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
-  step "trunk $TRUNK_VERSION" cheap_install trunk --version "$TRUNK_VERSION" --locked
+  step "trunk $TRUNK_VERSION" cheap_install trunk --version "$TRUNK_VERSION" --locked --no-default-features
 fi
 
 failed=0

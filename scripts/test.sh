@@ -15,7 +15,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 # One clean build each: incremental state would only cost time to write.
 export CARGO_INCREMENTAL=0
-scripts/setup.sh
+scripts/setup.sh rust
+# What the page and the browser need installs meanwhile: the gate and the
+# native tests leave a core idle much of the time (one crate compiling, one
+# test binary running), and compiling trunk fills it.
+# (In its own process group, so that a failing test stops its compiles too.)
+setsid scripts/setup.sh web &
+web_setup=$!
+trap 'kill -- -"$web_setup" 2>/dev/null || true' EXIT
 
 echo "== 0/3 format and lint gate" >&2
 cargo fmt --check
@@ -26,6 +33,7 @@ echo "== 1/3 native tests" >&2
 cargo test
 
 echo "== 2/3 the page built; wasm tests in headless Chromium" >&2
+wait "$web_setup" || { echo "test: scripts/setup.sh web failed (above)" >&2; exit 1; }
 scripts/build.sh --web
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
