@@ -109,14 +109,19 @@ impl StoredFigure {
     /// link gives its figure's parameters and it has a record for every run.
     pub fn parse(text: &str) -> Result<StoredFigure> {
         let bad = |m: String| Error::CorruptData(format!("the stored result cannot be used: {m}"));
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("it is not valid JSON ({e})")))?;
-        match value.get("format").and_then(|f| f.as_u64()) {
-            Some(f) if f == FORMAT as u64 => {}
-            Some(f) => return Err(bad(format!("it has format {f}; this FA Lab reads format {FORMAT}"))),
-            None => return Err(bad("it has no format number".into())),
+        // The format number first, skimming past the rest (nothing else is built): an older
+        // format is named as such rather than as whichever field it lacks.
+        #[derive(Deserialize)]
+        struct Format {
+            format: Option<serde_json::Value>,
         }
-        let stored: StoredFigure = serde_json::from_value(value).map_err(|e| bad(format!("{e}")))?;
+        let head: Format = serde_json::from_str(text).map_err(|e| bad(format!("it is not valid JSON ({e})")))?;
+        match head.format.as_ref().map(|f| f.as_u64()) {
+            Some(Some(f)) if f == FORMAT as u64 => {}
+            Some(Some(f)) => return Err(bad(format!("it has format {f}; this FA Lab reads format {FORMAT}"))),
+            _ => return Err(bad("it has no format number".into())),
+        }
+        let stored: StoredFigure = serde_json::from_str(text).map_err(|e| bad(format!("{e}")))?;
         stored.check().map_err(|e| bad(e.to_string()))?;
         Ok(stored)
     }

@@ -3,7 +3,7 @@
 // worker pool in pool.js). No math here: every number, every check of a
 // setting, every link and every plot comes from the Rust core.
 
-import { $, errorText } from './ui.js';
+import { $, errorText, nextTask } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
 import { ReadView } from './read.js';
@@ -77,10 +77,12 @@ function concat(chunks, length) {
 }
 
 const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);
-const DECODE_MS = 30;         // decoding per animation frame, so the page stays responsive
-const nextFrame = () => new Promise((ok) => requestAnimationFrame(ok));
+const DECODE_MS = 20;         // decoding per task, so the page stays responsive
 
-/** Decodes the asset in frame-sized slices (the core checks it as it goes). */
+/**
+ * Decodes the asset in slices of a task each (the core checks it as it goes):
+ * tasks, not animation frames, so a slice never shares a frame with drawing.
+ */
 async function decode(engine, bytes) {
   const loader = new engine.LabLoader(bytes);
   const slice = new Chunk(1 << 18, { growMs: DECODE_MS / 2, shrinkMs: DECODE_MS, min: 1 << 14 });
@@ -88,7 +90,7 @@ async function decode(engine, bytes) {
     for (;;) {
       if (slice.time((bytesPerCall) => loader.step(bytesPerCall))) break;
       showStatus('Decoding the images…', loader.fraction());
-      await nextFrame();
+      await nextTask();
     }
   } catch (e) {
     loader.free();
@@ -104,6 +106,8 @@ async function boot() {
     fail('This browser cannot run FA Lab: it needs WebAssembly with SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+).', null);
     return;
   }
+  // The landing's words show, and are laid out, while the engine loads (route() shows the same view).
+  if (parseHash().view === 'read') $('view-read').hidden = false;
   let engine;
   try {
     engine = await import('./fa-lab.js');
@@ -115,12 +119,13 @@ async function boot() {
   }
   $('simd-badge').textContent = engine.simdEnabled() ? 'with SIMD (simd128)' : 'without SIMD';
   // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
-  const app = new App(engine);
+  const app = await App.create(engine);
   performance.mark('fa:app');
   window.faLab = { engine, app };
   // The Read view and a figure link with a stored result draw now, while the data downloads;
   // any other view waits for the data (route() leaves it to the status line until then).
   window.onhashchange = () => app.route();
+  await nextTask();
   app.route();
 
   let bytes;
@@ -164,13 +169,17 @@ class App {
     this.engine = engine;
     this.lab = null;     // the data, once downloaded and decoded (dataReady)
     this.bytes = null;
-    this.views = {
-      read: new ReadView(this),
-      train: new TrainView(this),
-      figures: new FigureView(this),
-      data: new DataView(this),
-      bench: new BenchView(this),
-    };
+    this.views = {};
+  }
+
+  /** The app with its views, each made in a task of its own (no one task makes them all). */
+  static async create(engine) {
+    const app = new App(engine);
+    for (const [name, View] of [['read', ReadView], ['train', TrainView], ['figures', FigureView], ['data', DataView], ['bench', BenchView]]) {
+      app.views[name] = new View(app);
+      await nextTask();
+    }
+    return app;
   }
 
   /** Whether the address is the Read view or a figure whose stored result draws before the data is loaded. */

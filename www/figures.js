@@ -10,12 +10,11 @@
 // state cancels what it started, through its one AbortController.
 
 import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fillSelect, say, showOlderLink } from './ui.js';
-import { PanelFrame, panelSource } from './panels.js';
+import { PanelFrame, drawInFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { MAX_WORKERS, WorkerPool } from './pool.js';
 import { announce } from './a11y.js';
 
-const PANEL_BUDGET_MS = 40;   // panel drawing per animation frame (at least one panel a frame)
 
 /**
  * The view's modes. Every state is `{mode, figure, abort, …}`: `figure` is the
@@ -404,14 +403,20 @@ export class FigureView {
   }
 
   redrawStep() {
-    const t0 = performance.now();
     const figure = this.state.figure;
     if (this.redrawWanted) {
       this.redrawWanted = false;
       this.panelQueue = figure ? this.panelsToDraw(figure) : [];
+      // New panels' boxes first, laid out in a frame of their own: the first panel drawn
+      // then does not also pay for laying out the view.
+      const fresh = this.panelQueue.filter((key) => !this.frames.has(key));
+      if (fresh.length) {
+        fresh.forEach((key) => this.panelFrame(key));
+        requestAnimationFrame(() => this.redrawStep());
+        return;
+      }
     }
-    let drawn = 0;
-    while (this.panelQueue.length && (drawn++ === 0 || performance.now() - t0 < PANEL_BUDGET_MS)) this.drawPanel(figure, this.panelQueue.shift());
+    drawInFrame(this.panelQueue, (key) => this.drawPanel(figure, key));
     if (this.panelQueue.length || this.redrawWanted) { requestAnimationFrame(() => this.redrawStep()); return; }
     const done = this.redrawDone;
     this.redrawing = null;
@@ -435,7 +440,8 @@ export class FigureView {
     $('figure-panels').replaceChildren();
   }
 
-  drawPanel(figure, key) {
+  /** Panel `key`'s frame, made (its box in the page, not drawn) when it has none. */
+  panelFrame(key) {
     let frame = this.frames.get(key);
     if (!frame) {
       const box = document.createElement('figure');
@@ -448,6 +454,11 @@ export class FigureView {
       frame = new PanelFrame(canvas, { group: this.readouts, fill: this.shownEmbed });
       this.frames.set(key, frame);
     }
+    return frame;
+  }
+
+  drawPanel(figure, key) {
+    const frame = this.panelFrame(key);
     try { frame.draw(panelSource(figure, key, `fa-lab-${figure.id()}-${key}`)); } catch (e) { say('figure-message', `Drawing failed: ${errorText(e)}`, true); }
   }
 }

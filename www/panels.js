@@ -63,6 +63,26 @@ function download(blob, name) {
 
 const MIME = { svg: 'image/svg+xml', csv: 'text/csv;charset=utf-8', json: 'application/json' };
 
+const FRAME_BUDGET_MS = 30;  // panel drawing in one animation frame
+
+/**
+ * Takes panels from `queue` and draws each with `draw(item)`, as many as fit
+ * in one frame's budget: the first always; another only when the slowest
+ * drawn so far would still end inside the budget. Returns how many it drew.
+ */
+export function drawInFrame(queue, draw) {
+  const t0 = performance.now();
+  let slowest = 0;
+  let drawn = 0;
+  while (queue.length && (drawn === 0 || performance.now() - t0 + slowest <= FRAME_BUDGET_MS)) {
+    const t = performance.now();
+    draw(queue.shift());
+    slowest = Math.max(slowest, performance.now() - t);
+    drawn++;
+  }
+  return drawn;
+}
+
 /** One canvas with its name, data table and exports. */
 export class PanelFrame {
   /**

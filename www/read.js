@@ -11,12 +11,11 @@
 // a reading whose quick preset needs no data (fig2b) can be computed here.
 // Glue only: no number, label or list is made here.
 
-import { $, copyText, embedCode, errorText, fillSelect, say } from './ui.js';
-import { PanelFrame, panelSource } from './panels.js';
+import { $, copyText, embedCode, errorText, fillSelect, nextTask, say } from './ui.js';
+import { PanelFrame, drawInFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { announce } from './a11y.js';
 
-const PANEL_BUDGET_MS = 30;     // panel drawing per animation frame (at least one)
 const LIVE_BUDGET_MS = 25;      // live computing per animation frame
 const NARROW_PX = 500;           // a panel narrower than this (CSS px) is drawn taller than wide
 const NEAR_VIEW = '600px 0px';  // panels this close to the screen are drawn first
@@ -106,7 +105,7 @@ export class ReadView {
       return;
     }
     work();
-    requestAnimationFrame(() => setTimeout(() => this.turn()));
+    requestAnimationFrame(() => nextTask().then(() => this.turn()));
   }
 
   text(file) {
@@ -146,18 +145,15 @@ export class ReadView {
   }
 
   drawStep() {
-    const t0 = performance.now();
     performance.mark('fa:drawStep');
-    let drawn = 0;
-    while (this.queue.length && (drawn++ === 0 || performance.now() - t0 < PANEL_BUDGET_MS)) {
-      const frame = this.queue.shift();
+    const drawn = drawInFrame(this.queue, (frame) => {
       try {
         frame.draw(frame.readSource);
         frame.readDrawn = true;
       } catch (e) {
         frame.canvas.closest('.reading')?.querySelector('.reading-message')?.append(`Drawing failed: ${errorText(e)} `);
       }
-    }
+    });
     if (!this.first && drawn) {
       this.first = performance.now();
       document.body.dataset.readFirstFigure = String(Math.round(this.first));

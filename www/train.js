@@ -4,7 +4,7 @@
 // progress with time left, and what the network says about a few test digits.
 
 import { $, FieldForm, applyHidden, copyText, errorText, fillSelect, say, showOlderLink } from './ui.js';
-import { PanelFrame, panelSource, predictionsSource } from './panels.js';
+import { PanelFrame, drawInFrame, panelSource, predictionsSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { announce, reducedMotion } from './a11y.js';
 import { Chunk } from './chunk.js';
@@ -37,6 +37,7 @@ export class TrainView {
     f.wn.addEventListener('change', () => this.showDefaultEta());
 
     this.run = null;
+    this.drawQueue = [];   // panels (and 'predictions') still to draw for the latest draw()
     this.running = false;
     this.generation = 0;
     this.firstDigit = 0;
@@ -221,6 +222,12 @@ export class TrainView {
     const t0 = performance.now();
     this.busyMs += Math.min(t0 - this.lastFrame, MAX_GAP_MS);
     this.lastFrame = t0;
+    if (this.drawQueue.length) {
+      // Panels still to draw: this frame draws them and does not train.
+      this.drawQueued();
+      requestAnimationFrame(() => this.frame(generation));
+      return;
+    }
     if (this.drawPending) {
       // The frame after an epoch's end only draws, so no frame holds both.
       this.drawPending = false;
@@ -255,13 +262,16 @@ export class TrainView {
 
   // ---------------------------------------------------------- drawing
 
+  /**
+   * Shows the run: its status at once, its panels (and the test digits) as
+   * many as fit in this frame, the rest in the frames after.
+   */
   draw() {
     const run = this.run;
     this.lastDraw = performance.now();
-    for (const [key, frame] of this.frames) {
-      if (frame.canvas.closest('figure').hidden) continue;
-      try { frame.draw(panelSource(run, key, `fa-lab-train-${key}`)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
-    }
+    this.drawQueue = [...this.frames].filter(([, frame]) => !frame.canvas.closest('figure').hidden).map(([key]) => key);
+    this.drawQueue.push('predictions');
+    if (!this.running) this.drawQueued();
     const progress = run.progress(this.busyMs);
     $('train-progress').value = progress.fraction;
     const parts = [progress.text];
@@ -269,11 +279,22 @@ export class TrainView {
     const acc = run.testAccuracies();
     if (acc.length) parts.push(`test accuracy ${(100 * acc[acc.length - 1]).toFixed(2)} %`);
     $('train-status').textContent = parts.join(' · ');
-    this.drawPredictions();
     this.showButtons();
     const stopped = document.body.dataset.train === 'failed';
     $('train-pause').disabled = stopped;
     $('train-step').disabled = stopped || run.isDone();
+  }
+
+  /** Draws what fits of the queue in this frame; the rest in the next. */
+  drawQueued() {
+    const run = this.run;
+    if (!run) { this.drawQueue = []; return; }
+    drawInFrame(this.drawQueue, (key) => {
+      if (key === 'predictions') { this.drawPredictions(); return; }
+      try { this.frames.get(key).draw(panelSource(run, key, `fa-lab-train-${key}`)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
+    });
+    // While the run plays, its frames draw what is left (frame()); paused, frames of their own.
+    if (this.drawQueue.length && !this.running) requestAnimationFrame(() => this.drawQueued());
   }
 
   drawPredictions() {
@@ -290,6 +311,7 @@ export class TrainView {
 
   finish() {
     this.running = false;
+    if (this.drawQueue.length) this.drawQueued(); // the frames that would have drawn the rest have stopped
     document.body.dataset.train = 'done';
     this.showButtons();
     const link = this.run.link();

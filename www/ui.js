@@ -5,6 +5,15 @@
 export const $ = (id) => document.getElementById(id);
 export const errorText = (e) => (e && e.message) || String(e);
 
+/** Resolves in a task of its own (a message to itself: not throttled like a timer in a hidden tab). */
+export function nextTask() {
+  return new Promise((ok) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => ok();
+    channel.port2.postMessage(null);
+  });
+}
+
 /** A message inside a view (a bad link, a diverged run): the view stays usable. */
 export function say(id, text, bad = false) {
   const el = $(id);

@@ -183,7 +183,7 @@ pub fn series_colour(i: usize, style: &Style) -> RGBColor {
 mod tests {
     use super::parts::{Corner, legend_corner};
     use super::*;
-    use crate::data::{N_CLASSES, N_PIXELS, Split};
+    use crate::data::{N_CLASSES, N_PIXELS, SIDE, Split};
 
     #[test]
     fn the_legend_goes_to_the_emptiest_corner() {
@@ -298,6 +298,57 @@ mod tests {
             .collect();
         assert_eq!(labels, ["3", "4", "1"]);
         assert_eq!(svg.matches("<rect").count(), 1 + 3 * N_PIXELS);
+    }
+
+    /// The `<rect>`s of an SVG as (x, y, width, height, fill).
+    fn rects(svg: &str) -> Vec<(i32, i32, i32, i32, String)> {
+        let attr = |r: &str, name: &str| {
+            r.split(&format!(" {name}=\"")).nth(1).unwrap().split('"').next().unwrap().to_string()
+        };
+        svg.split("<rect")
+            .skip(1)
+            .map(|r| {
+                let n = |name| attr(r, name).parse().unwrap();
+                (n("x"), n("y"), n("width"), n("height"), attr(r, "fill"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_digits_runs_of_equal_grey_are_one_rectangle_each_and_cover_the_same_pixels() {
+        // A digit whose rows are runs: black, then grey 200 from column 5 to 9, black again.
+        let image: Vec<u8> =
+            (0..N_PIXELS).map(|p| if (5..10).contains(&(p % SIDE)) && p / SIDE > 2 { 200 } else { 0 }).collect();
+        let data = Split::new(image.clone(), vec![7]);
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (180, 120)).into_drawing_area();
+            draw_digit_grid(&area, &data, &[0], 1, &Style::LIGHT).unwrap();
+        }
+        let cells = &rects(&svg)[1..]; // after the background
+        assert_eq!(cells.len(), 3 + 3 * (SIDE - 3), "rows 0–2 one run, the others three");
+        // Paint the rectangles into a grid and compare with the pixels drawn one by one.
+        let (x0, y0) = (cells[0].0, cells[0].1);
+        let side = cells.iter().map(|c| c.0 + c.2).max().unwrap() - x0;
+        let scale = side as f64 / SIDE as f64;
+        let mut painted = vec![None; (side * side) as usize];
+        for (x, y, w, h, fill) in cells {
+            for py in *y..y + h {
+                for px in *x..x + w {
+                    let at = ((py - y0) * side + (px - x0)) as usize;
+                    assert!(painted[at].is_none(), "pixel ({px}, {py}) painted twice");
+                    painted[at] = Some(fill.clone());
+                }
+            }
+        }
+        for (p, &v) in image.iter().enumerate() {
+            let (r, c) = (p / SIDE, p % SIDE);
+            let left = (c as f64 * scale).round() as i32;
+            let top = (r as f64 * scale).round() as i32;
+            let want = format!("#{v:02X}{v:02X}{v:02X}");
+            assert_eq!(painted[(top * side + left) as usize].as_deref(), Some(want.as_str()), "pixel ({r}, {c})");
+        }
+        assert!(painted.iter().all(Option::is_some), "every pixel of the digit is painted");
     }
 
     #[test]
