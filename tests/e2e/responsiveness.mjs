@@ -1,0 +1,36 @@
+// The distribution of the main thread's longest task per link (longtasks.mjs)
+// over several passes: quiet, then with one core kept busy by another process
+// (a spinning node), as the issue asks. Prints min / median / max per link
+// and condition, and the worst of each condition.
+//
+// Usage: node tests/e2e/responsiveness.mjs [--runs N] [--only quiet|busy]
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { launch, serve } from './harness.mjs';
+import { LINKS, longestTask } from './longtasks.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+const RUNS = Number(option('--runs', 3));
+const ONLY = option('--only', null);
+
+const [server, browser] = await Promise.all([serve(), launch()]);
+console.log(`${cpus()[0].model}, ${cpus().length} cores; ${RUNS} passes per condition`);
+const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+for (const condition of ['quiet', 'busy'].filter((c) => !ONLY || c === ONLY)) {
+  const spinner = condition === 'busy' ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
+  const tasks = LINKS.map(() => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (const [i, [, hash, act]] of LINKS.entries()) tasks[i].push((await longestTask(browser, server.url, hash, act)).task);
+  }
+  spinner?.kill();
+  console.log(`\n${condition === 'busy' ? 'one core kept busy' : 'quiet'}: longest task per link, ms (min / median / max of ${RUNS}; each pass's values)`);
+  for (const [i, [what]] of LINKS.entries()) {
+    const v = tasks[i];
+    console.log(`${String(Math.min(...v)).padStart(5)} ${String(median(v)).padStart(5)} ${String(Math.max(...v)).padStart(5)}  ${what}  [${v.join(', ')}]`);
+  }
+  const all = tasks.flat();
+  console.log(`worst ${Math.max(...all)} ms; ${all.filter((t) => t > 100).length} of ${all.length} opens above 100 ms`);
+}
+await browser.close();
+await server.close();
