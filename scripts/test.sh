@@ -15,6 +15,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 # One clean build each: incremental state would only cost time to write.
 export CARGO_INCREMENTAL=0
+# Each step's banner says when it began (minutes:seconds since the start).
+say() { printf '%s [%d:%02d]\n' "$1" $((SECONDS / 60)) $((SECONDS % 60)) >&2; }
 scripts/setup.sh rust
 # What the page and the browser need installs meanwhile: the gate and the
 # native tests leave a core idle much of the time (one crate compiling, one
@@ -24,20 +26,21 @@ setsid scripts/setup.sh web &
 web_setup=$!
 trap 'kill -- -"$web_setup" 2>/dev/null || true' EXIT
 
-echo "== 0/3 format and lint gate" >&2
+say "== 0/3 format and lint gate"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-echo "== 1/3 native tests" >&2
+say "== 1/3 native tests"
 cargo test
 
-echo "== 2/3 the page built; wasm tests in headless Chromium" >&2
+say "== 2/3 the page built; wasm tests in headless Chromium"
 wait "$web_setup" || { echo "test: scripts/setup.sh web failed (above)" >&2; exit 1; }
 scripts/build.sh --web
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test --release --target wasm32-unknown-unknown --test web
 
-echo "== 3/3 end-to-end tests in headless Chromium" >&2
+say "== 3/3 end-to-end tests in headless Chromium"
 FA_LAB_CLI=target/debug/fa-lab node --test --test-concurrency=2 tests/e2e/
+say "== all passed"

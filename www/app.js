@@ -7,7 +7,7 @@ import { $, errorText, nextTask } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
 import { ReadView } from './read.js';
-import { PanelFrame } from './panels.js';
+import { PanelFrame, currentTheme } from './panels.js';
 import { announceChanges } from './a11y.js';
 import { Chunk } from './chunk.js';
 import { keepOffline } from './offline.js';
@@ -84,6 +84,7 @@ const DECODE_MS = 20;         // decoding per task, so the page stays responsive
  * tasks, not animation frames, so a slice never shares a frame with drawing.
  */
 async function decode(engine, bytes) {
+  await nextTask(); // not in the task that joined the download's pieces
   const loader = new engine.LabLoader(bytes);
   const slice = new Chunk(1 << 18, { growMs: DECODE_MS / 2, shrinkMs: DECODE_MS, min: 1 << 14 });
   try {
@@ -119,6 +120,11 @@ async function boot() {
   }
   $('simd-badge').textContent = engine.simdEnabled() ? 'with SIMD (simd128)' : 'without SIMD';
   // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
+  // The drawing code and the fonts load now, on a scratch canvas, in a task of their own:
+  // the first panel a view draws then costs what any panel costs.
+  await nextTask();
+  try { engine.primeDrawing(document.createElement('canvas'), { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
+  await nextTask();
   const app = await App.create(engine);
   performance.mark('fa:app');
   window.faLab = { engine, app };

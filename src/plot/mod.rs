@@ -18,6 +18,7 @@
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::figure::{Panel, Series};
 use crate::{Error, Result};
 
 mod data;
@@ -90,6 +91,37 @@ impl Style {
 
     fn font(&self, size: f64) -> TextStyle<'static> {
         ("sans-serif", size * self.scale).into_font().color(&self.colours().ink)
+    }
+}
+
+/// A small panel with every part a figure panel has (title, axis labels with
+/// the symbols the lab's labels use, a band, a dashed line, a legend): the
+/// page draws it once on a scratch canvas while idle, so the first real panel
+/// does not also pay for loading the drawing code and the fonts.
+pub fn sample_panel() -> Panel {
+    let line = |key: &str, label: &str, colour: usize, dashed: bool| Series {
+        key: key.into(),
+        label: label.into(),
+        colour,
+        dashed,
+        x: vec![0.0, 1.0, 2.0],
+        mean: vec![90.0, 80.0 - colour as f64, 75.0],
+        sd: vec![1.0, 2.0, 1.5],
+        n: vec![2, 2, 2],
+    };
+    Panel {
+        key: "sample".into(),
+        kind: Default::default(),
+        title: "∠(W̃_1, B_1ᵀ) ≈ ‖ΔW‖ / η".into(),
+        x_label: "iteration".into(),
+        y_label: "angle (degrees)".into(),
+        log_y: false,
+        markers: true,
+        series: vec![line("a", "W_1", 0, false), line("b", "W̃_1 (B_new)", 1, true)],
+        pca: None,
+        failures: vec![],
+        stalled: vec![],
+        notes: vec!["sample: 2 of 2 runs".into()],
     }
 }
 
@@ -222,7 +254,6 @@ mod tests {
     /// a wide plot or below a narrow one, never over the data.
     #[test]
     fn a_legend_with_no_clear_corner_goes_beside_or_below() {
-        use crate::figure::{Panel, Series};
         let series = |label: &str, colour: usize, f: &dyn Fn(f64) -> f64, sd: f64| Series {
             key: label.into(),
             label: label.into(),
@@ -349,6 +380,19 @@ mod tests {
             assert_eq!(painted[(top * side + left) as usize].as_deref(), Some(want.as_str()), "pixel ({r}, {c})");
         }
         assert!(painted.iter().all(Option::is_some), "every pixel of the digit is painted");
+    }
+
+    #[test]
+    fn the_sample_panel_draws_its_title_legend_and_both_lines() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (280, 190)).into_drawing_area();
+            draw_line_panel(&area, &sample_panel(), "", &Style::LIGHT).unwrap();
+        }
+        for text in ["∠(W̃_1, B_1ᵀ)", "angle (degrees)", "W̃_1 (B_new)", "iteration"] {
+            assert!(svg.contains(text), "{text} drawn");
+        }
+        assert!(svg.matches("<circle").count() >= 6, "the markers of both lines");
     }
 
     #[test]

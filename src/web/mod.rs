@@ -52,6 +52,16 @@ pub fn build_id() -> String {
     provenance::build_id()
 }
 
+/// Draws a small sample panel (`plot::sample_panel`) on `canvas` with `style`:
+/// the page does it once while idle, so that its first real panel does not
+/// also wait for the drawing code to compile and the fonts to load.
+#[wasm_bindgen(js_name = primeDrawing)]
+pub fn prime_drawing(canvas: HtmlCanvasElement, style: JsValue) -> Result<(), JsError> {
+    crate::plot::draw_line_panel(&canvas_area(canvas)?, &crate::plot::sample_panel(), "", &style_from(style)?)
+        .map(|_| ())
+        .map_err(to_js)
+}
+
 /// Reads only the 32-byte header of the data asset, so the page can check
 /// the announced size before (or while) downloading the rest.
 #[wasm_bindgen(js_name = assetExpectedBytes)]

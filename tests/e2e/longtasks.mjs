@@ -32,6 +32,18 @@ export const LINKS = [
   ['open a stored embed', '#/embed?v=3&fig=fig5&preset=paper&panel=b', stored('stored')],
 ];
 
+/**
+ * Opens the landing once and throws the page away: the first page of a new
+ * browser also starts its processes and loads its fonts, which a reader's
+ * running browser has done long before.
+ */
+export async function warmUp(browser, url) {
+  const { page } = await openPage(browser);
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  await page.close();
+}
+
 /** Opens `hash` in a fresh page and returns { task, errors }: the longest task in ms. */
 export async function longestTask(browser, url, hash, act) {
   const { page, errors } = await openPage(browser);

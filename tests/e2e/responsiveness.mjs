@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { launch, serve } from './harness.mjs';
-import { LINKS, longestTask } from './longtasks.mjs';
+import { LINKS, longestTask, warmUp } from './longtasks.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -16,6 +16,7 @@ const ONLY = option('--only', null);
 
 const [server, browser] = await Promise.all([serve(), launch()]);
 console.log(`${cpus()[0].model}, ${cpus().length} cores; ${RUNS} passes per condition`);
+await warmUp(browser, server.url);
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 for (const condition of ['quiet', 'busy'].filter((c) => !ONLY || c === ONLY)) {
   const spinner = condition === 'busy' ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
