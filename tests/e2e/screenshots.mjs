@@ -58,6 +58,9 @@ for (const [name, hash, settle] of VIEWS.filter(([n]) => !only || only.split(','
       await page.goto(`${server.url}${hash}`);
       await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
       await settle(page);
+      // Sections off the screen are not painted until scrolled to (content-visibility): the whole-page
+      // picture shows each as a reader scrolling there sees it.
+      if (name === 'read') await page.addStyleTag({ content: '.read-section { content-visibility: visible; }' });
       const file = join(OUT, `${name}-${width}-${scheme}.png`);
       await page.screenshot({ path: file, fullPage: true });
       for (const section of name === 'read' ? await page.$$eval('.read-section', (ss) => ss.map((s) => s.id)) : []) {
