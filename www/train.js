@@ -294,7 +294,7 @@ export class TrainView {
       try { this.frames.get(key).draw(panelSource(run, key, `fa-lab-train-${key}`)); } catch (e) { say('train-message', `Drawing failed: ${errorText(e)}`, true); }
     });
     // While the run plays, its frames draw what is left (frame()); paused, frames of their own.
-    if (this.drawQueue.length && !this.running) requestAnimationFrame(() => this.drawQueued());
+    if (this.drawQueue.length && !this.running) requestAnimationFrame(() => { if (!this.running) this.drawQueued(); });
   }
 
   drawPredictions() {
