@@ -162,6 +162,91 @@ fn products_bit_identical_to_reference_on_every_path() {
     }
 }
 
+/// `rand_vec` with about `zero_pct` % of the elements set to +0 or −0 (as
+/// activations after ReLU and the δ behind them are), so the kernels' sparse
+/// path (A with many exact zeros) runs.
+fn sparse_vec(len: usize, seed: u64, zero_pct: u64) -> Vec<f32> {
+    let mut v = rand_vec(len, seed);
+    let mut s = seed | 1;
+    for x in &mut v {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        if (s >> 33) % 100 < zero_pct {
+            *x = if (s >> 20) & 1 == 0 { 0.0 } else { -0.0 };
+        }
+    }
+    v
+}
+
+/// Products whose A is mostly exact zeros (the sparse path) give the
+/// reference's bits on every path: zero fractions from none to all, a whole
+/// row of zeros, ±∞ and NaN in A, and ±∞ or NaN in B (where 0·∞ = NaN must
+/// still be added, so the product is computed densely).
+#[test]
+fn products_with_zeros_in_a_bit_identical_to_reference() {
+    let shapes = [
+        (1000, 50, 50),
+        (1000, 225, 50),
+        (1000, 50, 225),
+        (50, 1000, 50),
+        (225, 200, 50),
+        (19, 33, 70),
+        (9, 17, 8),
+        (13, 40, 23),
+    ];
+    let mut cases = 0;
+    for (si, &(m, k, n)) in shapes.iter().enumerate() {
+        for (zi, zero_pct) in [0u64, 30, 50, 90, 100].into_iter().enumerate() {
+            for special in 0..4 {
+                let seed = (si * 40 + zi * 4 + special) as u64;
+                let mut a = sparse_vec(m * k, 100 + seed, zero_pct);
+                let mut b = rand_vec(k * n, 200 + seed);
+                let c0 = rand_vec(m * n, 300 + seed);
+                let alpha = 0.003;
+                // A's row 0 all zeros (in both layouts' first row of C).
+                for p in 0..k {
+                    a[p] = 0.0;
+                    a[p * m] = -0.0;
+                }
+                match special {
+                    1 => {
+                        a[(k * m) / 2] = f32::INFINITY;
+                        a[(k * m) / 3] = f32::NAN;
+                    }
+                    2 => b[(k * n) / 2] = f32::NEG_INFINITY,
+                    3 => b[k * n - 1] = f32::NAN,
+                    _ => {}
+                }
+                let mut want = vec![vec![0.0f32; m * n]; 3];
+                reference::gemm_nn(m, k, n, &a, &b, &mut want[0]);
+                reference::gemm_tn(m, k, n, alpha, &a, &b, &mut want[1]);
+                want[2].copy_from_slice(&c0);
+                reference::gemm_tn_acc(m, k, n, alpha, &a, &b, &mut want[2]);
+                for path in simd_paths() {
+                    let mut got = vec![vec![f32::NAN; m * n]; 3];
+                    on::gemm_nn(path, m, k, n, &a, &b, &mut got[0]);
+                    on::gemm_tn(path, m, k, n, alpha, &a, &b, &mut got[1]);
+                    got[2].copy_from_slice(&c0);
+                    on::gemm_tn_acc(path, m, k, n, alpha, &a, &b, &mut got[2]);
+                    for (q, name) in ["nn", "tn", "tn_acc"].iter().enumerate() {
+                        // NaN payloads are not specified: compare NaN as NaN, everything else by bits.
+                        let canon = |v: &[f32]| {
+                            v.iter().map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() }).collect::<Vec<_>>()
+                        };
+                        assert_eq!(
+                            canon(&got[q]),
+                            canon(&want[q]),
+                            "gemm_{name} on {} ({m},{k},{n}), {zero_pct} % zeros, case {special}",
+                            path.name()
+                        );
+                    }
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert!(cases > 0 || simd_paths().is_empty());
+}
+
 /// The documented contract of gemm_tn_acc: the bits of gemm_tn into t, then c + t.
 #[test]
 fn gemm_tn_acc_is_gemm_tn_then_add() {

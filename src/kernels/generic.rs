@@ -77,29 +77,37 @@ pub(super) unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
             bp = bp.add(b_ks);
         }
         for (r, row) in acc.iter().enumerate() {
-            for (v, &s) in row.iter().enumerate() {
-                let p = c.add(r * c_rs + v * V::LANES);
-                if v + 1 == NV && last < V::LANES {
-                    // Only the first `last` lanes are columns of C.
-                    let mut buf = [0.0f32; 16];
-                    s.store(buf.as_mut_ptr());
-                    for (q, &t) in buf.iter().enumerate().take(last) {
-                        let dst = p.add(q);
-                        *dst = match fin {
-                            Fin::Store => t,
-                            Fin::Scale(al) => al * t,
-                            Fin::Acc(al) => *dst + al * t,
-                        };
-                    }
-                    continue;
+            store_row::<V, NV>(row, c.add(r * c_rs), fin, last);
+        }
+    }
+}
+
+/// Applies `fin` to one row of sums `row` (`NV` vectors) and writes it at `c`;
+/// in the last vector only the first `last` lanes are columns of C.
+#[inline(always)]
+unsafe fn store_row<V: Vf, const NV: usize>(row: &[V; NV], c: *mut f32, fin: Fin, last: usize) {
+    unsafe {
+        for (v, &s) in row.iter().enumerate() {
+            let p = c.add(v * V::LANES);
+            if v + 1 == NV && last < V::LANES {
+                let mut buf = [0.0f32; 16];
+                s.store(buf.as_mut_ptr());
+                for (q, &t) in buf.iter().enumerate().take(last) {
+                    let dst = p.add(q);
+                    *dst = match fin {
+                        Fin::Store => t,
+                        Fin::Scale(al) => al * t,
+                        Fin::Acc(al) => *dst + al * t,
+                    };
                 }
-                let out = match fin {
-                    Fin::Store => s,
-                    Fin::Scale(al) => V::splat(al).mul(s),
-                    Fin::Acc(al) => V::load(p).add(V::splat(al).mul(s)),
-                };
-                out.store(p);
+                continue;
             }
+            let out = match fin {
+                Fin::Store => s,
+                Fin::Scale(al) => V::splat(al).mul(s),
+                Fin::Acc(al) => V::load(p).add(V::splat(al).mul(s)),
+            };
+            out.store(p);
         }
     }
 }
@@ -201,17 +209,7 @@ pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>
 /// Row blocks of `R` (then 4, 2, 1), each over every column block.
 #[inline(always)]
 pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
-    let rem = g.n % T::LANES;
-    let mut tail = Vec::new();
-    if rem != 0 {
-        let j0 = g.n - rem;
-        tail = vec![0.0f32; g.k * T::LANES];
-        for p in 0..g.k {
-            for q in 0..rem {
-                tail[p * T::LANES + q] = unsafe { *g.b.add(p * g.b_ks + j0 + q) };
-            }
-        }
-    }
+    let tail = b_tail::<T>(&g);
     let mut i = 0;
     unsafe {
         while i + R <= g.m {
@@ -229,6 +227,250 @@ pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(
         if R > 1 && i < g.m {
             row_block::<V, T, 1, NV>(&g, i, &tail);
         }
+    }
+}
+
+/// B's last `n mod T::LANES` columns, zero-padded to `T::LANES` (k × T::LANES;
+/// empty when `T::LANES` divides `n`).
+fn b_tail<T: Vf>(g: &Prod) -> Vec<f32> {
+    let rem = g.n % T::LANES;
+    if rem == 0 {
+        return Vec::new();
+    }
+    let j0 = g.n - rem;
+    let mut tail = vec![0.0f32; g.k * T::LANES];
+    for p in 0..g.k {
+        for q in 0..rem {
+            // SAFETY: p < k, j0 + q < n ≤ b_ks: inside B.
+            tail[p * T::LANES + q] = unsafe { *g.b.add(p * g.b_ks + j0 + q) };
+        }
+    }
+    tail
+}
+
+// ───────────── products whose A has many exact zeros ─────────────
+//
+// After f = tanh∘ReLU about half of a hidden layer's activations are exactly
+// +0, and δ is ±0 wherever they are (f'(0) = 0); MNIST's pixels are mostly 0.
+// A term A(i,p)·B(p,j) with A(i,p) = ±0 and B(p,j) finite is ±0, and adding ±0
+// to the running sum leaves it unchanged: the sum starts at +0 and a
+// round-to-nearest sum is −0 only when both addends are, so it is never −0,
+// and s + (±0) = s for every other s (NaN and ±∞ included). So when every
+// element of B is finite, leaving such terms out gives the same bits as the
+// reference, which adds them; every other term is still added in ascending p
+// with a separate multiply and add. A non-finite B (0·∞ = NaN) takes the dense
+// path.
+
+/// Rows of A compacted at a time (their terms are gathered in one pass over A).
+const SPARSE_ROWS: usize = 8;
+
+/// Whether the product takes the sparse path: A stored contiguously (`gemm_nn`
+/// or `gemm_tn` layout), at least a quarter of its first elements (up to
+/// [`SPARSE_SAMPLE`]) ±0, and every element of B finite. Only speed depends on
+/// the sample; the finiteness of B is checked in full.
+#[inline(always)]
+pub(super) fn sparse_pays(g: &Prod) -> bool {
+    let len = g.m * g.k;
+    let contiguous = (g.a_rs, g.a_ks) == (g.k, 1) || (g.a_rs, g.a_ks) == (1, g.m);
+    if !contiguous || len == 0 || g.n < 8 {
+        return false;
+    }
+    // SAFETY: A is m·k contiguous elements (checked just above).
+    let a = unsafe { std::slice::from_raw_parts(g.a, len.min(SPARSE_SAMPLE)) };
+    let zeros = a.iter().fold(0u32, |z, &x| z + (x == 0.0) as u32) as usize;
+    if zeros * 4 < a.len() {
+        return false;
+    }
+    let mut non_finite = 0u32;
+    for p in 0..g.k {
+        // SAFETY: row p of B, columns 0..n ≤ b_ks.
+        let row = unsafe { std::slice::from_raw_parts(g.b.add(p * g.b_ks) as *const u32, g.n) };
+        non_finite |= row.iter().fold(0u32, |f, &x| f | ((x & 0x7f80_0000 == 0x7f80_0000) as u32));
+    }
+    non_finite == 0
+}
+
+/// Elements of A [`sparse_pays`] counts zeros among.
+const SPARSE_SAMPLE: usize = 4096;
+
+/// Where a sparse micro-kernel's sums go: the running sums of a `k` chunk
+/// that is not the last (`partial`, read back by the next chunk), or C with
+/// the final operation.
+#[derive(Clone, Copy)]
+struct SparseOut {
+    /// This column block's running sums (one row, `n` rounded up to the narrow width).
+    partial: *mut f32,
+    /// Whether the sums start from `partial` (not the first chunk).
+    resume: bool,
+    /// Whether this is the last chunk: apply `fin` and write to `c`.
+    last: bool,
+    c: *mut f32,
+    fin: Fin,
+}
+
+/// One row of C over one `k` chunk, from its row of A's nonzero terms in the
+/// chunk `(A(i,p), p)`, p ascending: `NV` vectors of columns at `b`, and when
+/// `TAIL` one more narrow vector from B's zero-padded tail panel `tail` (its
+/// first `tail_cols` lanes are the columns of C after the `NV` vectors).
+#[inline(always)]
+unsafe fn micro_sparse<V: Vf, T: Vf, const NV: usize, const TAIL: bool>(
+    terms: &[(f32, u32)],
+    b: *const f32,
+    b_ks: usize,
+    tail: *const f32,
+    out: SparseOut,
+    tail_cols: usize,
+) {
+    unsafe {
+        let (mut acc, mut acc_t) = ([V::splat(0.0); NV], [T::splat(0.0)]);
+        if out.resume {
+            for (v, x) in acc.iter_mut().enumerate() {
+                *x = V::load(out.partial.add(v * V::LANES));
+            }
+            acc_t[0] = T::load(out.partial.add(NV * V::LANES));
+        }
+        for &(a, p) in terms {
+            let av = V::splat(a);
+            let bp = b.add(p as usize * b_ks);
+            for (v, x) in acc.iter_mut().enumerate() {
+                *x = x.add(av.mul(V::load(bp.add(v * V::LANES))));
+            }
+            if TAIL {
+                acc_t[0] = acc_t[0].add(T::splat(a).mul(T::load(tail.add(p as usize * T::LANES))));
+            }
+        }
+        if out.last {
+            store_row::<V, NV>(&acc, out.c, out.fin, V::LANES);
+            if TAIL {
+                store_row::<T, 1>(&acc_t, out.c.add(NV * V::LANES), out.fin, tail_cols);
+            }
+        } else {
+            for (v, x) in acc.iter().enumerate() {
+                x.store(out.partial.add(v * V::LANES));
+            }
+            if TAIL {
+                acc_t[0].store(out.partial.add(NV * V::LANES));
+            }
+        }
+    }
+}
+
+/// Every column block of one row of C over one `k` chunk: blocks of `NV`
+/// vectors, then 4, then 1, then the narrow vector; the block that ends where
+/// B's zero-padded tail panel begins takes the panel too (or the panel alone).
+/// `out` is at column 0 (its `partial` and `c` move with the block).
+#[inline(always)]
+unsafe fn row_sparse<V: Vf, T: Vf, const NV: usize>(g: &Prod, terms: &[(f32, u32)], out: SparseOut, tail: &[f32]) {
+    unsafe {
+        let (b, ks, tp) = (g.b, g.b_ks, tail.as_ptr());
+        let at = |j: usize| SparseOut { partial: out.partial.add(j), c: out.c.add(j), ..out };
+        let tail_cols = g.n % T::LANES;
+        let body = g.n - tail_cols;
+        // Runs blocks of `$nv` vectors of `$v` while they fit; true once the tail is done.
+        macro_rules! blocks {
+            ($v:ty, $nv:tt, $j:ident) => {{
+                let w = $nv * <$v>::LANES;
+                let mut done = false;
+                while !done && $j + w <= body {
+                    if tail_cols > 0 && $j + w == body {
+                        micro_sparse::<$v, T, $nv, true>(terms, b.add($j), ks, tp, at($j), tail_cols);
+                        done = true;
+                    } else {
+                        micro_sparse::<$v, T, $nv, false>(terms, b.add($j), ks, tp, at($j), 0);
+                    }
+                    $j += w;
+                }
+                done
+            }};
+        }
+        let mut j = 0;
+        let done = blocks!(V, NV, j) || (NV > 4 && blocks!(V, 4, j)) || blocks!(V, 1, j) || blocks!(T, 1, j);
+        if !done && tail_cols > 0 {
+            micro_sparse::<V, T, 0, true>(terms, b, ks, tp, at(j), tail_cols);
+        }
+    }
+}
+
+/// The product by rows of A's nonzero terms (see [`sparse_pays`] for why the
+/// bits are the reference's): [`SPARSE_ROWS`] rows at a time, their terms
+/// gathered in one pass over A; then `k` in chunks whose rows of B fit in the
+/// L1 cache (about 16 KB), each chunk running every row over every column
+/// block and carrying the running sums to the next chunk, so each sum still
+/// takes its terms in ascending p.
+#[inline(always)]
+pub(super) unsafe fn gemm_sparse<V: Vf, T: Vf, const NV: usize>(g: Prod) {
+    let tail = b_tail::<T>(&g);
+    let k = g.k;
+    let n_pad = g.n.div_ceil(T::LANES) * T::LANES;
+    let chunk = (4096 / n_pad).max(16);
+    let chunks = k.div_ceil(chunk).max(1);
+    let mut terms = vec![(0.0f32, 0u32); SPARSE_ROWS * k];
+    let mut partial = vec![0.0f32; SPARSE_ROWS * n_pad];
+    // bounds[r·(chunks+1) + c]: where row r's terms of chunk c start.
+    let mut bounds = vec![0usize; SPARSE_ROWS * (chunks + 1)];
+    let t = terms.as_mut_ptr();
+    let mut i = 0;
+    while i < g.m {
+        let rows = SPARSE_ROWS.min(g.m - i);
+        let mut count = [0usize; SPARSE_ROWS];
+        // Every element is written at its row's next free slot, which advances
+        // only past a nonzero one: count[r] ≤ p < k, inside row r's k slots.
+        for c in 0..chunks {
+            let (p0, p1) = (c * chunk, ((c + 1) * chunk).min(k));
+            for (r, &cnt) in count.iter().enumerate().take(rows) {
+                bounds[r * (chunks + 1) + c] = cnt;
+            }
+            unsafe {
+                if g.a_rs == 1 && rows == SPARSE_ROWS {
+                    // Aᵀ stored: A(i + r, p) is contiguous in r (a whole
+                    // block: the row loop unrolls, the counts stay in registers).
+                    for p in p0..p1 {
+                        let ap = g.a.add(i + p * g.a_ks);
+                        for (r, cnt) in count.iter_mut().enumerate() {
+                            let a = *ap.add(r);
+                            t.add(r * k + *cnt).write((a, p as u32));
+                            *cnt += (a != 0.0) as usize;
+                        }
+                    }
+                } else if g.a_rs == 1 {
+                    for p in p0..p1 {
+                        let ap = g.a.add(i + p * g.a_ks);
+                        for (r, cnt) in count.iter_mut().enumerate().take(rows) {
+                            let a = *ap.add(r);
+                            t.add(r * k + *cnt).write((a, p as u32));
+                            *cnt += (a != 0.0) as usize;
+                        }
+                    }
+                } else {
+                    for (r, cnt) in count.iter_mut().enumerate().take(rows) {
+                        let ap = g.a.add((i + r) * g.a_rs);
+                        for p in p0..p1 {
+                            let a = *ap.add(p);
+                            t.add(r * k + *cnt).write((a, p as u32));
+                            *cnt += (a != 0.0) as usize;
+                        }
+                    }
+                }
+            }
+        }
+        for (r, &cnt) in count.iter().enumerate().take(rows) {
+            bounds[r * (chunks + 1) + chunks] = cnt;
+        }
+        for c in 0..chunks {
+            for r in 0..rows {
+                let (from, to) = (bounds[r * (chunks + 1) + c], bounds[r * (chunks + 1) + c + 1]);
+                let out = SparseOut {
+                    partial: partial[r * n_pad..].as_mut_ptr(),
+                    resume: c > 0,
+                    last: c + 1 == chunks,
+                    // SAFETY: row i + r < m of C.
+                    c: unsafe { g.c.add((i + r) * g.c_rs) },
+                    fin: g.fin,
+                };
+                unsafe { row_sparse::<V, T, NV>(&g, &terms[r * k + from..r * k + to], out, &tail) };
+            }
+        }
+        i += rows;
     }
 }
 
@@ -325,12 +567,17 @@ pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x
 }
 
 /// Expands, in the instruction set's module, to its `#[target_feature]` entry
-/// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv`.
+/// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv` (dense)
+/// and 1×`$snv` (sparse A; 0: no sparse path).
 macro_rules! simd_entry_points {
-    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal) => {
+    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal) => {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn gemm(g: Prod) {
-            unsafe { gemm_generic::<$v, $t, $r, $nv>(g) }
+            if $snv > 0 && sparse_pays(&g) {
+                unsafe { gemm_sparse::<$v, $t, $snv>(g) }
+            } else {
+                unsafe { gemm_generic::<$v, $t, $r, $nv>(g) }
+            }
         }
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {

@@ -8,7 +8,10 @@
 //! then add, never a fused multiply-add — followed by the final operation
 //! (`alpha·s`, `c + alpha·s`, …). SIMD paths vectorise across output elements
 //! only and never split or reorder the `k` reduction, so every path gives the
-//! same bits as [`reference`].
+//! same bits as [`reference`]. The one liberty: where `a` is ±0 and every
+//! element of `B` is finite, a term `a·b` is ±0 and `s + (±0) = s` (the sum
+//! starts at +0 and is never −0), so the sparse path may leave such terms out
+//! (see "Sparse A" below); it adds every other term in the same order.
 //!
 //! `tanh` is pure IEEE arithmetic (no libm), so it too is bit-identical across
 //! targets; the vector tanh performs the scalar one's operations in the same
@@ -45,9 +48,22 @@
 //! strides, never copied; the last `n mod 4` columns of `B` are copied once into
 //! a zero-padded 4-wide panel (the padded lanes are computed and dropped); for
 //! `gemm_tn` the last `n mod LANES` columns are computed transposed instead,
-//! vectorised along `m` (see `gemm_generic`). Measured on the bench machine
-//! (Xeon, AVX-512, single thread, best of 200): gemm_nn 1000×225·225×50
-//! ≈ 55 GFLOP/s, gemm_tn_acc 225×1000·1000×50 ≈ 61 GFLOP/s (AVX2: ≈ 33 and 32).
+//! vectorised along `m` (see `gemm_generic`). Each step of the `k` loop is one
+//! multiply and one add per vector of accumulators, so these kernels run at
+//! the machine's rate of vector multiplies and adds: in the browser (simd128,
+//! 4 lanes) exactly as fast as the native SSE2 path, which is the ceiling for
+//! 128-bit vectors; AVX-512 does 16 lanes per instruction.
+//!
+//! Sparse A (SSE2 and simd128): after tanh∘ReLU about half of a hidden layer's
+//! activations are exactly 0, and so is δ behind them. When at least a quarter
+//! of `A` (counted on its first 4096 elements) is ±0 and every element of `B`
+//! is finite, a product is computed row by row from each row's nonzero terms
+//! (`(A(i,p), p)`, gathered 8 rows at a time), over chunks of `k` whose rows of
+//! `B` fit in the L1 cache, one row × 12 vectors (+ the tail panel) at a time;
+//! the running sums carry over from chunk to chunk, so every sum still takes
+//! its terms in ascending `p`. With 16-lane vectors a row of 50 columns gives
+//! too few independent sums (measured slower), so AVX2 and AVX-512 keep the
+//! dense kernels.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 

@@ -21,6 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import os from 'node:os';
 import { ROOT, launch, openPage, serve } from './harness.mjs';
 
 const argv = process.argv.slice(2);
@@ -243,17 +244,24 @@ function nativeBench(extraArgs) {
   return JSON.parse(execFileSync(cli, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
-// numpy_step.py's median over EPOCHS epochs, or null when python3, numpy or the script is missing.
+// numpy_step.py's median over EPOCHS epochs, or { error } saying why there is none.
+// The interpreter is $FA_LAB_NUMPY_PYTHON (scripts/bench.sh points it at its
+// virtual environment) or python3. This command alone runs with
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so OpenBLAS picks its own
+// kernel for this CPU, and with one thread.
+const NUMPY_PYTHON = process.env.FA_LAB_NUMPY_PYTHON || 'python3';
 function numpyEpoch() {
-  if (!existsSync(NUMPY_SCRIPT)) return null;
+  if (!existsSync(NUMPY_SCRIPT)) return { error: `${NUMPY_SCRIPT} is missing` };
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
   try {
-    const text = execFileSync('python3', [NUMPY_SCRIPT, String(EPOCHS)], {
-      encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const text = execFileSync(NUMPY_PYTHON, [NUMPY_SCRIPT, String(EPOCHS)], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
     const m = text.match(/epoch:\s*([0-9.]+)\s*s/);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
+    return m ? { seconds: Number(m[1]), version: text.match(/^numpy (\S+)/)?.[1] } : { error: `unreadable output: ${text.trim()}` };
+  } catch (e) {
+    const why = String(e.stderr || e.message || e).trim().split('\n').pop();
+    return { error: `${NUMPY_PYTHON}: ${why}` };
   }
 }
 
@@ -262,7 +270,7 @@ const pct = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 
 // Each part gets its own browser, so that the memory figures see no other page.
 const server = await serve();
-let b, mem, nat, pageMem;
+let b, mem, nat, pageMem, numpyError = null, numpyVersion = null;
 const rounds = [];
 try {
   log(`speed: ${ROUNDS} rounds of ${EPOCHS} epochs each in the browser, natively and in numpy (after ${WARMUP} warm-up epochs in the browser)`);
@@ -278,7 +286,10 @@ try {
         const n = nativeBench([]);
         row.native = n.median_seconds;
         nat = { ...n, epochSeconds: [...(nat?.epochSeconds ?? []), n.median_seconds], kernelsOnly: [...(nat?.kernelsOnly ?? []), n.kernels_only_seconds] };
-        row.numpy = numpyEpoch();
+        const np = numpyEpoch();
+        row.numpy = np.seconds ?? null;
+        if (np.error) numpyError = np.error;
+        if (np.version) numpyVersion = np.version;
       }
       rounds.push(row);
       log(`round ${r + 1}: browser ${row.browser.toFixed(3)} s`
@@ -311,7 +322,11 @@ try {
 
 const out = [];
 const p = (s) => out.push(s);
+const cpu = (() => {
+  try { return readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)[1]; } catch { return 'unknown processor'; }
+})();
 p('');
+p(`== machine: ${cpu}, ${os.cpus().length} logical cores, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 p(`== FA epoch, paper net 225-50-50-50-50-50, batch 1000, 60 steps (Network::step, synthetic data, 1 thread); ${ROUNDS} interleaved rounds, median of ${EPOCHS} epochs per round`);
 const fmtList = (v) => v.map((x) => (x == null ? '—' : x.toFixed(3))).join(', ');
 const bMed = median(b.epochSeconds);
@@ -323,15 +338,15 @@ if (nat) {
   p(`native kernels only (same step inline): median ${median(nat.kernelsOnly).toFixed(4)} s`);
   const withNumpy = rounds.filter((r) => r.numpy != null);
   if (withNumpy.length) {
-    p(`numpy (numpy_step.py, 1 thread): median ${median(withNumpy.map((r) => r.numpy)).toFixed(4)} s [rounds: ${fmtList(rounds.map((r) => r.numpy))}]`);
+    p(`numpy ${numpyVersion ?? ''} (numpy_step.py, 1 thread, ${NUMPY_PYTHON}): median ${median(withNumpy.map((r) => r.numpy)).toFixed(4)} s [rounds: ${fmtList(rounds.map((r) => r.numpy))}]`);
     const show = (k) => {
       const v = withNumpy.map((r) => r[k] / r.numpy);
       return `${median(v).toFixed(3)} (per round ${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)})`;
     };
-    p(`browser / numpy:  ${show('browser')}   (goal ≤ 1.25)`);
-    p(`native / numpy:   ${show('native')}   (goal ≤ 0.55)`);
+    p(`browser / numpy:  ${show('browser')}   (goal ≤ 1.0)`);
+    p(`native / numpy:   ${show('native')}   (goal ≤ 0.45)`);
   } else {
-    p(`numpy: not run (${NUMPY_SCRIPT}, python3 or numpy missing)`);
+    p(`numpy: NOT RUN, no numpy ratios (${numpyError ?? 'no round ran it'})`);
   }
   p(`browser / native: ${median(rounds.map((r) => r.browser / r.native)).toFixed(2)}×`);
   p(`checksum after 1 epoch: browser ${b.checksum}, native ${nat.checksum} → ${b.checksum === nat.checksum ? 'same bits' : 'DIFFERENT BITS'}`);

@@ -7,8 +7,12 @@
 // finished (body[data-figure="done"]), as the page's own status line counts
 // it. Prints one line per figure and a JSON summary.
 //
-// Usage: node tests/e2e/figure-times.mjs [--workers N] [--figures fig6,fig7] [--preset quick|paper]
-import { launch, openPage, serve } from './harness.mjs';
+// --dist DIR serves another build instead of dist/ (e.g. a copy of an older
+// build, to time before and after a change under the same conditions).
+//
+// Usage: node tests/e2e/figure-times.mjs [--workers N] [--figures fig6,fig7] [--preset quick|paper] [--dist DIR]
+import { resolve } from 'node:path';
+import { DIST, launch, openPage, serve } from './harness.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, dflt) => {
@@ -20,7 +24,7 @@ const FIGURES = option('--figures', 'fig2b,fig3,fig4,fig5,fig6,fig7,rules,feedba
 const PRESET = option('--preset', 'quick');
 const log = (...a) => console.error('figure-times:', ...a);
 
-const server = await serve();
+const server = await serve(resolve(option('--dist', DIST)));
 const browser = await launch();
 const rows = [];
 try {
