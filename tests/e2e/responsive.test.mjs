@@ -3,7 +3,7 @@
 // MAX_BLOCK_MS. The test command runs two test files at once on two cores
 // (each page with its figure workers), so this runs on a machine loaded
 // well past one busy core: a long task here is mostly a task waiting for a
-// core, and the bound (400 ms) catches a page that freezes, not one that
+// core, and the bound (600 ms) catches a page that freezes, not one that
 // misses the 100 ms goal. `node tests/e2e/responsiveness.mjs` gives the
 // distribution over several passes, quiet and with one core kept busy.
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { useLab } from './harness.mjs';
 import { LINKS, longestTask, warmUp } from './longtasks.mjs';
 
 const lab = useLab();
-const BOUND_MS = Number(process.env.MAX_BLOCK_MS || 400);
+const BOUND_MS = Number(process.env.MAX_BLOCK_MS || 600);
 
 test(`the main thread never blocks for long (under ${BOUND_MS} ms), opening links or training`, async () => {
   await warmUp(lab.browser, lab.server.url);
