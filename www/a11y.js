@@ -10,16 +10,20 @@ let last = 0;
 let pending = null;
 let timer = 0;
 
-function liveRegion() {
-  if (!region) {
-    region = document.getElementById('announcer');
-    if (!region) {
-      region = Object.assign(document.createElement('div'), { id: 'announcer', className: 'visually-hidden' });
-      region.setAttribute('role', 'status');
-      region.setAttribute('aria-live', 'polite');
-      document.body.append(region);
-    }
+/** The page's polite live region `id` (made, visually hidden, on first use). */
+export function politeRegion(id) {
+  let el = document.getElementById(id);
+  if (!el) {
+    el = Object.assign(document.createElement('div'), { id, className: 'visually-hidden' });
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', 'polite');
+    document.body.append(el);
   }
+  return el;
+}
+
+function liveRegion() {
+  region ||= politeRegion('announcer');
   return region;
 }
 

@@ -16,26 +16,17 @@
 // The overlay (`.readout`) carries data-x and, per series, data-label,
 // data-mean, data-sd and data-n, so tests read what a person sees.
 
+import { politeRegion } from './a11y.js';
+
 const POINTER_REST_MS = 900; // a pointer that rests this long is announced
 const KEY_SETTLE_MS = 250;   // keys held down announce where they stop
 
-let region = null;
 let announceTimer = 0;
 
-/** The readouts' own polite live region (the page's status announcements keep theirs). */
-function liveRegion() {
-  if (!region) {
-    region = Object.assign(document.createElement('div'), { id: 'readout-announcer', className: 'visually-hidden' });
-    region.setAttribute('role', 'status');
-    region.setAttribute('aria-live', 'polite');
-    document.body.append(region);
-  }
-  return region;
-}
-
+// The readouts announce in their own polite live region (the page's status announcements keep theirs).
 function announceLater(text, wait) {
   clearTimeout(announceTimer);
-  announceTimer = setTimeout(() => { liveRegion().textContent = text; }, wait);
+  announceTimer = setTimeout(() => { politeRegion('readout-announcer').textContent = text; }, wait);
 }
 
 /** The panels of one figure: a readout moved on one shows at the same x on the others. */

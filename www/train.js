@@ -144,7 +144,6 @@ export class TrainView {
     this.busyMs = 0;
     // Steps per call, grown while a call stays well inside the frame budget.
     this.chunk = new Chunk(1, { growMs: FRAME_BUDGET_MS / 4, shrinkMs: FRAME_BUDGET_MS, max: 64 });
-    this.drawPending = false;
     this.draw();
     return true;
   }
@@ -228,35 +227,25 @@ export class TrainView {
       requestAnimationFrame(() => this.frame(generation));
       return;
     }
-    if (this.drawPending) {
-      // The frame after an epoch's end only draws, so no frame holds both.
-      this.drawPending = false;
-      this.draw();
-      if (run.isDone()) { this.finish(); return; }
-      requestAnimationFrame(() => this.frame(generation));
-      return;
-    }
+    if (run.isDone()) { this.finish(); return; }
     const speed = $('train-speed').value;
     const limit = speed === 'auto' ? Infinity : Number(speed);
     let done = 0;
     while (done < limit && performance.now() - t0 < FRAME_BUDGET_MS && !run.isDone()) {
       // An epoch's last step also measures test accuracy (tens of ms): it runs
-      // alone, first in its frame, and the drawing waits for the next frame.
+      // alone, first in its frame; the panels draw in the frames after (draw()).
       const toEpochEnd = run.stepsToEpochEnd();
       if (toEpochEnd === 1) {
-        // Drawn in the next frame when a redraw is due (REDRAW_MS, longer with
-        // reduced motion) or the run is over.
-        if (done === 0 && this.advance(1)) this.drawPending = run.isDone() || performance.now() - this.lastDraw > REDRAW_MS;
+        // Drawn when a redraw is due (REDRAW_MS, longer with reduced motion) or the run is over.
+        if (done === 0 && this.advance(1) && (run.isDone() || performance.now() - this.lastDraw > REDRAW_MS)) this.draw();
         break;
       }
       const n = Math.min(this.chunk.size, limit - done, toEpochEnd - 1);
       if (!this.chunk.time(() => this.advance(n))) return;
       done += n;
     }
-    // Time to redraw: now if the frame has room, else in a frame of its own.
-    if (!this.drawPending && performance.now() - this.lastDraw > REDRAW_MS) {
-      if (performance.now() - t0 < FRAME_BUDGET_MS) this.draw(); else this.drawPending = true;
-    }
+    // Time to redraw: the panels draw in the frames after this one (draw()).
+    if (performance.now() - this.lastDraw > REDRAW_MS) this.draw();
     requestAnimationFrame(() => this.frame(generation));
   }
 
