@@ -73,6 +73,23 @@ export async function openPage(browser, url, options = {}) {
   return { page, errors };
 }
 
+/**
+ * Opens `hash` in a fresh page (a new browser context: no HTTP cache, no compiled wasm, no service
+ * worker) with the data download never answered: only the engine and the stored results arrive.
+ */
+export async function openWithoutData(browser, url, hash = '', options = {}) {
+  const opened = await openPage(browser, undefined, options);
+  await opened.page.route('**/data/mnist15.bin', () => {}); // never answered
+  await opened.page.goto(`${url}${hash}`);
+  return opened;
+}
+
+/** Waits for the Read view's first stored figure; returns its time in ms after navigation. */
+export async function firstFigure(page) {
+  await page.waitForFunction(() => document.body.dataset.readFirstFigure, null, { timeout: 30_000 });
+  return Number(await page.evaluate(() => document.body.dataset.readFirstFigure));
+}
+
 /** Decodes the committed asset without the lab's code: header, zlib, splits. */
 export async function readAsset() {
   const bytes = await readFile(join(ROOT, 'www/data/mnist15.bin'));

@@ -1,20 +1,22 @@
 // How long the main thread blocks: the longest task while opening each link
-// of longtasks.mjs and doing what it is for, printed per link, held to
-// MAX_BLOCK_MS. The test command runs two test files at once on two cores
-// (each page with its figure workers), so this runs on a machine loaded
-// well past one busy core: a long task here is mostly a task waiting for a
-// core, and the bound (600 ms) catches a page that freezes, not one that
-// misses the 100 ms goal. `node tests/e2e/responsiveness.mjs` gives the
-// distribution over several passes, quiet and with one core kept busy.
+// of longtasks.mjs and doing what it is for, printed per link. The test
+// command runs two test files at once on two cores (each page with its
+// figure workers), so a long task here is mostly a task waiting for a core:
+// the goal (100 ms) is a benchmark's, `node tests/e2e/responsiveness.mjs`,
+// which gives the distribution quiet and with one core kept busy. What this
+// test holds is that nothing freezes the page: a figure run, an epoch or the
+// data set's decoding done in one task on the main thread would block it for
+// seconds (a quick figure's runs take 5-20 s), so the bound is 2 s
+// (MAX_BLOCK_MS), several times the worst seen under the test command's load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useLab } from './harness.mjs';
 import { LINKS, longestTask, warmUp } from './longtasks.mjs';
 
 const lab = useLab();
-const BOUND_MS = Number(process.env.MAX_BLOCK_MS || 600);
+const BOUND_MS = Number(process.env.MAX_BLOCK_MS || 2000);
 
-test(`the main thread never blocks for long (under ${BOUND_MS} ms), opening links or training`, async () => {
+test(`nothing freezes the main thread (no task of ${BOUND_MS} ms) opening links or training`, async () => {
   await warmUp(lab.browser, lab.server.url);
   const rows = [];
   for (const [what, hash, act] of LINKS) {
