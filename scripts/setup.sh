@@ -1,31 +1,31 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for FA Lab, from the package registries
 # alone (see docs/toolchain.md): the wasm32 target, Debian's Chromium and
-# chromedriver and wabt, the wasm-bindgen CLI at Cargo.lock's version, trunk,
-# the e2e test driver (playwright-core, axe-core) and the crates (cargo fetch).
+# chromedriver and wabt, the wasm-bindgen CLI at Cargo.lock's version, the
+# e2e test driver (playwright-core, axe-core) and the crates (cargo fetch).
+# No trunk: scripts/site.mjs assembles dist/ as trunk would (scripts/build.sh).
 #
 # Idempotent: every step checks first, so a machine that has everything passes
 # through in a second or two. What is missing installs at once, side by side:
 # the Debian packages and npm download while cargo compiles. Each step writes
 # to its own log and says when it is done; a failed step prints its log's tail.
 #
-# trunk and wasm-bindgen are compiled with the cheapest profile (opt-level 0,
-# no debug info), trunk without its default features (TLS for serving over
-# https and a check for newer versions, neither used here): they orchestrate
-# cargo and rewrite one wasm file, so their speed hardly matters, and their
+# The wasm-bindgen CLI is compiled with the cheapest profile (opt-level 0, no
+# debug info): it rewrites one wasm file, so its speed hardly matters, and its
 # output is the same bytes as the release build's (docs/toolchain.md, "Cheap
 # tools").
 #
-# Usage: scripts/setup.sh [rust|web]. `rust` installs what the format gate and
-# the native tests need (the wasm32 target, the crates); `web` what the page,
-# the wasm tests and the browser tests need (Chromium, wabt, npm packages,
-# wasm-bindgen, trunk); no argument, both. scripts/test.sh runs `web` in the
-# background while the gate and the native tests run.
+# Usage: scripts/setup.sh [rust|page|web]. `rust` installs what the format
+# gate and the native tests need (the wasm32 target, the crates); `page` what
+# building the page needs besides (the wasm-bindgen CLI); `web` what the page,
+# the wasm tests and the browser tests need (the wasm-bindgen CLI, Chromium,
+# wabt, the npm packages); no argument, all. scripts/test.sh runs `web` in the
+# background while the gate and the native tests run; scripts/serve.sh runs
+# `page` while the release builds compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-TRUNK_VERSION=0.21.14
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/fa-lab-setup.XXXXXX")
 say() { echo "setup: $*" >&2; }
@@ -65,41 +65,38 @@ apt_install() {
 }
 
 part=${1:-all}
-case $part in rust | web | all) ;; *) echo "usage: scripts/setup.sh [rust|web]" >&2; exit 2 ;; esac
+case $part in rust | page | web | all) ;; *) echo "usage: scripts/setup.sh [rust|page|web]" >&2; exit 2 ;; esac
 
-if [ "$part" != web ]; then
+if [ "$part" = rust ] || [ "$part" = all ]; then
   # The target first: cargo fetch resolves wasm32's dependencies too.
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  # Trunk runs cargo --offline: the crates must be in the local registry first.
+  # Every crate of both targets at once, before the builds that need them.
   say "cargo fetch"
   cargo fetch -q
   [ "$part" = rust ] && exit 0
 fi
 
-missing=()
-command -v chromium >/dev/null || missing+=(chromium)
-command -v chromedriver >/dev/null || missing+=(chromium-driver)
-command -v wasm-objdump >/dev/null || missing+=(wabt)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "debian (${missing[*]})" apt_install "${missing[@]}"
+if [ "$part" != page ]; then
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v wasm-objdump >/dev/null || missing+=(wabt)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "debian (${missing[*]})" apt_install "${missing[@]}"
+  fi
+
+  if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
+    step "npm (playwright-core, axe-core)" npm_install
+  fi
 fi
 
-if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
-  step "npm (playwright-core, axe-core)" npm_install
-fi
-
-# The two compiles run side by side: each spends long stretches on one crate
-# (a proc macro, the final link) with a core to spare.
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION"; then
   # Not --locked: its lockfile wants a crate version the registry here lacks.
   # It must match Cargo.lock's wasm-bindgen exactly; it brings wasm-bindgen-test-runner.
   step "wasm-bindgen-cli $WB_VERSION" cheap_install wasm-bindgen-cli --version "$WB_VERSION"
-fi
-if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
-  step "trunk $TRUNK_VERSION" cheap_install trunk --version "$TRUNK_VERSION" --locked --no-default-features
 fi
 
 failed=0

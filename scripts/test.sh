@@ -4,7 +4,7 @@
 #      (simd128 from .cargo/config.toml), so CI enforces a clean house
 #   1. native: cargo test (core, CLI, data asset)
 #   2. the page built (scripts/build.sh --web), and wasm-bindgen-test in
-#      headless Chromium (tests/web.rs), in release on trunk's build of every crate
+#      headless Chromium (tests/web.rs), in release on the page's build of every crate
 #   3. end to end: the built site served on 127.0.0.1 and driven in headless
 #      Chromium by playwright-core (tests/e2e), two test files at a time, plus
 #      the SIMD check of the .wasm; the native CLI they compare with is the
@@ -20,7 +20,7 @@ say() { printf '%s [%d:%02d]\n' "$1" $((SECONDS / 60)) $((SECONDS % 60)) >&2; }
 scripts/setup.sh rust
 # What the page and the browser need installs meanwhile: the gate and the
 # native tests leave a core idle much of the time (one crate compiling, one
-# test binary running), and compiling trunk fills it.
+# test binary running), and compiling the wasm-bindgen CLI fills it.
 # (In its own process group, so that a failing test stops its compiles too.)
 setsid scripts/setup.sh web &
 web_setup=$!

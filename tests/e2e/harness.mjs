@@ -1,15 +1,15 @@
 // Shared pieces of the end-to-end tests: a static server for dist/ on
 // 127.0.0.1, Debian's Chromium launched headless through playwright-core,
 // and an independent reader of the data asset (node's zlib, not our Rust).
-import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { after, before } from 'node:test';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { serve as serveDir } from '../../scripts/static.mjs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -21,38 +21,8 @@ export const DIST = join(ROOT, 'dist');
 // computes the same bits: no kernel depends on the optimisation level).
 export const CLI = process.env.FA_LAB_CLI ? resolve(process.env.FA_LAB_CLI) : join(ROOT, 'target/release/fa-lab');
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.wasm': 'application/wasm', '.bin': 'application/octet-stream',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
-
-/**
- * Serves `dir` on 127.0.0.1 at a free port under `prefix` (e.g. '/course/lab/';
- * anything outside it is 404); resolves to { url, close } with url the prefix's address.
- */
-export async function serve(dir = DIST, prefix = '/') {
-  const server = createServer(async (req, res) => {
-    const full = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!full.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
-    const path = `/${full.slice(prefix.length)}`;
-    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'Content-Type': MIME[extname(file)] || 'application/octet-stream', 'Content-Length': body.length });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}${prefix}`,
-    close: () => { server.closeAllConnections(); return new Promise((ok) => server.close(ok)); },
-  };
-}
+/** Serves `dir` (dist/) on 127.0.0.1 at a free port under `prefix`: scripts/static.mjs, which serve.sh uses. */
+export const serve = (dir = DIST, prefix = '/') => serveDir(dir, prefix);
 
 /** Debian's Chromium, headless, offline-friendly flags (docs/toolchain.md). */
 export function launch() {
