@@ -8,14 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::job::{Job, TrainJob};
+use super::job::{Job, RuleRun};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, ANGLE, EPOCH, HIDDEN, ITER, LOSS_TITLE, PanelDef, SeriesDef, dashed, line};
-use super::probes::{AccuracyProbe, AlignmentProbe, Layers, LossProbe, Probe, SignalAngleProbe};
+use super::probes::{AlignmentProbe, Layers, SignalAngleProbe};
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::{DEFAULT_ALIGNED_MIX, DEFAULT_SCALE_FACTOR, DEFAULT_SPARSE_ZEROS, NetConfig, Rule};
-use crate::train::Trainer;
 use crate::{Error, Result, versions};
 
 /// Beyond the paper: BP, FA and FA's feedback-path variants.
@@ -102,19 +101,15 @@ impl Experiment for FeedbackParams {
     fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>> {
         let rule = self.rules[condition];
         let name = rule.name();
-        let mut cfg = self.train.config(rule, seed);
-        cfg.update_angles = draws_signal(rule);
-        let alignment = rule.has_layerwise_feedback() || cfg.control_feedback;
-        let trainer = Trainer::new(cfg.validate()?, data)?;
-        let depth = trainer.network().depth();
-        let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
-        if alignment {
-            probes.push(Box::new(AlignmentProbe::new(name, Layers::Each)));
+        let mut run = RuleRun::new(&self.train, rule, seed, draws_signal(rule), data)?;
+        let depth = run.depth();
+        if run.alignment {
+            run.probes.push(Box::new(AlignmentProbe::new(name, Layers::Each)));
         }
         if draws_signal(rule) {
-            probes.push(Box::new(SignalAngleProbe::new(name, self.moving_average, depth, self.train.keep_dead)));
+            run.probes.push(Box::new(SignalAngleProbe::new(name, self.moving_average, depth, self.train.keep_dead)));
         }
-        Ok(Box::new(TrainJob::new(trainer, &self.train, probes)?))
+        run.job(&self.train)
     }
 
     fn panels(&self) -> Vec<PanelDef> {

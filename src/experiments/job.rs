@@ -1,10 +1,11 @@
 //! The work one run does: the [`Job`] trait that [`super::RunState`] drives,
 //! and [`TrainJob`], the training loop every MNIST figure shares.
 
-use super::probes::Probe;
+use super::probes::{AccuracyProbe, LossProbe, Probe};
 use super::setup::TrainSetup;
 use super::{Curve, PcaData};
 use crate::Result;
+use crate::data::Mnist15;
 use crate::net::Rule;
 use crate::train::Trainer;
 
@@ -64,6 +65,43 @@ pub(crate) struct TrainJob {
     last_dead: Option<u64>,
     /// A forked run's series are renamed from the trunk's condition to its own.
     rename: Option<(String, String)>,
+}
+
+/// The start of one rule's run in a figure that sets rules side by side
+/// (`rules`, `feedback`): its trainer (update angles as asked), whether it
+/// has an alignment to draw (layer-wise feedback, or BP's never-used control
+/// `B`), and its loss and accuracy probes, named by the rule. The figure adds
+/// its own probes after these, then [`RuleRun::job`].
+pub(crate) struct RuleRun {
+    pub(crate) trainer: Trainer,
+    pub(crate) alignment: bool,
+    pub(crate) probes: Vec<Box<dyn Probe>>,
+}
+
+impl RuleRun {
+    pub(crate) fn new(
+        train: &TrainSetup,
+        rule: Rule,
+        seed: u64,
+        update_angles: bool,
+        data: &Mnist15,
+    ) -> Result<RuleRun> {
+        let mut cfg = train.config(rule, seed);
+        cfg.update_angles = update_angles;
+        let alignment = rule.has_layerwise_feedback() || cfg.control_feedback;
+        let trainer = Trainer::new(cfg.validate()?, data)?;
+        let name = rule.name();
+        let probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
+        Ok(RuleRun { trainer, alignment, probes })
+    }
+
+    pub(crate) fn depth(&self) -> usize {
+        self.trainer.network().depth()
+    }
+
+    pub(crate) fn job(self, train: &TrainSetup) -> Result<Box<dyn Job>> {
+        Ok(Box::new(TrainJob::new(self.trainer, train, self.probes)?))
+    }
 }
 
 impl TrainJob {

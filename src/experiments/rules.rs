@@ -3,15 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::job::{Job, TrainJob};
+use super::job::{Job, RuleRun};
 use super::keys::{Measure, PanelKey, SeriesKey};
 use super::layout::{ACCURACY, ANGLE, EPOCH, ITER, LOSS_TITLE, PanelDef, SeriesDef, dashed, line};
-use super::probes::{AccuracyProbe, AlignmentProbe, Layers, LossProbe, Probe, UpdateAngleProbe};
+use super::probes::{AlignmentProbe, Layers, UpdateAngleProbe};
 use super::setup::quick_runs;
 use super::{Experiment, Preset, TrainSetup};
 use crate::data::Mnist15;
 use crate::net::{DEFAULT_KP_DECAY, NetConfig, Rule};
-use crate::train::Trainer;
 use crate::{Error, Result};
 
 /// Beyond the paper: every rule with its default `η`.
@@ -81,15 +80,10 @@ impl Experiment for RulesParams {
     fn job(&self, condition: usize, seed: u64, data: &Mnist15) -> Result<Box<dyn Job>> {
         let rule = self.rules[condition];
         let name = rule.name();
-        let mut cfg = self.train.config(rule, seed);
-        cfg.update_angles = !rule.is_backprop();
-        // BP's control B (never used) gives BP an alignment line too.
-        let alignment = rule.has_layerwise_feedback() || cfg.control_feedback;
-        let trainer = Trainer::new(cfg.validate()?, data)?;
-        let depth = trainer.network().depth();
-        let mut probes: Vec<Box<dyn Probe>> = vec![Box::new(LossProbe::new(name)), Box::new(AccuracyProbe::new(name))];
+        let mut run = RuleRun::new(&self.train, rule, seed, !rule.is_backprop(), data)?;
+        let depth = run.depth();
         if !rule.is_backprop() {
-            probes.push(Box::new(UpdateAngleProbe::new(
+            run.probes.push(Box::new(UpdateAngleProbe::new(
                 name,
                 Layers::Mean,
                 self.moving_average,
@@ -97,10 +91,11 @@ impl Experiment for RulesParams {
                 self.train.keep_dead,
             )));
         }
-        if alignment {
-            probes.push(Box::new(AlignmentProbe::new(name, Layers::Mean)));
+        // BP's control B (never used) gives BP an alignment line too.
+        if run.alignment {
+            run.probes.push(Box::new(AlignmentProbe::new(name, Layers::Mean)));
         }
-        Ok(Box::new(TrainJob::new(trainer, &self.train, probes)?))
+        run.job(&self.train)
     }
 
     fn panels(&self) -> Vec<PanelDef> {
