@@ -3,7 +3,8 @@
 // - the main thread's longest task per link (longtasks.mjs), goal 100 ms;
 // - the Read view's first stored figure, opened cold (a new browser context)
 //   with the data download held back, in ms after navigation, goal 1 s.
-// Prints min / median / max per link and condition, and the worst of each.
+// Prints min / median / max per link and condition, and the worst of each;
+// trace-longtasks.mjs shows what the long tasks are made of.
 //
 // Usage: node tests/e2e/responsiveness.mjs [--runs N] [--only quiet|busy]
 import { spawn } from 'node:child_process';

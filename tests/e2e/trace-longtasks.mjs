@@ -1,0 +1,95 @@
+// What the main thread's long tasks are made of (not a *.test.mjs; run by
+// hand when responsiveness.mjs reports tasks above the goal): for each link
+// of longtasks.mjs, a Chromium trace with CPU samples of the page's renderer,
+// and for every main-thread task above the threshold its time, the functions
+// that took most samples (self) and the page's own functions they ran under
+// (www/*.js), e.g.
+//   task 105 ms at 1675 ms
+//     self: 158 __wbg_offsetHeight…@fa-lab.js | 12 fit@panels.js | …
+//     under: 162 draw@panels.js | 12 fit@panels.js | …
+// "(program)" is the browser's own work (style, layout, paint).
+//
+// Usage: node tests/e2e/trace-longtasks.mjs [--runs N] [--only TEXT] [--over MS] [--busy]
+//   --only keeps the links whose description contains TEXT; --busy keeps one
+//   core busy with a spinning node, as responsiveness.mjs does.
+import { spawn } from 'node:child_process';
+import { launch, openPage, serve } from './harness.mjs';
+import { LINKS, warmUp } from './longtasks.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+const RUNS = Number(option('--runs', 1));
+const ONLY = option('--only', '');
+const OVER_MS = Number(option('--over', 50));
+const PAGE_JS = /\/(app|read|figures|train|panels|readout|ui|chunk|pool|a11y|offline|messages)\.js$/;
+const CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
+
+let spinner = null;
+process.on('exit', () => spinner?.kill());
+if (argv.includes('--busy')) spinner = spawn(process.execPath, ['-e', 'const end = Date.now() + 3_600_000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+
+const top = (counts, n) => [...counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${v} ${k}`).join(' | ');
+const bump = (counts, key) => counts.set(key, (counts.get(key) || 0) + 1);
+
+/** The trace's main-thread tasks and CPU samples of the renderer that loaded `host`. */
+function analyse(events, host) {
+  const threads = new Map();
+  for (const e of events) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+  const pids = new Set(events.filter((e) => JSON.stringify(e.args?.data || {}).includes(host)).map((e) => e.pid));
+  const onMain = (e) => pids.has(e.pid) && threads.get(`${e.pid}:${e.tid}`) === 'CrRendererMain';
+  const nodes = new Map();
+  const samples = [];
+  const clocks = new Map(); // profile id → running sample time (µs)
+  for (const e of events) if (e.name === 'Profile' && onMain(e)) clocks.set(e.id, e.args.data.startTime);
+  for (const e of events) {
+    if (e.name !== 'ProfileChunk' || !clocks.has(e.id)) continue;
+    const { cpuProfile = {}, timeDeltas = [] } = e.args.data;
+    for (const n of cpuProfile.nodes || []) nodes.set(n.id, n);
+    (cpuProfile.samples || []).forEach((id, i) => {
+      clocks.set(e.id, clocks.get(e.id) + (timeDeltas[i] || 0));
+      samples.push([clocks.get(e.id), id]);
+    });
+  }
+  const main = events.filter((e) => onMain(e) && e.ph === 'X');
+  return { nodes, samples, main, start: Math.min(...main.map((e) => e.ts)) };
+}
+
+const label = (frame = {}) => `${frame.functionName || '(anonymous)'}${frame.url ? `@${frame.url.split('/').pop()}` : ''}`;
+
+function pageFrame(nodes, id) {
+  for (let n = nodes.get(id); n; n = nodes.get(n.parent)) if (PAGE_JS.test(n.callFrame?.url || '')) return label(n.callFrame);
+  return '(no page function)';
+}
+
+const [server, browser] = await Promise.all([serve(), launch()]);
+await warmUp(browser, server.url);
+const host = new URL(server.url).host;
+for (const [what, hash, act] of LINKS.filter(([w]) => w.includes(ONLY))) {
+  for (let r = 0; r < RUNS; r++) {
+    const { page } = await openPage(browser);
+    await page.addInitScript(() => { window.longest = { get: () => 0, reset: () => {} }; }); // what longtasks.mjs's acts call
+    await browser.startTracing(page, { categories: CATEGORIES });
+    await page.goto(`${server.url}${hash}`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    await act(page);
+    await page.waitForTimeout(300);
+    const { nodes, samples, main, start } = analyse(JSON.parse((await browser.stopTracing()).toString()).traceEvents, host);
+    await page.close();
+    const tasks = main.filter((e) => e.name === 'RunTask' && e.dur > OVER_MS * 1000);
+    console.log(`\n${what} [pass ${r + 1}]: ${tasks.length} task(s) over ${OVER_MS} ms`);
+    for (const t of tasks) {
+      const self = new Map();
+      const under = new Map();
+      for (const [ts, id] of samples) {
+        if (ts < t.ts || ts > t.ts + t.dur) continue;
+        bump(self, label(nodes.get(id)?.callFrame));
+        bump(under, pageFrame(nodes, id));
+      }
+      console.log(`  task ${Math.round(t.dur / 1000)} ms at ${Math.round((t.ts - start) / 1000)} ms`);
+      console.log(`    self: ${top(self, 6)}`);
+      console.log(`    under: ${top(under, 6)}`);
+    }
+  }
+}
+await browser.close();
+await server.close();
