@@ -3,6 +3,7 @@
 // for. Used by responsive.test.mjs (one pass, asserting a bound) and by
 // responsiveness.mjs (the distribution over several passes, quiet and with a
 // core kept busy). Not a *.test.mjs: the test runner leaves it alone.
+import { spawn } from 'node:child_process';
 import { openPage } from './harness.mjs';
 
 const stored = (want) => async (page) => page.waitForFunction((w) => document.body.dataset.figure === w, want, { timeout: 300_000 });
@@ -61,4 +62,16 @@ export async function longestTask(browser, url, hash, act) {
   const task = Math.round(await page.evaluate(() => window.longest.get()));
   await page.close();
   return { task, errors };
+}
+
+/**
+ * Keeps one core busy (a spinning node) until the returned stop() or this
+ * process's exit, or for an hour if this process is killed by a signal (no
+ * exit handler runs then): it never outlives a measurement for long.
+ */
+export function busyCore() {
+  const spinner = spawn(process.execPath, ['-e', 'const end = Date.now() + 3_600_000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+  const stop = () => spinner.kill();
+  process.on('exit', stop);
+  return stop;
 }

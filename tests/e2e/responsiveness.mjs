@@ -7,10 +7,9 @@
 // trace-longtasks.mjs shows what the long tasks are made of.
 //
 // Usage: node tests/e2e/responsiveness.mjs [--runs N] [--only quiet|busy]
-import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { firstFigure, launch, openWithoutData, serve } from './harness.mjs';
-import { LINKS, longestTask, warmUp } from './longtasks.mjs';
+import { LINKS, busyCore, longestTask, warmUp } from './longtasks.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -20,14 +19,9 @@ const ONLY = option('--only', null);
 const [server, browser] = await Promise.all([serve(), launch()]);
 console.log(`${cpus()[0].model}, ${cpus().length} cores; ${RUNS} passes per condition`);
 await warmUp(browser, server.url);
-// The busy core: a spinning node that stops with this script, or after an hour if this script is
-// killed by a signal (no exit handler runs then), so it never outlives a measurement for long.
-let spinner = null;
-const spin = () => spawn(process.execPath, ['-e', 'const end = Date.now() + 3_600_000; while (Date.now() < end) {}'], { stdio: 'ignore' });
-process.on('exit', () => spinner?.kill());
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 for (const condition of ['quiet', 'busy'].filter((c) => !ONLY || c === ONLY)) {
-  spinner = condition === 'busy' ? spin() : null;
+  const stopBusy = condition === 'busy' ? busyCore() : () => {};
   const tasks = LINKS.map(() => []);
   for (let r = 0; r < RUNS; r++) {
     for (const [i, [, hash, act]] of LINKS.entries()) tasks[i].push((await longestTask(browser, server.url, hash, act)).task);
@@ -46,7 +40,7 @@ for (const condition of ['quiet', 'busy'].filter((c) => !ONLY || c === ONLY)) {
     await page.close();
   }
   console.log(`Read view opened cold, first stored figure after (ms): min ${Math.min(...firsts)} / median ${median(firsts)} / max ${Math.max(...firsts)}; ${firsts.filter((t) => t >= 1000).length} of ${RUNS} at 1 s or more  [${firsts.join(', ')}]`);
-  spinner?.kill();
+  stopBusy();
 }
 await browser.close();
 await server.close();

@@ -12,9 +12,8 @@
 // Usage: node tests/e2e/trace-longtasks.mjs [--runs N] [--only TEXT] [--over MS] [--busy]
 //   --only keeps the links whose description contains TEXT; --busy keeps one
 //   core busy with a spinning node, as responsiveness.mjs does.
-import { spawn } from 'node:child_process';
 import { launch, openPage, serve } from './harness.mjs';
-import { LINKS, warmUp } from './longtasks.mjs';
+import { LINKS, busyCore, warmUp } from './longtasks.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -24,9 +23,7 @@ const OVER_MS = Number(option('--over', 50));
 const PAGE_JS = /\/(app|read|figures|train|panels|readout|ui|chunk|pool|a11y|offline|messages)\.js$/;
 const CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
 
-let spinner = null;
-process.on('exit', () => spinner?.kill());
-if (argv.includes('--busy')) spinner = spawn(process.execPath, ['-e', 'const end = Date.now() + 3_600_000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+if (argv.includes('--busy')) busyCore();
 
 const top = (counts, n) => [...counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${v} ${k}`).join(' | ');
 const bump = (counts, key) => counts.set(key, (counts.get(key) || 0) + 1);
