@@ -45,20 +45,30 @@ export async function warmUp(browser, url) {
   await page.close();
 }
 
-/** Opens `hash` in a fresh page and returns { task, errors }: the longest task in ms. */
-export async function longestTask(browser, url, hash, act) {
-  const { page, errors } = await openPage(browser);
-  await page.addInitScript(() => {
+/** Records the page's longest task from its start (`window.longest`, which the links' acts reset). */
+export function watchLongTasks(page) {
+  return page.addInitScript(() => {
     const state = { task: 0 };
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) state.task = Math.max(state.task, e.duration);
     }).observe({ type: 'longtask', buffered: true });
     window.longest = { get: () => state.task, reset: () => { state.task = 0; } };
   });
+}
+
+/** Opens `hash` in `page`, waits until it is ready, does `act` and lets the page settle. */
+export async function visit(page, url, hash, act) {
   await page.goto(`${url}${hash}`);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
   await act(page);
   await page.waitForTimeout(300);
+}
+
+/** Opens `hash` in a fresh page and returns { task, errors }: the longest task in ms. */
+export async function longestTask(browser, url, hash, act) {
+  const { page, errors } = await openPage(browser);
+  await watchLongTasks(page);
+  await visit(page, url, hash, act);
   const task = Math.round(await page.evaluate(() => window.longest.get()));
   await page.close();
   return { task, errors };

@@ -13,7 +13,7 @@
 //   --only keeps the links whose description contains TEXT; --busy keeps one
 //   core busy with a spinning node, as responsiveness.mjs does.
 import { launch, openPage, serve } from './harness.mjs';
-import { LINKS, busyCore, warmUp } from './longtasks.mjs';
+import { LINKS, busyCore, visit, warmUp, watchLongTasks } from './longtasks.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
@@ -64,12 +64,9 @@ const host = new URL(server.url).host;
 for (const [what, hash, act] of LINKS.filter(([w]) => w.includes(ONLY))) {
   for (let r = 0; r < RUNS; r++) {
     const { page } = await openPage(browser);
-    await page.addInitScript(() => { window.longest = { get: () => 0, reset: () => {} }; }); // what longtasks.mjs's acts call
+    await watchLongTasks(page); // the links' acts reset it
     await browser.startTracing(page, { categories: CATEGORIES });
-    await page.goto(`${server.url}${hash}`);
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-    await act(page);
-    await page.waitForTimeout(300);
+    await visit(page, server.url, hash, act);
     const { nodes, samples, main, start } = analyse(JSON.parse((await browser.stopTracing()).toString()).traceEvents, host);
     await page.close();
     const tasks = main.filter((e) => e.name === 'RunTask' && e.dur > OVER_MS * 1000);
