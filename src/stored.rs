@@ -109,19 +109,28 @@ impl StoredFigure {
     /// link gives its figure's parameters and it has a record for every run.
     pub fn parse(text: &str) -> Result<StoredFigure> {
         let bad = |m: String| Error::CorruptData(format!("the stored result cannot be used: {m}"));
-        // The format number first, skimming past the rest (nothing else is built): an older
-        // format is named as such rather than as whichever field it lacks.
-        #[derive(Deserialize)]
-        struct Format {
-            format: Option<serde_json::Value>,
+        // One pass over the text when it reads (this runs on the page's main thread). When it
+        // does not, the format number is looked at first, skimming past the rest, so that an
+        // older format is named as such rather than as whichever field it lacks.
+        let stored: StoredFigure = match serde_json::from_str(text) {
+            Ok(stored) => stored,
+            Err(e) => {
+                #[derive(Deserialize)]
+                struct Format {
+                    format: Option<serde_json::Value>,
+                }
+                let head: Format =
+                    serde_json::from_str(text).map_err(|e| bad(format!("it is not valid JSON ({e})")))?;
+                return Err(match head.format.as_ref().map(|f| f.as_u64()) {
+                    Some(Some(f)) if f == FORMAT as u64 => bad(format!("{e}")),
+                    Some(Some(f)) => bad(format!("it has format {f}; this FA Lab reads format {FORMAT}")),
+                    _ => bad("it has no format number".into()),
+                });
+            }
+        };
+        if stored.format != FORMAT {
+            return Err(bad(format!("it has format {}; this FA Lab reads format {FORMAT}", stored.format)));
         }
-        let head: Format = serde_json::from_str(text).map_err(|e| bad(format!("it is not valid JSON ({e})")))?;
-        match head.format.as_ref().map(|f| f.as_u64()) {
-            Some(Some(f)) if f == FORMAT as u64 => {}
-            Some(Some(f)) => return Err(bad(format!("it has format {f}; this FA Lab reads format {FORMAT}"))),
-            _ => return Err(bad("it has no format number".into())),
-        }
-        let stored: StoredFigure = serde_json::from_str(text).map_err(|e| bad(format!("{e}")))?;
         stored.check().map_err(|e| bad(e.to_string()))?;
         Ok(stored)
     }

@@ -5,7 +5,8 @@
 //      round times N epochs of the FA step of the paper net in the built page
 //      (dist/, served on 127.0.0.1, headless Chromium; the engine is warmed up
 //      first so that V8 has tiered the kernels up), then N epochs natively
-//      (`fa-lab bench --json`), then N epochs of scripts/numpy_step.py;
+//      (`fa-lab bench --json`, and on x86_64 again on the 128-bit SSE2 path,
+//      the vector width of wasm simd128), then N epochs of scripts/numpy_step.py;
 //      ratios are taken per round and their medians reported;
 //   2. the per-step cost of the bookkeeping (www/bench.js's runBench extras,
 //      and `fa-lab bench --extras`);
@@ -244,6 +245,12 @@ function nativeBench(extraArgs) {
   return JSON.parse(execFileSync(cli, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
+/** `fa-lab bench` on the SSE2 path, or null where there is none (not x86_64). */
+function nativeNarrow(extraArgs) {
+  if (os.arch() !== 'x64') return null;
+  try { return nativeBench(['--path', 'sse2', ...extraArgs]); } catch { return null; }
+}
+
 // numpy_step.py's median over EPOCHS epochs, or { error } saying why there is none.
 // The interpreter is $FA_LAB_NUMPY_PYTHON (scripts/bench.sh points it at its
 // virtual environment) or python3. This command alone runs with
@@ -285,6 +292,9 @@ try {
       if (!flag('--no-native')) {
         const n = nativeBench([]);
         row.native = n.median_seconds;
+        // The 128-bit native path (SSE2, x86_64 only): the same vector width as simd128.
+        const narrow = nativeNarrow([]);
+        row.narrow = narrow?.median_seconds ?? null;
         nat = { ...n, epochSeconds: [...(nat?.epochSeconds ?? []), n.median_seconds], kernelsOnly: [...(nat?.kernelsOnly ?? []), n.kernels_only_seconds] };
         const np = numpyEpoch();
         row.numpy = np.seconds ?? null;
@@ -298,6 +308,7 @@ try {
     log('breakdown: one epoch of the kernels-only step, timed call by call, in the browser and natively');
     b.breakdown = await eng.breakdown();
     if (nat) nat.breakdown = nativeBench(['--breakdown']).breakdown;
+    if (nat) nat.narrowBreakdown = nativeNarrow(['--breakdown'])?.breakdown;
     if (EXTRAS) {
       log('bookkeeping: interleaved fresh epochs in the browser, then natively');
       b.extras = await eng.extras();
@@ -349,6 +360,12 @@ if (nat) {
     p(`numpy: NOT RUN, no numpy ratios (${numpyError ?? 'no round ran it'})`);
   }
   p(`browser / native: ${median(rounds.map((r) => r.browser / r.native)).toFixed(2)}×`);
+  const narrow = rounds.filter((r) => r.narrow != null);
+  if (narrow.length) {
+    p(`native on 128-bit vectors (fa-lab bench --path sse2, the same width as simd128): median ${median(narrow.map((r) => r.narrow)).toFixed(4)} s; `
+      + `browser / native-sse2: ${median(narrow.map((r) => r.browser / r.narrow)).toFixed(2)}× (what V8 adds over the same vector width), `
+      + `native-sse2 / native: ${median(narrow.map((r) => r.narrow / r.native)).toFixed(2)}× (what the wider vectors give)`);
+  }
   p(`checksum after 1 epoch: browser ${b.checksum}, native ${nat.checksum} → ${b.checksum === nat.checksum ? 'same bits' : 'DIFFERENT BITS'}`);
 }
 if (b.breakdown) {
@@ -357,8 +374,10 @@ if (b.breakdown) {
   const ntot = nat?.breakdown ? Object.values(nat.breakdown).reduce((a, t) => a + t, 0) : NaN;
   for (const [kind, t] of b.breakdown) {
     const n = nat?.breakdown?.[kind];
+    const s2 = nat?.narrowBreakdown?.[kind];
     p(`${kind.padEnd(24)} browser ${(t * 1e3).toFixed(1).padStart(6)} (${((100 * t) / btot).toFixed(1).padStart(4)} %)`
-      + (n != null ? `   native ${(n * 1e3).toFixed(1).padStart(6)} (${((100 * n) / ntot).toFixed(1).padStart(4)} %)   browser/native ${(t / n).toFixed(2)}×` : ''));
+      + (n != null ? `   native ${(n * 1e3).toFixed(1).padStart(6)} (${((100 * n) / ntot).toFixed(1).padStart(4)} %)   browser/native ${(t / n).toFixed(2)}×` : '')
+      + (s2 != null ? `   browser/native-sse2 ${(t / s2).toFixed(2)}×` : ''));
   }
 }
 if (EXTRAS && (b.extras || nat?.extras)) {

@@ -3,11 +3,14 @@
 // of longtasks.mjs, a Chromium trace with CPU samples of the page's renderer,
 // and for every main-thread task above the threshold its time, the functions
 // that took most samples (self) and the page's own functions they ran under
-// (www/*.js), e.g.
-//   task 105 ms at 1675 ms
+// (www/*.js), with the task's time on the CPU (its thread time: a task far
+// longer than that waited for a core) and the style and layout work in it, e.g.
+//   task 105 ms at 1675 ms, 31 ms on the CPU; UpdateLayoutTree 4× 2 ms, Layout 3× 9 ms
 //     self: 158 __wbg_offsetHeight…@fa-lab.js | 12 fit@panels.js | …
 //     under: 162 draw@panels.js | 12 fit@panels.js | …
-// "(program)" is the browser's own work (style, layout, paint).
+// "(program)" is the browser's own work (style, layout, paint); the samples
+// are taken in wall time, so they count time spent waiting for a core too.
+// LAYOUTS=1 lists each style and layout pass with the objects it laid out.
 //
 // Usage: node tests/e2e/trace-longtasks.mjs [--runs N] [--only TEXT] [--over MS] [--busy]
 //   --only keeps the links whose description contains TEXT; --busy keeps one
@@ -21,6 +24,7 @@ const RUNS = Number(option('--runs', 1));
 const ONLY = option('--only', '');
 const OVER_MS = Number(option('--over', 50));
 const PAGE_JS = /\/(app|read|figures|train|panels|readout|ui|chunk|pool|a11y|offline|messages)\.js$/;
+const LAYOUT = ['UpdateLayoutTree', 'Layout']; // style, layout
 const CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
 
 if (argv.includes('--busy')) busyCore();
@@ -79,7 +83,14 @@ for (const [what, hash, act] of LINKS.filter(([w]) => w.includes(ONLY))) {
         bump(self, label(nodes.get(id)?.callFrame));
         bump(under, pageFrame(nodes, id));
       }
-      console.log(`  task ${Math.round(t.dur / 1000)} ms at ${Math.round((t.ts - start) / 1000)} ms`);
+      const inside = (e) => e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur;
+      const layouts = main.filter((e) => inside(e) && LAYOUT.includes(e.name));
+      const spent = (name) => layouts.filter((e) => e.name === name);
+      const ms = (v) => Math.round(v.reduce((a, e) => a + e.dur, 0) / 1000);
+      const cpu = t.tdur ? `, ${Math.round(t.tdur / 1000)} ms on the CPU` : '';
+      console.log(`  task ${Math.round(t.dur / 1000)} ms at ${Math.round((t.ts - start) / 1000)} ms${cpu}; ` +
+        LAYOUT.map((n) => `${n} ${spent(n).length}× ${ms(spent(n))} ms`).join(', '));
+      if (process.env.LAYOUTS) for (const e of layouts) console.log(`      ${e.name} ${(e.dur / 1000).toFixed(1)} ms ${JSON.stringify(e.args?.beginData || {}).slice(0, 300)}`);
       console.log(`    self: ${top(self, 6)}`);
       console.log(`    under: ${top(under, 6)}`);
     }
