@@ -63,7 +63,10 @@ function download(blob, name) {
 
 const MIME = { svg: 'image/svg+xml', csv: 'text/csv;charset=utf-8', json: 'application/json' };
 
-const FRAME_BUDGET_MS = 30;  // panel drawing in one animation frame
+// Panel drawing in one animation frame. In wall time: on a loaded machine a
+// panel's 10–25 ms on the CPU can take 2–3× that, so a frame of 16 ms mostly
+// holds one panel there (30 ms gave longer tasks: responsiveness.mjs --base).
+const FRAME_BUDGET_MS = 16;
 
 /**
  * Takes panels from `queue` and draws each with `draw(item)`, as many as fit
