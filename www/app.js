@@ -123,7 +123,9 @@ async function boot() {
   // The drawing code and the fonts load now, on a scratch canvas, in a task of their own:
   // the first panel a view draws then costs what any panel costs.
   await nextTask();
-  try { engine.primeDrawing(document.createElement('canvas'), { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
+  const scratch = document.createElement('canvas');
+  scratch.getContext('2d', { willReadFrequently: true }); // as panels.js's canvases are
+  try { engine.primeDrawing(scratch, { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
   await nextTask();
   const app = await App.create(engine);
   performance.mark('fa:app');

@@ -107,6 +107,9 @@ export class PanelFrame {
     this.source = null;
     this.cssWidth = 0;
     this.cssHeight = 0;
+    // A canvas in memory, drawn by the CPU: the plots are small, and a canvas the GPU draws
+    // makes each panel's drawing wait for the GPU process (for the PNG export too).
+    canvas.getContext('2d', { willReadFrequently: true });
     canvas.setAttribute('role', 'img');
     if (!canvas.getAttribute('aria-label')) canvas.setAttribute('aria-label', 'Plot: not drawn yet.');
     const figure = canvas.closest('figure');
