@@ -109,6 +109,7 @@ impl StoredFigure {
     /// link gives its figure's parameters and it has a record for every run.
     pub fn parse(text: &str) -> Result<StoredFigure> {
         let bad = |m: String| Error::CorruptData(format!("the stored result cannot be used: {m}"));
+        let other_format = |f: u64| bad(format!("it has format {f}; this FA Lab reads format {FORMAT}"));
         // One pass over the text when it reads (this runs on the page's main thread). When it
         // does not, the format number is looked at first, skimming past the rest, so that an
         // older format is named as such rather than as whichever field it lacks.
@@ -123,13 +124,13 @@ impl StoredFigure {
                     serde_json::from_str(text).map_err(|e| bad(format!("it is not valid JSON ({e})")))?;
                 return Err(match head.format.as_ref().map(|f| f.as_u64()) {
                     Some(Some(f)) if f == FORMAT as u64 => bad(format!("{e}")),
-                    Some(Some(f)) => bad(format!("it has format {f}; this FA Lab reads format {FORMAT}")),
+                    Some(Some(f)) => other_format(f),
                     _ => bad("it has no format number".into()),
                 });
             }
         };
         if stored.format != FORMAT {
-            return Err(bad(format!("it has format {}; this FA Lab reads format {FORMAT}", stored.format)));
+            return Err(other_format(stored.format.into()));
         }
         stored.check().map_err(|e| bad(e.to_string()))?;
         Ok(stored)

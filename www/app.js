@@ -7,7 +7,7 @@ import { $, errorText, nextTask } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
 import { ReadView } from './read.js';
-import { PanelFrame, currentTheme } from './panels.js';
+import { PanelFrame, currentTheme, drawnByCpu } from './panels.js';
 import { announceChanges } from './a11y.js';
 import { Chunk } from './chunk.js';
 import { keepOffline } from './offline.js';
@@ -123,9 +123,7 @@ async function boot() {
   // The drawing code and the fonts load now, on a scratch canvas, in a task of their own:
   // the first panel a view draws then costs what any panel costs.
   await nextTask();
-  const scratch = document.createElement('canvas');
-  scratch.getContext('2d', { willReadFrequently: true }); // as panels.js's canvases are
-  try { engine.primeDrawing(scratch, { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
+  try { engine.primeDrawing(drawnByCpu(document.createElement('canvas')), { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
   await nextTask();
   const app = await App.create(engine);
   performance.mark('fa:app');

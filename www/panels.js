@@ -61,6 +61,18 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * Makes `canvas` one the CPU draws (a 2D context asked for with
+ * willReadFrequently; later getContext('2d') calls, plotters' among them,
+ * get this one). The plots are small; with a canvas drawn by the GPU process,
+ * traces under load showed panel tasks waiting, and opening links gave fewer
+ * long tasks this way (responsiveness.mjs --base, one interleaved run).
+ */
+export function drawnByCpu(canvas) {
+  canvas.getContext('2d', { willReadFrequently: true });
+  return canvas;
+}
+
 const MIME = { svg: 'image/svg+xml', csv: 'text/csv;charset=utf-8', json: 'application/json' };
 
 // Panel drawing in one animation frame. In wall time: on a loaded machine a
@@ -107,9 +119,7 @@ export class PanelFrame {
     this.source = null;
     this.cssWidth = 0;
     this.cssHeight = 0;
-    // A canvas in memory, drawn by the CPU: the plots are small, and a canvas the GPU draws
-    // makes each panel's drawing wait for the GPU process (for the PNG export too).
-    canvas.getContext('2d', { willReadFrequently: true });
+    drawnByCpu(canvas);
     canvas.setAttribute('role', 'img');
     if (!canvas.getAttribute('aria-label')) canvas.setAttribute('aria-label', 'Plot: not drawn yet.');
     const figure = canvas.closest('figure');
