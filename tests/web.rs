@@ -2,7 +2,8 @@
 //! exported `Lab` decodes an asset, refuses damaged ones with a message, and
 //! draws non-blank pixels onto a real canvas; a `Figure` takes its runs'
 //! results one at a time and draws and exports its panels; a `Run` is made
-//! from its link and its exports cite it.
+//! from its link and its exports cite it; drawing measures text on the canvas,
+//! never in the document.
 #![cfg(target_arch = "wasm32")]
 
 use fa_lab::data::{Mnist15, N_PIXELS, Split};
@@ -92,6 +93,37 @@ fn drawing_puts_ink_on_the_canvas() {
     lab.draw_histogram(hist.clone(), JsValue::UNDEFINED).unwrap();
     assert!(inked_pixels(&hist) > 1000);
     assert!(lab.draw_digits(canvas(10, 10), 25, 10, 4, JsValue::UNDEFINED).is_err());
+}
+
+/// Starts counting reads of an element's `offsetHeight` (each one makes the
+/// browser lay the page out); the returned function stops and gives the count.
+fn count_layout_reads() -> js_sys::Function {
+    let start = js_sys::Function::new_no_args(
+        r#"
+        const own = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'offsetHeight');
+        let reads = 0;
+        Object.defineProperty(HTMLElement.prototype, 'offsetHeight', {
+            configurable: true,
+            get() { reads++; return own.get.call(this); },
+        });
+        return () => { Object.defineProperty(HTMLElement.prototype, 'offsetHeight', own); return reads; };
+        "#,
+    );
+    start.call0(&JsValue::NULL).unwrap().into()
+}
+
+#[wasm_bindgen_test]
+fn panels_measure_their_text_on_the_canvas_not_in_the_document() {
+    // The histogram has a caption and a legend: plotters' own measure puts
+    // each text in a span in the document and reads its size back.
+    let lab = Lab::new(&asset()).unwrap();
+    let hist = canvas(400, 300);
+    let stop = count_layout_reads();
+    let drawn = lab.draw_histogram(hist.clone(), JsValue::UNDEFINED);
+    let reads = stop.call0(&JsValue::NULL).unwrap().as_f64().unwrap();
+    drawn.unwrap();
+    assert_eq!(reads, 0.0, "drawing a panel read the size of {reads} elements");
+    assert!(inked_pixels(&hist) > 1000);
 }
 
 /// `{format: "json"}`, the options of a JSON export.

@@ -168,18 +168,18 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
         .y_desc("share of split")
         .draw()
         .map_err(plot_err)?;
-    for (values, colour, offset, name) in
-        [(&tr, colours.series[0], -0.2, "train (60,000)"), (&te, colours.series[1], 0.2, "test (10,000)")]
-    {
+    let splits = [(&tr, colours.series[0], -0.2, "train (60,000)"), (&te, colours.series[1], 0.2, "test (10,000)")];
+    for (values, colour, offset, _) in splits {
         chart
             .draw_series(values.iter().enumerate().map(|(c, &v)| {
                 let x = c as f64 + offset;
                 Rectangle::new([(x - 0.18, 0.0), (x + 0.18, v)], colour.filled())
             }))
-            .map_err(plot_err)?
-            .label(name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+            .map_err(plot_err)?;
     }
-    draw_legend(&mut chart, style, &[], &[])?;
+    let labels = splits.map(|s| s.3);
+    draw_legend(&chart, style, &[], &labels, |area, i, (x, y)| {
+        area.draw(&Rectangle::new([(x, y - 5), (x + 10, y + 5)], splits[i].1.filled())).map_err(plot_err)
+    })?;
     area.present().map_err(plot_err)
 }

@@ -176,18 +176,12 @@ pub fn draw_line_panel<DB: DrawingBackend>(
         entries.push(Entry { label: &s.label, colour, stroke });
         let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
         let pen = colour.stroke_width(style.upx(2.0));
-        let drawn = match stroke {
+        match stroke {
             Stroke::Dashed(dash, gap) => chart
                 .draw_series(DashedLineSeries::new(line.clone(), style.px(dash), style.px(gap), pen))
                 .map_err(plot_err)?,
             Stroke::Solid => chart.draw_series(LineSeries::new(line.clone(), pen)).map_err(plot_err)?,
         };
-        let legend_w = style.px(24.0);
-        let (dash, gap) = legend_dashes(stroke, legend_w, style);
-        drawn.label(&s.label).legend(move |(x, y)| {
-            EmptyElement::at((x, y))
-                + plotters::element::DashedPathElement::new(vec![(0, 0), (legend_w, 0)], dash, gap, pen)
-        });
         if panel.markers || line.len() <= 12 {
             let r = style.upx(2.5);
             chart.draw_series(line.iter().map(|&p| Circle::new(p, r, colour.filled()))).map_err(plot_err)?;
@@ -216,7 +210,17 @@ pub fn draw_line_panel<DB: DrawingBackend>(
         }
         _ => {
             let data: Vec<(f64, f64)> = drawn.iter().map(|&(u, v)| (x0 + u * (x1 - x0), y0 + v * (y1 - y0))).collect();
-            draw_legend(&mut chart, style, &data, &labels)?;
+            let legend_w = style.px(24.0);
+            draw_legend(&chart, style, &data, &labels, |area, i, (x, y)| {
+                let e = &entries[i];
+                let (dash, gap) = legend_dashes(e.stroke, legend_w, style);
+                let pen = e.colour.stroke_width(style.upx(2.0));
+                area.draw(
+                    &(EmptyElement::at((x, y))
+                        + plotters::element::DashedPathElement::new(vec![(0, 0), (legend_w, 0)], dash, gap, pen)),
+                )
+                .map_err(plot_err)
+            })?;
         }
     }
     draw_note(&foot, note, style)?;

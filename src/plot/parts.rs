@@ -248,11 +248,15 @@ pub(super) fn legend_dashes(stroke: Stroke, width: i32, style: &Style) -> (i32, 
     }
 }
 
-/// The chart's legend (its series' `labels`), in the corner of the plotting
-/// area where it hides the fewest of `avoid` (points in data coordinates:
-/// the lines, bands or paths drawn; none: the upper right).
+/// The chart's legend: each of `labels` beside its series' sample (drawn by
+/// `sample(area, i, at)`, `at` the middle of the sample's left end), in the
+/// corner of the plotting area where it hides the fewest of `avoid` (points
+/// in data coordinates: the lines, bands or paths drawn; none: the upper
+/// right). Laid out as plotters' series labels are, but with each label
+/// measured once, through the backend (in the page, the canvas measures it;
+/// plotters' own legend asks the document, a layout of the page per label).
 pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<
+    chart: &ChartContext<
         'a,
         DB,
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
@@ -260,28 +264,44 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
     style: &Style,
     avoid: &[(f64, f64)],
     labels: &[&str],
+    sample: impl Fn(&DrawingArea<DB, Shift>, usize, (i32, i32)) -> Result<()>,
 ) -> Result<()> {
     let (xs, ys) = (chart.x_range(), chart.y_range());
     let unit: Vec<(f64, f64)> = avoid
         .iter()
         .map(|&(x, y)| ((x - xs.start) / (xs.end - xs.start), (y - ys.start) / (ys.end - ys.start)))
         .collect();
-    let corner = legend_corner(&unit, labels, chart.plotting_area().dim_in_pixel(), style);
+    let area = chart.plotting_area().strip_coord_spec();
+    let corner = legend_corner(&unit, labels, area.dim_in_pixel(), style);
     let colours = style.colours();
-    let position = match corner {
-        Corner::UpperRight => SeriesLabelPosition::UpperRight,
-        Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
-        Corner::LowerRight => SeriesLabelPosition::LowerRight,
-        Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+    let font = style.font(11.0);
+    let (sample_room, margin) = (style.px(30.0).max(0), style.px(10.0).max(0));
+    // Rows 1.25 em apart; each label's box from the backend.
+    let row = font.font.get_size() * 1.25;
+    let mut rows = Vec::with_capacity(labels.len());
+    for (i, label) in labels.iter().enumerate() {
+        let (w, h) = area.estimate_text_size(label, &font).map_err(plot_err)?;
+        rows.push(((i as f64 * row).round() as i32, w as i32, h as i32));
+    }
+    let w = rows.iter().map(|r| r.1).max().unwrap_or(0).max(0) + sample_room + 2 * margin;
+    let h = rows.iter().map(|r| r.0 + r.2).max().unwrap_or(0).max(0) + 2 * margin;
+    let (aw, ah) = area.dim_in_pixel();
+    let (aw, ah) = (aw as i32, ah as i32);
+    let (x, y) = match corner {
+        Corner::UpperRight => (aw - w - 5, 5),
+        Corner::UpperLeft => (5, 5),
+        Corner::LowerRight => (aw - w - 5, ah - h - 5),
+        Corner::LowerLeft => (5, ah - h - 5),
     };
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(style.font(11.0))
-        .legend_area_size(style.px(30.0))
-        .margin(style.px(10.0))
-        .background_style(colours.background.mix(0.85))
-        .border_style(colours.muted.mix(0.5))
-        .draw()
-        .map_err(plot_err)
+    let frame = [(x, y), (x + w, y + h)];
+    area.draw(&Rectangle::new(frame, colours.background.mix(0.85).filled())).map_err(plot_err)?;
+    area.draw(&Rectangle::new(frame, colours.muted.mix(0.5))).map_err(plot_err)?;
+    let (text_x, text_y) = (x + sample_room + margin, y + margin);
+    for (label, &(dy, _, _)) in labels.iter().zip(&rows) {
+        area.draw_text(label, &font, (text_x, text_y + dy)).map_err(plot_err)?;
+    }
+    for (i, &(dy, _, lh)) in rows.iter().enumerate() {
+        sample(&area, i, (x + margin, (2 * (text_y + dy) + lh) / 2))?;
+    }
+    Ok(())
 }

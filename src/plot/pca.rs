@@ -72,17 +72,15 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
     chart.draw_series(cells).map_err(plot_err)?;
     let path_colours = [RGBColor(255, 255, 255), RGBColor(255, 80, 60), RGBColor(255, 170, 0)];
     let (legend_w, legend_pen) = (style.px(16.0), style.upx(3.0));
+    let mut shown = Vec::new(); // (label, colour) of the paths drawn
     for (k, path) in paths.iter().enumerate() {
         let colour = path_colours[k % path_colours.len()];
         let pts: Vec<(f64, f64)> = path.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
         if pts.is_empty() {
             continue;
         }
-        chart
-            .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(style.upx(2.0))))
-            .map_err(plot_err)?
-            .label(&path.label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + legend_w, y)], colour.stroke_width(legend_pen)));
+        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(style.upx(2.0)))).map_err(plot_err)?;
+        shown.push((path.label.as_str(), colour));
         let (first, last) = (pts[0], pts[pts.len() - 1]);
         let r = style.px(5.0);
         chart.draw_series(std::iter::once(Circle::new(first, r as u32, colour.filled()))).map_err(plot_err)?;
@@ -92,8 +90,11 @@ pub fn draw_pca_panel<DB: DrawingBackend>(
     }
     // The legend keeps clear of the paths.
     let drawn: Vec<(f64, f64)> = paths.iter().flat_map(|p| p.points.iter().copied()).collect();
-    let labels: Vec<&str> = paths.iter().map(|p| p.label.as_str()).collect();
-    draw_legend(&mut chart, style, &drawn, &labels)?;
+    let labels: Vec<&str> = shown.iter().map(|s| s.0).collect();
+    draw_legend(&chart, style, &drawn, &labels, |area, i, (x, y)| {
+        area.draw(&PathElement::new(vec![(x, y), (x + legend_w, y)], shown[i].1.stroke_width(legend_pen)))
+            .map_err(plot_err)
+    })?;
     draw_note(&foot, &note, style)?;
     area.present().map_err(plot_err)
 }

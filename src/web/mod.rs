@@ -10,7 +10,6 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -23,6 +22,7 @@ use crate::plot::{Style, Theme};
 use crate::provenance::{self, Provenance};
 
 mod bench;
+mod canvas;
 mod data;
 mod figures;
 mod links;
@@ -165,8 +165,8 @@ fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError>
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<CanvasBackend, Shift>, JsError> {
-    CanvasBackend::with_canvas_object(canvas)
+fn canvas_area(canvas: HtmlCanvasElement) -> Result<DrawingArea<canvas::Canvas, Shift>, JsError> {
+    canvas::Canvas::new(canvas)
         .map(|b| b.into_drawing_area())
         .ok_or_else(|| JsError::new("this canvas has no 2D context"))
 }

@@ -36,7 +36,14 @@ const bump = (counts, key) => counts.set(key, (counts.get(key) || 0) + 1);
 function analyse(events, host) {
   const threads = new Map();
   for (const e of events) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
-  const pids = new Set(events.filter((e) => JSON.stringify(e.args?.data || {}).includes(host)).map((e) => e.pid));
+  // The renderer the browser committed the page's frames to (Chromium's own
+  // pages, e.g. its internal webui, run in other renderers).
+  const frames = events.flatMap((e) => {
+    const d = e.args?.data;
+    if (e.name === 'TracingStartedInBrowser') return d?.frames || [];
+    return e.name === 'FrameCommittedInBrowser' && d?.frame ? [d] : [];
+  });
+  const pids = new Set(frames.filter((f) => (f.url || '').includes(host) && f.processId).map((f) => f.processId));
   const onMain = (e) => pids.has(e.pid) && threads.get(`${e.pid}:${e.tid}`) === 'CrRendererMain';
   const nodes = new Map();
   const samples = [];
