@@ -47,15 +47,17 @@ function analyse(events, host) {
   const onMain = (e) => pids.has(e.pid) && threads.get(`${e.pid}:${e.tid}`) === 'CrRendererMain';
   const nodes = new Map();
   const samples = [];
-  const clocks = new Map(); // profile id → running sample time (µs)
-  for (const e of events) if (e.name === 'Profile' && onMain(e)) clocks.set(e.id, e.args.data.startTime);
+  // Profile ids are per process: a chunk is the page's when its process and id are.
+  const clocks = new Map(); // process:profile id → running sample time (µs)
+  const profile = (e) => `${e.pid}:${e.id}`;
+  for (const e of events) if (e.name === 'Profile' && onMain(e)) clocks.set(profile(e), e.args.data.startTime);
   for (const e of events) {
-    if (e.name !== 'ProfileChunk' || !clocks.has(e.id)) continue;
+    if (e.name !== 'ProfileChunk' || !clocks.has(profile(e))) continue;
     const { cpuProfile = {}, timeDeltas = [] } = e.args.data;
-    for (const n of cpuProfile.nodes || []) nodes.set(n.id, n);
+    for (const n of cpuProfile.nodes || []) nodes.set(`${profile(e)}:${n.id}`, { ...n, parent: n.parent && `${profile(e)}:${n.parent}` });
     (cpuProfile.samples || []).forEach((id, i) => {
-      clocks.set(e.id, clocks.get(e.id) + (timeDeltas[i] || 0));
-      samples.push([clocks.get(e.id), id]);
+      clocks.set(profile(e), clocks.get(profile(e)) + (timeDeltas[i] || 0));
+      samples.push([clocks.get(profile(e)), `${profile(e)}:${id}`]);
     });
   }
   const main = events.filter((e) => onMain(e) && e.ph === 'X');
