@@ -275,6 +275,24 @@ pub fn describe_digits(split: &Split, first: usize, count: usize) -> String {
     )
 }
 
+/// `n` with its thousands set apart by commas: `60,000`.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// The data view's count line: "60,000 training and 10,000 test images".
+pub fn image_counts(train: &Split, test: &Split) -> String {
+    format!("{} training and {} test images", grouped(train.len()), grouped(test.len()))
+}
+
 /// The class histogram in words: each digit's share of both splits.
 pub fn describe_histogram(train: &Split, test: &Split) -> String {
     let shares = |s: &Split| -> String {
@@ -362,6 +380,15 @@ mod tests {
         );
         let h = describe_histogram(&split, &split);
         assert!(h.contains("Training set: 0: 0.0 %, 1: 50.0 %, 2: 0.0 %, 3: 25.0 %, 4: 25.0 %"), "{h}");
+        assert_eq!(image_counts(&split, &Split::new(vec![], vec![])), "4 training and 0 test images");
+    }
+
+    #[test]
+    fn counts_group_their_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (60_000, "60,000"), (1_234_567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
     }
 
     #[test]

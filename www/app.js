@@ -242,8 +242,8 @@ class DataView {
 
   show() {
     const lab = this.app.lab;
-    $('data-counts').textContent =
-      `${lab.nTrain().toLocaleString('en')} training and ${lab.nTest().toLocaleString('en')} test images`;
+    // Rust's words: a first toLocaleString would load the locale data (40–70 ms here).
+    $('data-counts').textContent = lab.imageCounts();
     $('next-digits').onclick = () => {
       this.first = (this.first + DIGITS_PER_PAGE) % (lab.nTrain() - DIGITS_PER_PAGE);
       this.drawPage();

@@ -75,6 +75,12 @@ impl Lab {
         describe::describe_digits(&self.data.train, first, count)
     }
 
+    /// The data view's count line: "60,000 training and 10,000 test images".
+    #[wasm_bindgen(js_name = imageCounts)]
+    pub fn image_counts(&self) -> String {
+        describe::image_counts(&self.data.train, &self.data.test)
+    }
+
     /// The class histogram in words.
     #[wasm_bindgen(js_name = describeHistogram)]
     pub fn describe_histogram(&self) -> String {
