@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::parts::{
-    Entry, Outside, a_corner_is_clear, caption_font, draw_legend, draw_note, draw_outside_legend, draw_waiting,
-    legend_dashes, outside_place, outside_room, split_foot, themed_mesh,
+    Entry, Outside, a_corner_is_clear, caption_font, draw_legend, draw_note, draw_outside_legend, draw_sample,
+    draw_waiting, outside_place, outside_room, split_foot, themed_mesh,
 };
 use super::readout::PlotFrame;
 use super::{Stroke, Style, plot_err, series_colour, series_stroke};
@@ -210,17 +210,7 @@ pub fn draw_line_panel<DB: DrawingBackend>(
         }
         _ => {
             let data: Vec<(f64, f64)> = drawn.iter().map(|&(u, v)| (x0 + u * (x1 - x0), y0 + v * (y1 - y0))).collect();
-            let legend_w = style.px(24.0);
-            draw_legend(&chart, style, &data, &labels, |area, i, (x, y)| {
-                let e = &entries[i];
-                let (dash, gap) = legend_dashes(e.stroke, legend_w, style);
-                let pen = e.colour.stroke_width(style.upx(2.0));
-                area.draw(
-                    &(EmptyElement::at((x, y))
-                        + plotters::element::DashedPathElement::new(vec![(0, 0), (legend_w, 0)], dash, gap, pen)),
-                )
-                .map_err(plot_err)
-            })?;
+            draw_legend(&chart, style, &data, &labels, |area, i, at| draw_sample(area, &entries[i], at, style))?;
         }
     }
     draw_note(&foot, note, style)?;

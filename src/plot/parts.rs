@@ -230,14 +230,23 @@ pub(super) fn draw_outside_legend<DB: DrawingBackend>(
     let font = style.font(11.0);
     for (i, x, y) in spots {
         let e = &entries[i];
-        let pen = e.colour.stroke_width(style.upx(2.0));
-        let (x0, y0, w) = (style.px(x), style.px(y + ROW / 2.0 - 1.0), style.px(SAMPLE));
-        let (dash, gap) = legend_dashes(e.stroke, w, style);
-        area.draw(&plotters::element::DashedPathElement::new(vec![(x0, y0), (x0 + w, y0)], dash, gap, pen))
-            .map_err(plot_err)?;
+        draw_sample(area, e, (style.px(x), style.px(y + ROW / 2.0 - 1.0)), style)?;
         area.draw_text(e.label, &font, (style.px(x + SAMPLE + 6.0), style.px(y + 2.0))).map_err(plot_err)?;
     }
     Ok(())
+}
+
+/// A legend's sample of `entry`'s stroke, `SAMPLE` layout pixels long, from `(x, y)` to the right.
+pub(super) fn draw_sample<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entry: &Entry,
+    (x, y): (i32, i32),
+    style: &Style,
+) -> Result<()> {
+    let pen = entry.colour.stroke_width(style.upx(2.0));
+    let w = style.px(SAMPLE);
+    let (dash, gap) = legend_dashes(entry.stroke, w, style);
+    area.draw(&plotters::element::DashedPathElement::new(vec![(x, y), (x + w, y)], dash, gap, pen)).map_err(plot_err)
 }
 
 /// The dash and gap, in backend pixels, of a legend's `width`-long sample of a stroke (one dash when solid).
@@ -275,7 +284,7 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
     let corner = legend_corner(&unit, labels, area.dim_in_pixel(), style);
     let colours = style.colours();
     let font = style.font(11.0);
-    let (sample_room, margin) = (style.px(30.0).max(0), style.px(10.0).max(0));
+    let (sample_room, margin) = (style.px(30.0), style.px(10.0));
     // Rows 1.25 em apart; each label's box from the backend.
     let row = font.font.get_size() * 1.25;
     let mut rows = Vec::with_capacity(labels.len());
@@ -283,8 +292,8 @@ pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
         let (w, h) = area.estimate_text_size(label, &font).map_err(plot_err)?;
         rows.push(((i as f64 * row).round() as i32, w as i32, h as i32));
     }
-    let w = rows.iter().map(|r| r.1).max().unwrap_or(0).max(0) + sample_room + 2 * margin;
-    let h = rows.iter().map(|r| r.0 + r.2).max().unwrap_or(0).max(0) + 2 * margin;
+    let w = rows.iter().map(|r| r.1).max().unwrap_or(0) + sample_room + 2 * margin;
+    let h = rows.iter().map(|r| r.0 + r.2).max().unwrap_or(0) + 2 * margin;
     let (aw, ah) = area.dim_in_pixel();
     let (aw, ah) = (aw as i32, ah as i32);
     let (x, y) = match corner {

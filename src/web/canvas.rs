@@ -86,7 +86,8 @@ impl DrawingBackend for Canvas {
     }
 
     /// The text's advance width and its font's height (ascent and descent),
-    /// as the span plotters measured gave them (a line of the font).
+    /// rounded: the box the canvas draws it in, as the CLI's ttf measure
+    /// gives it (plotters' span took the page's line height instead).
     fn estimate_text_size<S: BackendTextStyle>(
         &self,
         text: &str,
