@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use super::parts::{draw_legend, themed_mesh};
 use super::{Style, plot_err};
 use crate::data::{N_CLASSES, SIDE, Split};
+use crate::describe::grouped;
 use crate::{Error, Result};
 
 /// Draws `indices` of `split` as a grid of upscaled digits, `cols` per row,
@@ -168,8 +169,10 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
         .y_desc("share of split")
         .draw()
         .map_err(plot_err)?;
-    let splits = [(&tr, colours.series[0], -0.2, "train (60,000)"), (&te, colours.series[1], 0.2, "test (10,000)")];
-    for (values, colour, offset, _) in splits {
+    let count = |name: &str, s: &Split| format!("{name} ({})", grouped(s.len()));
+    let splits =
+        [(&tr, colours.series[0], -0.2, count("train", train)), (&te, colours.series[1], 0.2, count("test", test))];
+    for &(values, colour, offset, _) in &splits {
         chart
             .draw_series(values.iter().enumerate().map(|(c, &v)| {
                 let x = c as f64 + offset;
@@ -177,7 +180,7 @@ pub fn draw_class_histogram<DB: DrawingBackend>(
             }))
             .map_err(plot_err)?;
     }
-    let labels = splits.map(|s| s.3);
+    let labels = splits.each_ref().map(|s| s.3.as_str());
     draw_legend(&chart, style, &[], &labels, |area, i, (x, y)| {
         area.draw(&Rectangle::new([(x, y - 5), (x + 10, y + 5)], splits[i].1.filled())).map_err(plot_err)
     })?;

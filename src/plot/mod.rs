@@ -433,7 +433,10 @@ mod tests {
             let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
             draw_class_histogram(&area, &split(), &split(), &Style::LIGHT).unwrap();
         }
-        assert!(svg.contains("train (60,000)") && svg.contains("Class histogram"));
+        // The legend counts each split's images (the caller's, not MNIST's).
+        let n = split().len();
+        assert!(svg.contains(&format!("train ({n})")) && svg.contains(&format!("test ({n})")), "{svg}");
+        assert!(svg.contains("Class histogram"));
         // Classes absent from the split draw zero-height bars, still 20 in all.
         assert!(svg.matches("<rect").count() >= 2 * N_CLASSES);
     }
