@@ -27,6 +27,15 @@ pub struct LiveRun {
     test: Split,
     /// The link the run was made from, in its own version: what exports cite.
     link: String,
+    /// An epoch's last step whose test accuracy is being measured in parts.
+    measuring: Option<Measuring>,
+}
+
+/// An epoch's last step, waiting for its test accuracy: test images counted so far.
+struct Measuring {
+    record: IterRecord,
+    rows: usize,
+    correct: usize,
 }
 
 /// The key of a live run's error-signal panel of hidden layer `l` is this and `l` (`delta/3`).
@@ -48,15 +57,70 @@ impl LiveRun {
             history: History::new(),
             test: data.test.clone(),
             link: query.trim().trim_start_matches('?').to_string(),
+            measuring: None,
         })
     }
 
     /// Runs up to `max_steps` minibatches (fewer at the end of training),
     /// keeps their records for the panels and returns the last one.
     pub fn advance(&mut self, max_steps: usize) -> Result<Option<IterRecord>> {
-        let records = self.trainer.advance(max_steps)?;
-        records.iter().for_each(|r| self.history.push(r));
-        Ok(records.into_iter().last())
+        self.advance_within(max_steps, usize::MAX)
+    }
+
+    /// As [`LiveRun::advance`], but an epoch's test accuracy is measured on at
+    /// most `max_rows` test images per call (at least one), so the page can
+    /// spread it over frames. While it is being measured nothing trains: a
+    /// call that finds it unfinished only goes on measuring, and the epoch's
+    /// last record is kept (and returned) once its accuracy is in. The records, curves and fingerprint
+    /// are [`Trainer::advance`]'s: the same images are counted, and the count
+    /// is recorded after the same step.
+    pub fn advance_within(&mut self, max_steps: usize, max_rows: usize) -> Result<Option<IterRecord>> {
+        let mut last = None;
+        let (mut steps, mut rows_left) = (0, max_rows.max(1));
+        let resumed = self.measuring.is_some();
+        loop {
+            if let Some(m) = &mut self.measuring {
+                let rows = rows_left.min(self.trainer.test_len() - m.rows);
+                if rows == 0 {
+                    return Ok(last);
+                }
+                m.correct += self.trainer.test_correct(m.rows..m.rows + rows)?;
+                m.rows += rows;
+                rows_left -= rows;
+                if m.rows < self.trainer.test_len() {
+                    return Ok(last);
+                }
+                if let Some(Measuring { mut record, correct, .. }) = self.measuring.take() {
+                    record.test_accuracy = Some(self.trainer.record_epoch_end(correct));
+                    self.history.push(&record);
+                    last = Some(record);
+                }
+                if resumed {
+                    return Ok(last);
+                }
+            }
+            if steps >= max_steps || self.trainer.is_done() {
+                return Ok(last);
+            }
+            let record = self.trainer.step()?;
+            steps += 1;
+            if self.trainer.is_epoch_boundary() {
+                self.measuring = Some(Measuring { record, rows: 0, correct: 0 });
+            } else {
+                self.history.push(&record);
+                last = Some(record);
+            }
+        }
+    }
+
+    /// Whether an epoch's test accuracy is being measured (see [`LiveRun::advance_within`]).
+    pub fn is_measuring(&self) -> bool {
+        self.measuring.is_some()
+    }
+
+    /// Whether the run has trained every epoch and measured its last accuracy.
+    pub fn is_done(&self) -> bool {
+        self.trainer.is_done() && self.measuring.is_none()
     }
 
     pub fn trainer(&self) -> &Trainer {
@@ -304,6 +368,52 @@ mod tests {
     }
 
     const LINK: &str = "rule=fa&epochs=2&seed=3&n=40&batch=10&sizes=225,20,50";
+
+    #[test]
+    fn measuring_test_accuracy_in_parts_changes_nothing_the_run_records() {
+        // 2,500 test images: parts that end inside and across the chunks of 1,000 rows.
+        let split = |n: usize, k: usize| {
+            Split::new(
+                (0..n * N_PIXELS).map(|i| ((i * k) % 256) as u8).collect(),
+                (0..n).map(|i| ((i * 7 + i / 3) % 10) as u8).collect(),
+            )
+        };
+        let data = Mnist15 { train: split(40, 37), test: split(2500, 53) };
+        let link = "rule=fa&epochs=2&seed=5&n=40&batch=10&sizes=225,30,50";
+        let mut whole = LiveRun::from_link(link, &data).unwrap();
+        while whole.advance(3).unwrap().is_some() {}
+        let mut direct = Trainer::new(link::train_config_from_query(link).unwrap(), &data).unwrap();
+        while !direct.is_done() {
+            direct.advance(1).unwrap();
+        }
+        for budget in [1, 999, 1001, 4000] {
+            let mut parts = LiveRun::from_link(link, &data).unwrap();
+            let (mut calls, mut measuring_calls) = (0, 0);
+            while !parts.is_done() {
+                let before = parts.trainer().iteration();
+                let was_measuring = parts.is_measuring();
+                parts.advance_within(2, budget).unwrap();
+                calls += 1;
+                if was_measuring {
+                    measuring_calls += 1;
+                    assert_eq!(parts.trainer().iteration(), before, "nothing trains while measuring");
+                }
+                assert!(calls < 20_000, "the run ends");
+            }
+            // Each epoch's 2,500 images take ceil(2500 / budget) calls, the first shared with its step.
+            assert_eq!(measuring_calls, 2 * (2500usize.div_ceil(budget) - 1), "budget {budget}");
+            assert_eq!(parts.fingerprint(), whole.fingerprint(), "budget {budget}");
+            assert_eq!(parts.fingerprint(), format!("{:016x}", direct.fingerprint()));
+            assert_eq!(parts.trainer().test_accuracies(), direct.test_accuracies());
+            for key in ["loss", "accuracy", "alignment"] {
+                assert_eq!(parts.panel(key).unwrap().panel, whole.panel(key).unwrap().panel, "{key}, budget {budget}");
+            }
+        }
+        // The count itself, against the network's accuracy on the whole split.
+        let net = direct.network();
+        let acc = net.accuracy(&data.test, direct.codes()).unwrap();
+        assert_eq!(*direct.test_accuracies().last().unwrap(), acc);
+    }
 
     #[test]
     fn a_live_run_is_the_run_its_link_gives() {

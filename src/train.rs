@@ -257,10 +257,29 @@ impl Trainer {
 
     /// Test accuracy now; recorded as the accuracy of the epoch just finished.
     pub fn epoch_end(&mut self) -> Result<f64> {
-        let acc = self.test_accuracy()?;
+        let correct = self.test_correct(0..self.test.len())?;
+        Ok(self.record_epoch_end(correct))
+    }
+
+    /// Test images `rows` the network classifies correctly now: an epoch's
+    /// test accuracy measured in parts ([`crate::live::LiveRun::advance_within`]).
+    pub fn test_correct(&self, rows: std::ops::Range<usize>) -> Result<usize> {
+        self.net.count_correct_rows(&self.test, &self.codes, rows)
+    }
+
+    /// Images in the test split.
+    pub fn test_len(&self) -> usize {
+        self.test.len()
+    }
+
+    /// Records the test accuracy of the epoch just finished from the number
+    /// of test images classified correctly (over the whole split), as
+    /// [`Trainer::epoch_end`] does; returns it.
+    pub fn record_epoch_end(&mut self, correct: usize) -> f64 {
+        let acc = correct as f64 / self.test.len() as f64;
         self.hash.f64(acc);
         self.test_accuracy.push(acc);
-        Ok(acc)
+        acc
     }
 
     /// Test accuracy of the current network, without recording it.

@@ -35,10 +35,24 @@ impl Run {
     /// keeps their records for the plots and returns the last one (or
     /// `undefined`); test accuracy is measured at each epoch's end.
     pub fn advance(&mut self, max_steps: u32) -> Result<JsValue, JsError> {
-        match self.inner.advance(max_steps as usize).map_err(to_js)? {
+        self.advance_within(max_steps, u32::MAX)
+    }
+
+    /// As `advance`, measuring an epoch's test accuracy on at most `max_rows`
+    /// test images per call: the page spreads it over frames (`isMeasuring`
+    /// says it is unfinished; nothing trains until it is done).
+    #[wasm_bindgen(js_name = advanceWithin)]
+    pub fn advance_within(&mut self, max_steps: u32, max_rows: u32) -> Result<JsValue, JsError> {
+        match self.inner.advance_within(max_steps as usize, max_rows as usize).map_err(to_js)? {
             Some(last) => to_value(&last),
             None => Ok(JsValue::UNDEFINED),
         }
+    }
+
+    /// Whether an epoch's test accuracy is being measured (`advanceWithin`).
+    #[wasm_bindgen(js_name = isMeasuring)]
+    pub fn is_measuring(&self) -> bool {
+        self.inner.is_measuring()
     }
 
     /// The link the run was made from (its own version): what its exports cite.
@@ -108,7 +122,7 @@ impl Run {
 
     #[wasm_bindgen(js_name = isDone)]
     pub fn is_done(&self) -> bool {
-        self.inner.trainer().is_done()
+        self.inner.is_done()
     }
 
     pub fn iteration(&self) -> u32 {
@@ -116,7 +130,7 @@ impl Run {
     }
 
     /// Steps until the current epoch ends; the last of them also measures
-    /// test accuracy, the longest call, so the page gives it a frame of its own.
+    /// test accuracy, so the page gives it frames of its own (`advanceWithin`).
     #[wasm_bindgen(js_name = stepsToEpochEnd)]
     pub fn steps_to_epoch_end(&self) -> u32 {
         self.inner.steps_to_epoch_end() as u32
