@@ -141,10 +141,14 @@ pub struct AssetDecoder<B: AsRef<[u8]>> {
     inflater: Box<miniz_oxide::inflate::core::DecompressorOxide>,
     /// Compressed bytes read so far (after the header).
     read: usize,
-    /// Inflated straight into a buffer of the announced size (the header's
-    /// counts are bounded by MAX_PAYLOAD): no growing Vec, whose doubling
-    /// would leave up to twice the payload in wasm memory, which never shrinks.
+    /// Inflated straight into a buffer reserved at the announced size (the
+    /// header's counts are bounded by MAX_PAYLOAD): no doubling Vec, which
+    /// would leave up to twice the payload in wasm memory, which never
+    /// shrinks. Its length grows a step at a time, so that a page touches
+    /// (and zeroes) the memory in the steps that fill it, not all at once.
     payload: Vec<u8>,
+    /// The payload's announced length.
+    expected: usize,
     written: usize,
     crc: crc32fast::Hasher,
     done: bool,
@@ -168,7 +172,8 @@ impl<B: AsRef<[u8]>> AssetDecoder<B> {
             header,
             inflater: Box::default(),
             read: 0,
-            payload: vec![0u8; expected],
+            payload: Vec::with_capacity(expected),
+            expected,
             written: 0,
             crc: crc32fast::Hasher::new(),
             done: false,
@@ -185,12 +190,16 @@ impl<B: AsRef<[u8]>> AssetDecoder<B> {
         let flags =
             inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
         let input = &self.bytes.as_ref()[HEADER_LEN + self.read..];
+        let room = self.written.saturating_add(max_bytes.max(1)).min(self.expected);
+        if self.payload.len() < room {
+            self.payload.resize(room, 0);
+        }
         let (status, read, written) =
             decompress_with_limit(&mut self.inflater, input, &mut self.payload, self.written, max_bytes.max(1), flags);
         self.crc.update(&self.payload[self.written..self.written + written]);
         self.read += read;
         self.written += written;
-        let expected = self.payload.len();
+        let expected = self.expected;
         match status {
             TINFLStatus::Done => {}
             TINFLStatus::HasMoreOutput if self.written < expected => return Ok(false),
@@ -213,7 +222,7 @@ impl<B: AsRef<[u8]>> AssetDecoder<B> {
 
     /// Share of the payload inflated so far, in [0, 1].
     pub fn fraction(&self) -> f64 {
-        self.written as f64 / self.payload.len().max(1) as f64
+        self.written as f64 / self.expected.max(1) as f64
     }
 
     /// The data set: inflates what is left, then splits and checks the labels.

@@ -60,7 +60,11 @@ fn lab_decodes_the_asset_and_reports_labels() {
 
 #[wasm_bindgen_test]
 fn the_loader_decodes_in_slices_to_the_same_lab() {
-    let mut loader = LabLoader::new(asset()).unwrap();
+    let bytes = asset();
+    let mut loader = LabLoader::new(bytes.len()).unwrap();
+    for part in bytes.chunks(1000) {
+        loader.append(part).unwrap();
+    }
     let mut slices = 0;
     while !loader.step(500).unwrap() {
         slices += 1;
@@ -69,8 +73,12 @@ fn the_loader_decodes_in_slices_to_the_same_lab() {
     let lab = loader.finish().unwrap();
     assert_eq!(lab.train_labels(8, 4).unwrap(), vec![8, 9, 0, 1]);
     assert_eq!(lab.train_histogram(), Lab::new(&asset()).unwrap().train_histogram());
-    let bytes = asset();
-    assert!(LabLoader::new(bytes[..bytes.len() - 1].to_vec()).is_err(), "a truncated file fails at once");
+    let mut truncated = LabLoader::new(bytes.len() - 1).unwrap();
+    truncated.append(&bytes[..bytes.len() - 1]).unwrap();
+    assert!(truncated.step(500).is_err(), "a truncated file fails at its first step");
+    let mut whole = LabLoader::new(bytes.len()).unwrap();
+    whole.append(&bytes).unwrap();
+    assert_eq!(whole.finish().unwrap().train_histogram(), vec![3; 10], "finish decodes what no step did");
 }
 
 #[wasm_bindgen_test]

@@ -78,14 +78,25 @@ function concat(chunks, length) {
 
 const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);
 const DECODE_MS = 20;         // decoding per task, so the page stays responsive
+const COPY_BYTES = 1 << 20;   // the file's bytes copied into the engine per task
 
 /**
- * Decodes the asset in slices of a task each (the core checks it as it goes):
- * tasks, not animation frames, so a slice never shares a frame with drawing.
+ * Copies the asset into the engine a MiB per task, then decodes it in slices
+ * of a task each (the core checks it as it goes): tasks, not animation
+ * frames, so a slice never shares a frame with drawing.
  */
 async function decode(engine, bytes) {
   await nextTask(); // not in the task that joined the download's pieces
-  const loader = new engine.LabLoader(bytes);
+  const loader = new engine.LabLoader(bytes.length);
+  try {
+    for (let at = 0; at < bytes.length; at += COPY_BYTES) {
+      loader.append(bytes.subarray(at, at + COPY_BYTES));
+      await nextTask();
+    }
+  } catch (e) {
+    loader.free();
+    throw e;
+  }
   const slice = new Chunk(1 << 18, { growMs: DECODE_MS / 2, shrinkMs: DECODE_MS, min: 1 << 14 });
   try {
     for (;;) {
