@@ -10,7 +10,9 @@
 //     under: 162 draw@panels.js | 12 fit@panels.js | …
 // "(program)" is the browser's own work (style, layout, paint); the samples
 // are taken in wall time, so they count time spent waiting for a core too.
-// LAYOUTS=1 lists each style and layout pass with the objects it laid out.
+// LAYOUTS=1 lists each style and layout pass with the objects it laid out;
+// EVENTS=1 sums the trace events inside each task by name (wall and CPU ms),
+// which names the browser's own work that "(program)" lumps together.
 //
 // Usage: node tests/e2e/trace-longtasks.mjs [--runs N] [--only TEXT] [--over MS] [--busy]
 //   --only keeps the links whose description contains TEXT; --busy keeps one
@@ -100,6 +102,16 @@ for (const [what, hash, act] of LINKS.filter(([w]) => w.includes(ONLY))) {
       console.log(`  task ${Math.round(t.dur / 1000)} ms at ${Math.round((t.ts - start) / 1000)} ms${cpu}; ` +
         LAYOUT.map((n) => `${n} ${spent(n).length}× ${ms(spent(n))} ms`).join(', '));
       if (process.env.LAYOUTS) for (const e of layouts) console.log(`      ${e.name} ${(e.dur / 1000).toFixed(1)} ms ${JSON.stringify(e.args?.beginData || {}).slice(0, 300)}`);
+      if (process.env.EVENTS) {
+        const byName = new Map();
+        for (const e of main) {
+          if (e === t || !inside(e)) continue;
+          const [wall, cpu, n] = byName.get(e.name) || [0, 0, 0];
+          byName.set(e.name, [wall + e.dur, cpu + (e.tdur || 0), n + 1]);
+        }
+        const rows = [...byName].sort((a, b) => b[1][0] - a[1][0]).slice(0, 14);
+        console.log(`    events: ${rows.map(([k, [w, c, n]]) => `${k} ${n}× ${(w / 1000).toFixed(1)}/${(c / 1000).toFixed(1)}`).join(' | ')}`);
+      }
       console.log(`    self: ${top(self, 6)}`);
       console.log(`    under: ${top(under, 6)}`);
     }
