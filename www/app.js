@@ -131,10 +131,13 @@ async function boot() {
   }
   $('simd-badge').textContent = engine.simdEnabled() ? 'with SIMD (simd128)' : 'without SIMD';
   // For the console and the end-to-end tests: the engine, the app and (once loaded) the data.
-  // The drawing code and the fonts load now, on a scratch canvas, in a task of their own:
+  // The drawing code and the fonts load now, on a scratch canvas, in tasks of their own:
   // the first panel a view draws then costs what any panel costs.
   await nextTask();
-  try { engine.primeDrawing(drawnByCpu(document.createElement('canvas')), { theme: currentTheme(), scale: 1 }); } catch { /* only a head start */ }
+  try {
+    const scratch = drawnByCpu(document.createElement('canvas'));
+    for (let part = 0; engine.primeDrawing(scratch, { theme: currentTheme(), scale: 1 }, part); part++) await nextTask();
+  } catch { /* only a head start */ }
   await nextTask();
   const app = await App.create(engine);
   performance.mark('fa:app');

@@ -52,14 +52,20 @@ pub fn build_id() -> String {
     provenance::build_id()
 }
 
-/// Draws a small sample panel (`plot::sample_panel`) on `canvas` with `style`:
-/// the page does it once while idle, so that its first real panel does not
-/// also wait for the drawing code to compile and the fonts to load.
+/// Draws part `part` of a small sample panel (`plot::sample_panel`) on
+/// `canvas` with `style`: 0, its frame and words (the panel without data);
+/// 1, the whole panel. The page draws them once while idle, a task each, so
+/// that its first real panel does not also wait for the drawing code to
+/// compile and the fonts to load, and no one task does all of that (38 ms
+/// on the CPU measured in one). Returns whether a part follows.
 #[wasm_bindgen(js_name = primeDrawing)]
-pub fn prime_drawing(canvas: HtmlCanvasElement, style: JsValue) -> Result<(), JsError> {
-    crate::plot::draw_line_panel(&canvas_area(canvas)?, &crate::plot::sample_panel(), "", &style_from(style)?)
-        .map(|_| ())
-        .map_err(to_js)
+pub fn prime_drawing(canvas: HtmlCanvasElement, style: JsValue, part: u32) -> Result<bool, JsError> {
+    let mut panel = crate::plot::sample_panel();
+    if part == 0 {
+        panel.series.clear();
+    }
+    crate::plot::draw_line_panel(&canvas_area(canvas)?, &panel, "sample", &style_from(style)?).map_err(to_js)?;
+    Ok(part == 0)
 }
 
 /// Reads only the 32-byte header of the data asset, so the page can check
