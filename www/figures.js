@@ -9,7 +9,7 @@
 // The view is in one state at a time (`this.state`, see `enter`); leaving a
 // state cancels what it started, through its one AbortController.
 
-import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fillSelect, say, showOlderLink } from './ui.js';
+import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fillSelect, nextTask, say, showOlderLink } from './ui.js';
 import { PanelFrame, drawInFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { MAX_WORKERS, WorkerPool } from './pool.js';
@@ -245,6 +245,9 @@ export class FigureView {
       const response = await fetch(file, { signal: loading.abort.signal });
       if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
       const text = await response.text();
+      // Parsing (the largest file, 0.4 MB, takes tens of ms) gets a task of its own,
+      // apart from the download's last piece and from filling the view.
+      await nextTask();
       if (this.state !== loading) return;
       figure = this.engine.Figure.fromStored(text, query);
     } catch (e) {
@@ -252,6 +255,8 @@ export class FigureView {
       this.gate(`The stored result of this figure could not be used (${errorText(e)}), so it has to be computed here.`);
       return;
     }
+    await nextTask();
+    if (this.state !== loading) { figure.free(); return; }
     const state = this.enter(Mode.STORED, { figure });
     $('figure-stored-origin').textContent = figure.origin();
     fillSelect($('figure-stored-run'), figure.runChoices());
