@@ -27,15 +27,6 @@ pub struct LiveRun {
     test: Split,
     /// The link the run was made from, in its own version: what exports cite.
     link: String,
-    /// An epoch's last step whose test accuracy is being measured in parts.
-    measuring: Option<Measuring>,
-}
-
-/// An epoch's last step, waiting for its test accuracy: test images counted so far.
-struct Measuring {
-    record: IterRecord,
-    rows: usize,
-    correct: usize,
 }
 
 /// The key of a live run's error-signal panel of hidden layer `l` is this and `l` (`delta/3`).
@@ -57,7 +48,6 @@ impl LiveRun {
             history: History::new(),
             test: data.test.clone(),
             link: query.trim().trim_start_matches('?').to_string(),
-            measuring: None,
         })
     }
 
@@ -67,60 +57,12 @@ impl LiveRun {
         self.advance_within(max_steps, usize::MAX)
     }
 
-    /// As [`LiveRun::advance`], but an epoch's test accuracy is measured on at
-    /// most `max_rows` test images per call (at least one), so the page can
-    /// spread it over frames. While it is being measured nothing trains: a
-    /// call that finds it unfinished only goes on measuring, and the epoch's
-    /// last record is kept (and returned) once its accuracy is in. The records, curves and fingerprint
-    /// are [`Trainer::advance`]'s: the same images are counted, and the count
-    /// is recorded after the same step.
+    /// As [`LiveRun::advance`], with an epoch's test accuracy counted on at
+    /// most `max_rows` test images per call ([`Trainer::advance_within`]).
     pub fn advance_within(&mut self, max_steps: usize, max_rows: usize) -> Result<Option<IterRecord>> {
-        let mut last = None;
-        let (mut steps, mut rows_left) = (0, max_rows.max(1));
-        let resumed = self.measuring.is_some();
-        loop {
-            if let Some(m) = &mut self.measuring {
-                let rows = rows_left.min(self.trainer.test_len() - m.rows);
-                if rows == 0 {
-                    return Ok(last);
-                }
-                m.correct += self.trainer.test_correct(m.rows..m.rows + rows)?;
-                m.rows += rows;
-                rows_left -= rows;
-                if m.rows < self.trainer.test_len() {
-                    return Ok(last);
-                }
-                if let Some(Measuring { mut record, correct, .. }) = self.measuring.take() {
-                    record.test_accuracy = Some(self.trainer.record_epoch_end(correct));
-                    self.history.push(&record);
-                    last = Some(record);
-                }
-                if resumed {
-                    return Ok(last);
-                }
-            }
-            if steps >= max_steps || self.trainer.is_done() {
-                return Ok(last);
-            }
-            let record = self.trainer.step()?;
-            steps += 1;
-            if self.trainer.is_epoch_boundary() {
-                self.measuring = Some(Measuring { record, rows: 0, correct: 0 });
-            } else {
-                self.history.push(&record);
-                last = Some(record);
-            }
-        }
-    }
-
-    /// Whether an epoch's test accuracy is being measured (see [`LiveRun::advance_within`]).
-    pub fn is_measuring(&self) -> bool {
-        self.measuring.is_some()
-    }
-
-    /// Whether the run has trained every epoch and measured its last accuracy.
-    pub fn is_done(&self) -> bool {
-        self.trainer.is_done() && self.measuring.is_none()
+        let records = self.trainer.advance_within(max_steps, max_rows)?;
+        records.iter().for_each(|r| self.history.push(r));
+        Ok(records.into_iter().last())
     }
 
     pub fn trainer(&self) -> &Trainer {
@@ -389,9 +331,9 @@ mod tests {
         for budget in [1, 999, 1001, 4000] {
             let mut parts = LiveRun::from_link(link, &data).unwrap();
             let (mut calls, mut measuring_calls) = (0, 0);
-            while !parts.is_done() {
+            while !parts.trainer().is_done() {
                 let before = parts.trainer().iteration();
-                let was_measuring = parts.is_measuring();
+                let was_measuring = parts.trainer().is_measuring();
                 parts.advance_within(2, budget).unwrap();
                 calls += 1;
                 if was_measuring {

@@ -153,6 +153,17 @@ pub struct Trainer {
     batch_targets: Vec<f32>,
     test_accuracy: Vec<f64>,
     hash: Fnv1a,
+    /// An epoch's last step whose test accuracy is being counted in parts
+    /// ([`Trainer::advance_within`]).
+    measuring: Option<Measuring>,
+}
+
+/// An epoch's last step, waiting for its test accuracy: test images counted so far.
+#[derive(Debug, Clone)]
+struct Measuring {
+    record: IterRecord,
+    rows: usize,
+    correct: usize,
 }
 
 impl Trainer {
@@ -190,6 +201,7 @@ impl Trainer {
             batch_targets: Vec::with_capacity(cfg.batch.min(n) * n_out),
             test_accuracy: Vec::new(),
             hash: Fnv1a::new(),
+            measuring: None,
             cfg,
         })
     }
@@ -244,38 +256,64 @@ impl Trainer {
     /// steps (fewer when training ends), measuring test accuracy after the
     /// last step of every epoch and putting it in that step's record.
     pub fn advance(&mut self, max_steps: usize) -> Result<Vec<IterRecord>> {
+        self.advance_within(max_steps, usize::MAX)
+    }
+
+    /// As [`Trainer::advance`], but an epoch's test accuracy is counted on at
+    /// most `max_rows` test images per call (at least one), so that the page
+    /// can spread it over frames. While it is being counted nothing trains:
+    /// a call that finds it unfinished only goes on counting, and the
+    /// epoch's last record comes out once its accuracy is in. The records
+    /// and the fingerprint are `advance`'s: the same images are counted, and
+    /// the count is recorded after the same step.
+    pub fn advance_within(&mut self, max_steps: usize, max_rows: usize) -> Result<Vec<IterRecord>> {
         let mut records = Vec::with_capacity(max_steps.min(self.steps_per_epoch()));
-        while records.len() < max_steps && !self.is_done() {
-            let mut record = self.step()?;
-            if self.is_epoch_boundary() {
-                record.test_accuracy = Some(self.epoch_end()?);
+        let (mut steps, mut rows_left) = (0, max_rows.max(1));
+        let resumed = self.measuring.is_some();
+        loop {
+            if let Some(m) = &mut self.measuring {
+                let rows = rows_left.min(self.test.len() - m.rows);
+                m.correct += self.net.count_correct_rows(&self.test, &self.codes, m.rows..m.rows + rows)?;
+                m.rows += rows;
+                rows_left -= rows;
+                if m.rows < self.test.len() {
+                    return Ok(records);
+                }
+                if let Some(Measuring { mut record, correct, .. }) = self.measuring.take() {
+                    record.test_accuracy = Some(self.record_epoch_end(correct));
+                    records.push(record);
+                }
+                if resumed {
+                    return Ok(records);
+                }
             }
-            records.push(record);
+            if steps >= max_steps || self.is_done() {
+                return Ok(records);
+            }
+            let record = self.step()?;
+            steps += 1;
+            if self.is_epoch_boundary() {
+                self.measuring = Some(Measuring { record, rows: 0, correct: 0 });
+            } else {
+                records.push(record);
+            }
         }
-        Ok(records)
+    }
+
+    /// Whether an epoch's test accuracy is being counted (see [`Trainer::advance_within`]).
+    pub fn is_measuring(&self) -> bool {
+        self.measuring.is_some()
     }
 
     /// Test accuracy now; recorded as the accuracy of the epoch just finished.
     pub fn epoch_end(&mut self) -> Result<f64> {
-        let correct = self.test_correct(0..self.test.len())?;
+        let correct = self.net.count_correct_rows(&self.test, &self.codes, 0..self.test.len())?;
         Ok(self.record_epoch_end(correct))
     }
 
-    /// Test images `rows` the network classifies correctly now: an epoch's
-    /// test accuracy measured in parts ([`crate::live::LiveRun::advance_within`]).
-    pub fn test_correct(&self, rows: std::ops::Range<usize>) -> Result<usize> {
-        self.net.count_correct_rows(&self.test, &self.codes, rows)
-    }
-
-    /// Images in the test split.
-    pub fn test_len(&self) -> usize {
-        self.test.len()
-    }
-
     /// Records the test accuracy of the epoch just finished from the number
-    /// of test images classified correctly (over the whole split), as
-    /// [`Trainer::epoch_end`] does; returns it.
-    pub fn record_epoch_end(&mut self, correct: usize) -> f64 {
+    /// of test images classified correctly (over the whole split); returns it.
+    fn record_epoch_end(&mut self, correct: usize) -> f64 {
         let acc = correct as f64 / self.test.len() as f64;
         self.hash.f64(acc);
         self.test_accuracy.push(acc);
@@ -292,9 +330,9 @@ impl Trainer {
         self.step_in_epoch == 0 && self.net.iteration() > 0
     }
 
-    /// True once `epochs` epochs have been run.
+    /// True once `epochs` epochs have been run and the last one's test accuracy is in.
     pub fn is_done(&self) -> bool {
-        self.epoch >= self.cfg.epochs
+        self.epoch >= self.cfg.epochs && self.measuring.is_none()
     }
 
     /// Steps in one epoch (the last batch of an epoch may be smaller).

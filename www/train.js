@@ -198,8 +198,10 @@ export class TrainView {
     button.setAttribute('aria-pressed', String(this.running));
   }
 
-  /** Runs `n` steps; false (with the message) when the run stops on an error. */
-  /** Trains `n` steps (measuring an epoch's test accuracy on at most `rows` images a call); false if the run failed. */
+  /**
+   * Runs `n` steps (an epoch's test accuracy counted on at most `rows` images a call);
+   * false (with the message) when the run stops on an error.
+   */
   advance(n, rows = undefined) {
     const run = this.run;
     try {

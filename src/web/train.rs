@@ -52,7 +52,7 @@ impl Run {
     /// Whether an epoch's test accuracy is being measured (`advanceWithin`).
     #[wasm_bindgen(js_name = isMeasuring)]
     pub fn is_measuring(&self) -> bool {
-        self.inner.is_measuring()
+        self.inner.trainer().is_measuring()
     }
 
     /// The link the run was made from (its own version): what its exports cite.
@@ -122,7 +122,7 @@ impl Run {
 
     #[wasm_bindgen(js_name = isDone)]
     pub fn is_done(&self) -> bool {
-        self.inner.is_done()
+        self.inner.trainer().is_done()
     }
 
     pub fn iteration(&self) -> u32 {
