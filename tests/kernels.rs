@@ -327,11 +327,15 @@ fn tanh_bit_identical_on_every_path() {
 
 #[test]
 fn activations_match_their_definitions_on_every_path() {
-    for &(rows, n) in &[(1, 1), (3, 7), (1000, 50), (5, 17), (2, 33), (4, 225)] {
+    // (100, 1) and (37, 3): a bias period shorter than a vector step of bias_tanh_relu.
+    for &(rows, n) in &[(1, 1), (3, 7), (1000, 50), (5, 17), (2, 33), (4, 225), (100, 1), (37, 3)] {
         let mut z0 = rand_vec(rows * n, 50);
         z0[0] = -0.0;
-        if z0.len() > 2 {
-            z0[1] = f32::NAN;
+        // NaN, ±∞ and values beyond tanh's clamp, inside the vector part.
+        for (i, v) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 12.5, -40.0, 9.99].into_iter().enumerate() {
+            if let Some(z) = z0.get_mut(1 + 7 * i) {
+                *z = v;
+            }
         }
         let bias = rand_vec(n, 51);
         let g0 = rand_vec(rows * n, 52);
@@ -351,7 +355,7 @@ fn activations_match_their_definitions_on_every_path() {
             let mut z = z0.clone();
             on::bias_tanh_relu(path, &mut z, &bias);
             assert_eq!(bits(&z), bits(&relu_tanh), "bias_tanh_relu {} ({rows}x{n})", path.name());
-            assert!(z.iter().all(|&v| (0.0..1.0).contains(&v)) && z[0].to_bits() != (-0.0f32).to_bits());
+            assert!(z.iter().all(|&v| (0.0..=1.0).contains(&v)) && z[0].to_bits() != (-0.0f32).to_bits());
             let mut l = z0.clone();
             on::add_bias(path, &mut l, &bias);
             assert_eq!(bits(&l), bits(&lin), "add_bias {}", path.name());

@@ -3,7 +3,8 @@
 //! draws non-blank pixels onto a real canvas; a `Figure` takes its runs'
 //! results one at a time and draws and exports its panels; a `Run` is made
 //! from its link and its exports cite it; drawing measures text on the canvas,
-//! never in the document.
+//! never in the document; the simd128 kernels give the scalar reference's bits
+//! (tests/kernels.rs checks the native paths the same way).
 #![cfg(target_arch = "wasm32")]
 
 use fa_lab::data::{Mnist15, N_PIXELS, Split};
@@ -45,6 +46,63 @@ fn inked_pixels(c: &HtmlCanvasElement) -> usize {
 #[wasm_bindgen_test]
 fn built_with_simd128() {
     assert!(simd_enabled());
+}
+
+/// `len` values in [-3, 3) from an LCG, every third one an exact zero (the
+/// sparse products' case), with NaN, ±∞ and values beyond tanh's clamp.
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed | 1;
+    let mut v: Vec<f32> = (0..len)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            if i % 3 == 0 { 0.0 } else { ((s >> 40) as f32 / (1u64 << 24) as f32) * 6.0 - 3.0 }
+        })
+        .collect();
+    for (i, x) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 12.5, -40.0, -0.0].into_iter().enumerate() {
+        if let Some(z) = v.get_mut(2 + 7 * i) {
+            *z = x;
+        }
+    }
+    v
+}
+
+#[wasm_bindgen_test]
+fn the_simd128_kernels_give_the_scalar_bits() {
+    use fa_lab::kernels::{Path, on};
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
+    for &(m, k, n) in &[(1000, 50, 50), (37, 225, 50), (5, 3, 1), (100, 1, 3), (9, 17, 13)] {
+        let (a, b) = (values(m * k, 1), values(k * n, 2));
+        // Finite B as well, so that products whose A has zeros take the sparse path.
+        let b_finite: Vec<f32> = b.iter().map(|&x| if x.is_finite() { x } else { 0.5 }).collect();
+        for b in [&b, &b_finite] {
+            let mut want = vec![0.0; m * n];
+            on::gemm_nn(Path::Scalar, m, k, n, &a, b, &mut want);
+            let mut got = vec![0.0; m * n];
+            on::gemm_nn(Path::Simd128, m, k, n, &a, b, &mut got);
+            assert_eq!(bits(&got), bits(&want), "gemm_nn {m}x{k}x{n}");
+            // Aᵀ·B with A stored k×m: the same values read as a k×m matrix.
+            let mut want = values(m * n, 3);
+            let mut got = want.clone();
+            on::gemm_tn_acc(Path::Scalar, m, k, n, -0.25, &a, b, &mut want);
+            on::gemm_tn_acc(Path::Simd128, m, k, n, -0.25, &a, b, &mut got);
+            assert_eq!(bits(&got), bits(&want), "gemm_tn_acc {m}x{k}x{n}");
+        }
+        let bias = values(n, 4);
+        let mut want = values(m * n, 5);
+        let mut got = want.clone();
+        on::bias_tanh_relu(Path::Scalar, &mut want, &bias);
+        on::bias_tanh_relu(Path::Simd128, &mut got, &bias);
+        assert_eq!(bits(&got), bits(&want), "bias_tanh_relu {m}x{n}");
+        let g0 = values(m * n, 6);
+        let (mut want_g, mut got_g) = (g0.clone(), g0);
+        on::mul_tanh_relu_deriv(Path::Scalar, &mut want_g, &want);
+        on::mul_tanh_relu_deriv(Path::Simd128, &mut got_g, &want);
+        assert_eq!(bits(&got_g), bits(&want_g), "mul_tanh_relu_deriv {m}x{n}");
+        let (mut want_s, mut got_s) = (vec![0.0; n], vec![0.0; n]);
+        on::col_sum(Path::Scalar, m, n, 0.5, &want_g, &mut want_s);
+        on::col_sum(Path::Simd128, m, n, 0.5, &want_g, &mut got_s);
+        assert_eq!(bits(&got_s), bits(&want_s), "col_sum {m}x{n}");
+    }
 }
 
 #[wasm_bindgen_test]

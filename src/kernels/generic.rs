@@ -5,7 +5,9 @@
 //! (`sse2.rs`, `avx2.rs`, `avx512.rs`, `simd128.rs`).
 
 use super::reference;
-use super::tanh::{TanhK, tanh_scalar, tanh_v};
+use core::array::from_fn;
+
+use super::tanh::{TanhK, tanh_scalar, tanh_vn_magnitude};
 
 /// A vector of `LANES` f32. Every operation is the lane-wise IEEE operation
 /// (no FMA anywhere), so a lane computes exactly what the scalar code does.
@@ -474,32 +476,38 @@ pub(super) unsafe fn gemm_sparse<V: Vf, T: Vf, const NV: usize>(g: Prod) {
     }
 }
 
-/// `z[i] ← op(z[i], bias[i mod n])` over the flat array: vectors of `z` are
-/// paired with a copy of `bias` repeated `LANES` times (period `n·LANES`, a
-/// multiple of `LANES`), so rows need not be a multiple of the vector width;
-/// the last `len mod LANES` elements use `scalar`. Elements are independent, so
-/// this is the row-wise definition exactly.
+/// `z[i] ← op(z[i], bias[i mod n])` over the flat array, `U` vectors a step:
+/// vectors of `z` are paired with a copy of `bias` repeated `LANES` times
+/// (period `n·LANES`, a multiple of `LANES`, followed by `U − 1` more vectors
+/// of it, so a step's `U` vectors are read without wrapping), so rows need not
+/// be a multiple of the vector width; the last `len mod (U·LANES)` elements use `scalar`. Elements are
+/// independent, so this is the row-wise definition exactly.
 #[inline(always)]
-pub(super) unsafe fn with_bias_generic<V: Vf>(
+pub(super) unsafe fn with_bias_generic<V: Vf, const U: usize>(
     z: &mut [f32],
     bias: &[f32],
-    op: impl Fn(V, V) -> V,
+    op: impl Fn([V; U], [V; U]) -> [V; U],
     scalar: impl Fn(f32, f32) -> f32,
 ) {
     let n = bias.len();
     let period = n * V::LANES;
-    let rep: Vec<f32> = (0..period).map(|i| bias[i % n]).collect();
-    let full = z.len() / V::LANES * V::LANES;
+    let rep: Vec<f32> = (0..period + (U - 1) * V::LANES).map(|i| bias[i % n]).collect();
+    let step = U * V::LANES;
+    let full = z.len() / step * step;
     let (mut o, mut q) = (0, 0);
     while o < full {
         unsafe {
             let p = z.as_mut_ptr().add(o);
-            op(V::load(p), V::load(rep.as_ptr().add(q))).store(p);
+            let b = rep.as_ptr().add(q);
+            let y = op(from_fn(|u| V::load(p.add(u * V::LANES))), from_fn(|u| V::load(b.add(u * V::LANES))));
+            for (u, y) in y.into_iter().enumerate() {
+                y.store(p.add(u * V::LANES));
+            }
         }
-        o += V::LANES;
-        q += V::LANES;
-        if q == period {
-            q = 0;
+        o += step;
+        q += step;
+        while q >= period {
+            q -= period;
         }
     }
     for (i, v) in z.iter_mut().enumerate().skip(full) {
@@ -507,15 +515,20 @@ pub(super) unsafe fn with_bias_generic<V: Vf>(
     }
 }
 
+/// Vectors of `bias_tanh_relu` a step: enough independent tanh chains to keep
+/// the vector units busy (see [`super::tanh::tanh_vn`]).
+const TANH_UNROLL: usize = 4;
+
 #[inline(always)]
 pub(super) unsafe fn bias_tanh_relu_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
     unsafe {
         let k = TanhK::<V>::new();
-        let op = |x: V, b: V| {
-            let s = x.add(b);
-            tanh_v(s.max_gt(k.zero), &k)
+        // ReLU then the clamp: s ≤ 0 and NaN become +0, so the sign bit is
+        // clear and tanh's own |·| and sign restoring change nothing.
+        let op = |x: [V; TANH_UNROLL], b: [V; TANH_UNROLL]| {
+            tanh_vn_magnitude(from_fn(|u| k.clamp.min_lt(x[u].add(b[u]).max_gt(k.zero))), &k)
         };
-        with_bias_generic::<V>(z, bias, op, |x, b| {
+        with_bias_generic::<V, TANH_UNROLL>(z, bias, op, |x, b| {
             let s = x + b;
             tanh_scalar(if s > 0.0 { s } else { 0.0 })
         })
@@ -524,7 +537,7 @@ pub(super) unsafe fn bias_tanh_relu_generic<V: Vf>(z: &mut [f32], bias: &[f32]) 
 
 #[inline(always)]
 pub(super) unsafe fn add_bias_generic<V: Vf>(z: &mut [f32], bias: &[f32]) {
-    unsafe { with_bias_generic::<V>(z, bias, |x, b| x.add(b), |x, b| x + b) }
+    unsafe { with_bias_generic::<V, 1>(z, bias, |x, b| [x[0].add(b[0])], |x, b| x + b) }
 }
 
 #[inline(always)]

@@ -2,6 +2,8 @@
 //! every target; the vector tanh performs the scalar one's operations in the
 //! same order (see [`super::tanh`] for the method and its measured accuracy).
 
+use core::array::from_fn;
+
 use super::generic::Vf;
 
 pub(super) const TANH_CLAMP: f32 = 10.0;
@@ -87,22 +89,41 @@ impl<V: Vf> TanhK<V> {
 /// Vector tanh: exactly the operations of [`tanh_scalar`], in the same order.
 #[inline(always)]
 pub(super) unsafe fn tanh_v<V: Vf>(x: V, k: &TanhK<V>) -> V {
+    unsafe { tanh_vn([x], k)[0] }
+}
+
+/// [`tanh_v`] of `N` vectors at once, each operation applied to all `N`
+/// before the next: the `N` dependency chains interleave, so the processor
+/// has independent work while one waits for its previous result (one chain
+/// is about 30 dependent operations; alone, it leaves the vector units mostly
+/// idle). Each lane still performs exactly [`tanh_scalar`]'s operations.
+#[inline(always)]
+pub(super) unsafe fn tanh_vn<V: Vf, const N: usize>(x: [V; N], k: &TanhK<V>) -> [V; N] {
     unsafe {
-        let sign = x.and(k.sign);
-        let t = x.and(k.abs);
-        let t = k.clamp.min_lt(t);
-        let u = t.add(t);
-        let kr = u.mul(k.log2e).add(k.magic);
-        let kf = kr.sub(k.magic);
-        let scale = kr.shl23_add(k.scale_bias);
-        let r = u.sub(kf.mul(k.ln2_hi)).sub(kf.mul(k.ln2_lo));
-        let mut p = k.c[0];
+        let sign = x.map(|x| x.and(k.sign));
+        let t = x.map(|x| k.clamp.min_lt(x.and(k.abs)));
+        let y = tanh_vn_magnitude(t, k);
+        from_fn(|i| y[i].or(sign[i]))
+    }
+}
+
+/// [`tanh_vn`] of `t` in `[+0, TANH_CLAMP]` (sign bit clear, clamped), whose
+/// sign needs no restoring: what follows the clamp in [`tanh_scalar`].
+#[inline(always)]
+pub(super) unsafe fn tanh_vn_magnitude<V: Vf, const N: usize>(t: [V; N], k: &TanhK<V>) -> [V; N] {
+    unsafe {
+        let u = t.map(|t| t.add(t));
+        let kr = u.map(|u| u.mul(k.log2e).add(k.magic));
+        let kf = kr.map(|kr| kr.sub(k.magic));
+        let scale = kr.map(|kr| kr.shl23_add(k.scale_bias));
+        let r: [V; N] = from_fn(|i| u[i].sub(kf[i].mul(k.ln2_hi)));
+        let r: [V; N] = from_fn(|i| r[i].sub(kf[i].mul(k.ln2_lo)));
+        let mut p = [k.c[0]; N];
         for &cst in &k.c[1..] {
-            p = p.mul(r).add(cst);
+            p = from_fn(|i| p[i].mul(r[i]).add(cst));
         }
-        let er = r.add(r.mul(r).mul(p));
-        let em = scale.mul(er).add(scale.sub(k.one));
-        let y = em.div(em.add(k.two));
-        y.or(sign)
+        let er: [V; N] = from_fn(|i| r[i].add(r[i].mul(r[i]).mul(p[i])));
+        let em: [V; N] = from_fn(|i| scale[i].mul(er[i]).add(scale[i].sub(k.one)));
+        from_fn(|i| em[i].div(em[i].add(k.two)))
     }
 }
