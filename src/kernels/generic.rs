@@ -557,16 +557,43 @@ pub(super) unsafe fn deriv_generic<V: Vf>(g: &mut [f32], a: &[f32]) {
     reference::mul_tanh_relu_deriv(&mut g[j..], &a[j..]);
 }
 
+/// Column vectors [`col_sum_generic`] sums in one pass down the rows.
+const COL_SUM_BLOCK: usize = 4;
+
+/// `out[j..j + B·LANES] = alpha · Σ_r x[r, j..j + B·LANES]`, rows ascending.
+#[inline(always)]
+unsafe fn col_sum_block<V: Vf, const B: usize>(
+    rows: usize,
+    n: usize,
+    alpha: f32,
+    x: &[f32],
+    out: &mut [f32],
+    j: usize,
+) {
+    unsafe {
+        let mut s = [V::splat(0.0); B];
+        for r in 0..rows {
+            let p = x.as_ptr().add(r * n + j);
+            s = from_fn(|v| s[v].add(V::load(p.add(v * V::LANES))));
+        }
+        for (v, s) in s.into_iter().enumerate() {
+            V::splat(alpha).mul(s).store(out.as_mut_ptr().add(j + v * V::LANES));
+        }
+    }
+}
+
 #[inline(always)]
 pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x: &[f32], out: &mut [f32]) {
     let mut j = 0;
     unsafe {
+        // COL_SUM_BLOCK column vectors a pass down the rows: their sums are
+        // independent chains of adds, so they overlap (one alone waits for each add).
+        while j + COL_SUM_BLOCK * V::LANES <= n {
+            col_sum_block::<V, COL_SUM_BLOCK>(rows, n, alpha, x, out, j);
+            j += COL_SUM_BLOCK * V::LANES;
+        }
         while j + V::LANES <= n {
-            let mut s = V::splat(0.0);
-            for r in 0..rows {
-                s = s.add(V::load(x.as_ptr().add(r * n + j)));
-            }
-            V::splat(alpha).mul(s).store(out.as_mut_ptr().add(j));
+            col_sum_block::<V, 1>(rows, n, alpha, x, out, j);
             j += V::LANES;
         }
     }
