@@ -178,7 +178,10 @@ export class TrainView {
     this.pause();
     if ((!this.run || this.run.isDone()) && !this.startFromForm(false)) return;
     const t0 = performance.now();
-    if (this.advance(1)) {
+    // Paused while an epoch's test accuracy was still being counted: the count
+    // ends first (advance(0) takes no step), so that a step is one iteration.
+    const counted = !this.run.isMeasuring() || this.advance(0);
+    if (counted && (this.run.isDone() || this.advance(1))) {
       this.busyMs += performance.now() - t0;
       this.draw();
       if (this.run.isDone()) this.finish();

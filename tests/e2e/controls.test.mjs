@@ -101,6 +101,22 @@ test('the train view: empty state, step, play/pause, speed, reset, keys, time le
   assert.match(await page.textContent('#train-says'), new RegExp(`test image 0: a ${said[0].label}, the network says ${said[0].predicted}`));
   assert.ok(await inkedPixels(page, '#train-predictions') > 5000, 'the test digits are drawn');
 
+  // A step while an epoch's test accuracy is still being counted (over several
+  // frames after the epoch's last iteration) ends the count and takes one iteration.
+  await page.keyboard.press(' ');
+  const stepped = await page.evaluate(() => new Promise((ok) => {
+    const view = window.faLab.app.views.train;
+    const look = () => {
+      if (!view.run.isMeasuring()) { requestAnimationFrame(look); return; }
+      const before = view.run.iteration();
+      view.step();
+      ok({ before, after: view.run.iteration(), measuring: view.run.isMeasuring(), epochs: view.run.testAccuracies().length });
+    };
+    requestAnimationFrame(look);
+  }));
+  assert.deepEqual(stepped, { before: 100, after: 101, measuring: false, epochs: 1 });
+  assert.equal(await page.getAttribute('body', 'data-train'), 'paused');
+
   // R resets to iteration 0 of the same settings; ] back to full speed finishes the run.
   await page.keyboard.press('r');
   assert.match(await status(page), /iteration 0 of 200/);
