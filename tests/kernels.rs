@@ -177,12 +177,19 @@ fn sparse_vec(len: usize, seed: u64, zero_pct: u64) -> Vec<f32> {
     v
 }
 
-/// Products whose A is mostly exact zeros (the sparse path) give the
+/// Products whose A or B is mostly exact zeros (the sparse paths: from A's
+/// nonzero terms, and for `gemm_tn` as `Cᵀ = Bᵀ·A` from B's) give the
 /// reference's bits on every path: zero fractions from none to all, a whole
-/// row of zeros, ±∞ and NaN in A, and ±∞ or NaN in B (where 0·∞ = NaN must
-/// still be added, so the product is computed densely).
+/// row of A or column of B of zeros, ±∞ and NaN in A, and ±∞ or NaN in B
+/// (where 0·∞ = NaN must still be added, so the product is computed densely).
 #[test]
-fn products_with_zeros_in_a_bit_identical_to_reference() {
+fn products_with_zeros_bit_identical_to_reference() {
+    for zeros_in_b in [false, true] {
+        products_with_zeros(zeros_in_b);
+    }
+}
+
+fn products_with_zeros(zeros_in_b: bool) {
     let shapes = [
         (1000, 50, 50),
         (1000, 225, 50),
@@ -197,15 +204,23 @@ fn products_with_zeros_in_a_bit_identical_to_reference() {
     for (si, &(m, k, n)) in shapes.iter().enumerate() {
         for (zi, zero_pct) in [0u64, 30, 50, 90, 100].into_iter().enumerate() {
             for special in 0..4 {
-                let seed = (si * 40 + zi * 4 + special) as u64;
-                let mut a = sparse_vec(m * k, 100 + seed, zero_pct);
-                let mut b = rand_vec(k * n, 200 + seed);
+                let seed = (si * 40 + zi * 4 + special) as u64 + 1000 * zeros_in_b as u64;
+                let (mut a, mut b) = if zeros_in_b {
+                    (rand_vec(m * k, 100 + seed), sparse_vec(k * n, 200 + seed, zero_pct))
+                } else {
+                    (sparse_vec(m * k, 100 + seed, zero_pct), rand_vec(k * n, 200 + seed))
+                };
                 let c0 = rand_vec(m * n, 300 + seed);
                 let alpha = 0.003;
-                // A's row 0 all zeros (in both layouts' first row of C).
                 for p in 0..k {
-                    a[p] = 0.0;
-                    a[p * m] = -0.0;
+                    if zeros_in_b {
+                        // B's column 0 all zeros (C's first column).
+                        b[p * n] = if p % 2 == 0 { 0.0 } else { -0.0 };
+                    } else {
+                        // A's row 0 all zeros (in both layouts' first row of C).
+                        a[p] = 0.0;
+                        a[p * m] = -0.0;
+                    }
                 }
                 match special {
                     1 => {
@@ -235,8 +250,9 @@ fn products_with_zeros_in_a_bit_identical_to_reference() {
                         assert_eq!(
                             canon(&got[q]),
                             canon(&want[q]),
-                            "gemm_{name} on {} ({m},{k},{n}), {zero_pct} % zeros, case {special}",
-                            path.name()
+                            "gemm_{name} on {} ({m},{k},{n}), {zero_pct} % zeros in {}, case {special}",
+                            path.name(),
+                            if zeros_in_b { "B" } else { "A" }
                         );
                     }
                     cases += 1;

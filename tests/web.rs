@@ -87,6 +87,13 @@ fn the_simd128_kernels_give_the_scalar_bits() {
             on::gemm_tn_acc(Path::Simd128, m, k, n, -0.25, &a, b, &mut got);
             assert_eq!(bits(&got), bits(&want), "gemm_tn_acc {m}x{k}x{n}");
         }
+        // A without zeros and finite, B with them: gemm_tn computed as its transpose from B's terms.
+        let a_dense: Vec<f32> = a.iter().map(|&x| if x.is_finite() && x != 0.0 { x } else { 1.5 }).collect();
+        let mut want = values(m * n, 3);
+        let mut got = want.clone();
+        on::gemm_tn_acc(Path::Scalar, m, k, n, -0.25, &a_dense, &b, &mut want);
+        on::gemm_tn_acc(Path::Simd128, m, k, n, -0.25, &a_dense, &b, &mut got);
+        assert_eq!(bits(&got), bits(&want), "gemm_tn_acc, zeros in B {m}x{k}x{n}");
         let bias = values(n, 4);
         let mut want = values(m * n, 5);
         let mut got = want.clone();

@@ -191,20 +191,25 @@ pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>
             gemm_blocks::<V, T, R, NV>(gt);
             gemm_blocks::<V, T, R, NV>(Prod { n: j0, ..g });
         }
-        for q in 0..rem {
-            for i in 0..g.m {
-                let s = t[q * g.m + i];
-                // SAFETY: i < m, j0 + q < n ≤ c_rs: inside C.
-                let dst = unsafe { &mut *g.c.add(i * g.c_rs + j0 + q) };
-                *dst = match g.fin {
-                    Fin::Store => s,
-                    Fin::Scale(al) => al * s,
-                    Fin::Acc(al) => *dst + al * s,
-                };
-            }
-        }
+        put_transposed(&g, &t, j0);
     } else {
         unsafe { gemm_blocks::<V, T, R, NV>(g) }
+    }
+}
+
+/// Writes the sums `t` of C's columns `j0..` computed transposed (`t[q·m + i]`
+/// is the sum of C(i, j0 + q)) into C with the product's final operation.
+fn put_transposed(g: &Prod, t: &[f32], j0: usize) {
+    for (q, col) in t.chunks_exact(g.m).enumerate() {
+        for (i, &s) in col.iter().enumerate() {
+            // SAFETY: i < m, j0 + q < n ≤ c_rs: inside C.
+            let dst = unsafe { &mut *g.c.add(i * g.c_rs + j0 + q) };
+            *dst = match g.fin {
+                Fin::Store => s,
+                Fin::Scale(al) => al * s,
+                Fin::Acc(al) => *dst + al * s,
+            };
+        }
     }
 }
 
@@ -267,14 +272,15 @@ fn b_tail<T: Vf>(g: &Prod) -> Vec<f32> {
 const SPARSE_ROWS: usize = 8;
 
 /// Whether the product takes the sparse path: A stored contiguously (`gemm_nn`
-/// or `gemm_tn` layout), at least a quarter of its first elements (up to
-/// [`SPARSE_SAMPLE`]) ±0, and every element of B finite. Only speed depends on
-/// the sample; the finiteness of B is checked in full.
+/// or `gemm_tn` layout), at least `min_n` columns, at least a quarter of A's
+/// first elements (up to [`SPARSE_SAMPLE`]) ±0, and every element of B
+/// finite. Only speed depends on the sample; the finiteness of B is checked
+/// in full.
 #[inline(always)]
-pub(super) fn sparse_pays(g: &Prod) -> bool {
+fn sparse_pays(g: &Prod, min_n: usize) -> bool {
     let len = g.m * g.k;
     let contiguous = (g.a_rs, g.a_ks) == (g.k, 1) || (g.a_rs, g.a_ks) == (1, g.m);
-    if !contiguous || len == 0 || g.n < 8 {
+    if !contiguous || len == 0 || g.n < min_n.max(8) {
         return false;
     }
     // SAFETY: A is m·k contiguous elements (checked just above).
@@ -390,6 +396,53 @@ unsafe fn row_sparse<V: Vf, T: Vf, const NV: usize>(g: &Prod, terms: &[(f32, u32
         if !done && tail_cols > 0 {
             micro_sparse::<V, T, 0, true>(terms, b, ks, tp, at(j), tail_cols);
         }
+    }
+}
+
+/// The product, by the fastest of three ways that all give the reference's
+/// bits: from A's nonzero terms when A has many zeros ([`sparse_pays`]); for
+/// `Aᵀ` stored (`gemm_tn`) whose B has many zeros and A is finite, as its
+/// transpose `Cᵀ = Bᵀ·A` from B's nonzero terms — the same products (IEEE
+/// `×` commutes) summed in the same ascending p, then put into C with the
+/// final operation; else the dense register-blocked kernels. `SNV` vectors a
+/// sparse micro-kernel (0: never sparse), for at least `sparse_n` columns.
+///
+/// The transposed way is for the first layer's weight update, `Xᵀ·δ`: the
+/// inputs need not have zeros (the benchmark's are uniform), δ behind a
+/// ReLU layer has about half, and its transpose's rows (an input's 225
+/// columns) are long enough for the wide vectors too.
+#[inline(always)]
+pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, const SNV: usize>(
+    g: Prod,
+    sparse_n: usize,
+) {
+    unsafe {
+        if SNV > 0 && sparse_pays(&g, sparse_n) {
+            return gemm_sparse::<V, T, SNV>(g);
+        }
+        if SNV > 0 && g.a_rs == 1 && g.b_ks == g.n {
+            let mut gt = Prod {
+                m: g.n,
+                k: g.k,
+                n: g.m,
+                a: g.b,
+                a_rs: 1,
+                a_ks: g.b_ks,
+                b: g.a,
+                b_ks: g.a_ks,
+                c: std::ptr::null_mut(),
+                c_rs: g.m,
+                fin: Fin::Store,
+            };
+            if sparse_pays(&gt, sparse_n) {
+                let mut t = vec![0.0f32; g.n * g.m];
+                gt.c = t.as_mut_ptr();
+                gemm_sparse::<V, T, SNV>(gt);
+                put_transposed(&g, &t, 0);
+                return;
+            }
+        }
+        gemm_generic::<V, T, R, NV>(g)
     }
 }
 
@@ -608,16 +661,13 @@ pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x
 
 /// Expands, in the instruction set's module, to its `#[target_feature]` entry
 /// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv` (dense)
-/// and 1×`$snv` (sparse A; 0: no sparse path).
+/// and 1×`$snv` (sparse, for products of at least `$sparse_n` columns; `$snv`
+/// 0: no sparse path).
 macro_rules! simd_entry_points {
-    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal) => {
+    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal, $sparse_n:literal) => {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn gemm(g: Prod) {
-            if $snv > 0 && sparse_pays(&g) {
-                unsafe { gemm_sparse::<$v, $t, $snv>(g) }
-            } else {
-                unsafe { gemm_generic::<$v, $t, $r, $nv>(g) }
-            }
+            unsafe { gemm_any::<$v, $t, $r, $nv, $snv>(g, $sparse_n) }
         }
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
