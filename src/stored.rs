@@ -105,6 +105,14 @@ impl StoredFigure {
         Ok(stored)
     }
 
+    /// A stored result's file as fetched (bytes) as the text [`Self::parse`]
+    /// reads: the page hands the bytes over, which costs a copy, where a
+    /// JavaScript string costs a character-by-character encoding.
+    pub fn text(bytes: &[u8]) -> Result<&str> {
+        std::str::from_utf8(bytes)
+            .map_err(|e| Error::CorruptData(format!("the stored result cannot be used: it is not UTF-8 text ({e})")))
+    }
+
     /// Reads a stored result, checking that it is whole and consistent: its
     /// link gives its figure's parameters and it has a record for every run.
     pub fn parse(text: &str) -> Result<StoredFigure> {
@@ -258,5 +266,14 @@ mod tests {
         // Version 1's fig6 paper preset differs (FA+WN's η), so it is computed live.
         assert_eq!(file_for("fig=fig6&preset=paper"), None);
         assert_eq!(file_for("fig=nonsense"), None);
+    }
+
+    #[test]
+    fn a_stored_file_is_read_as_utf8_text_or_refused_saying_so() {
+        assert_eq!(StoredFigure::text("{\"η\": 1}".as_bytes()).unwrap(), "{\"η\": 1}");
+        let e = StoredFigure::text(&[b'{', 0xff, b'}']).unwrap_err().to_string();
+        assert!(e.contains("stored result cannot be used") && e.contains("not UTF-8"), "{e}");
+        // What the page then hands to the parser fails as damaged JSON, not as a panic.
+        assert!(StoredFigure::parse(StoredFigure::text(b"{").unwrap()).is_err());
     }
 }

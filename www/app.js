@@ -54,26 +54,62 @@ async function fetchAsset(engine, onProgress) {
   if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${DATA_URL}`);
   const reader = response.body.getReader();
   let total = Number(response.headers.get('Content-Length')) || 0;
-  const chunks = [];
-  let received = 0;
+  const bytes = new Received(total);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
-    received += value.length;
-    if (!total && received >= HEADER_BYTES) {
-      try { total = engine.assetExpectedBytes(concat(chunks, received).subarray(0, HEADER_BYTES)); } catch { total = 0; }
+    bytes.push(value);
+    if (!total && bytes.length >= HEADER_BYTES) {
+      try { total = engine.assetExpectedBytes(bytes.all().subarray(0, HEADER_BYTES)); } catch { total = 0; }
+      bytes.reserve(total);
     }
-    onProgress(received, total);
+    onProgress(bytes.length, total);
   }
-  return concat(chunks, received);
+  return bytes.all();
 }
 
-function concat(chunks, length) {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) { out.set(c, offset); offset += c.length; }
-  return out;
+/**
+ * A download's bytes. Once the size is known each piece is copied into one
+ * buffer as it arrives, so no task has to join megabytes at the end (traces
+ * showed that join as a long task); a size that proves wrong (a compressed
+ * Content-Length, say) falls back to joining.
+ */
+class Received {
+  constructor(size) {
+    this.parts = [];
+    this.buffer = null;
+    this.length = 0;
+    this.reserve(size);
+  }
+
+  reserve(size) {
+    if (this.buffer || !(size > this.length)) return;
+    this.buffer = new Uint8Array(size);
+    let at = 0;
+    for (const p of this.parts) { this.buffer.set(p, at); at += p.length; }
+    this.parts = [];
+  }
+
+  push(piece) {
+    if (this.buffer && this.length + piece.length > this.buffer.length) {
+      this.parts = [this.buffer.subarray(0, this.length)];
+      this.buffer = null;
+    }
+    if (this.buffer) this.buffer.set(piece, this.length); else this.parts.push(piece);
+    this.length += piece.length;
+  }
+
+  /** Every byte received, in one array. */
+  all() {
+    if (this.buffer) return this.buffer.subarray(0, this.length);
+    if (this.parts.length !== 1) {
+      const joined = new Uint8Array(this.length);
+      let at = 0;
+      for (const p of this.parts) { joined.set(p, at); at += p.length; }
+      this.parts = [joined];
+    }
+    return this.parts[0] || new Uint8Array(0);
+  }
 }
 
 const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);

@@ -244,12 +244,12 @@ export class FigureView {
     try {
       const response = await fetch(file, { signal: loading.abort.signal });
       if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
-      const text = await response.text();
+      const bytes = new Uint8Array(await response.arrayBuffer());
       // Parsing (the largest file, 0.4 MB, takes tens of ms) gets a task of its own,
       // apart from the download's last piece and from filling the view.
       await nextTask();
       if (this.state !== loading) return;
-      figure = this.engine.Figure.fromStored(text, query);
+      figure = this.engine.Figure.fromStored(bytes, query);
     } catch (e) {
       if (this.state !== loading) return;
       this.gate(`The stored result of this figure could not be used (${errorText(e)}), so it has to be computed here.`);

@@ -28,7 +28,7 @@ export class ReadView {
     this.engine = app.engine;
     this.readings = this.engine.readings();
     this.blocks = [];
-    this.texts = new Map();        // stored file → Promise of its text (fetched once)
+    this.files = new Map();        // stored file → Promise of its bytes (fetched once)
     this.turns = [];               // readings' work waiting its turn (inTurn)
     this.turning = false;
     this.queue = [];               // frames waiting to be drawn, nearest first
@@ -65,7 +65,7 @@ export class ReadView {
    * Builds every reading's block and fetches the stored results at once (the
    * first one's was preloaded by index.html while the engine compiled). The
    * first reading is read (parsed in wasm, its findings computed) as soon as
-   * its text is here; the others after it, in the order they arrive, one a
+   * its file is here; the others after it, in the order they arrive, one a
    * frame, so the first figure waits for no other reading.
    */
   build() {
@@ -78,9 +78,9 @@ export class ReadView {
       const block = new ReadingBlock(this, reading);
       container.append(block.root);
       this.blocks.push(block);
-      const text = this.text(reading.file);
-      const opened = (first ? Promise.all([text, first]).then(([t]) => t) : text)
-        .then((t) => this.inTurn(() => block.open(t)), (e) => block.failed(e));
+      const bytes = this.bytes(reading.file);
+      const opened = (first ? Promise.all([bytes, first]).then(([b]) => b) : bytes)
+        .then((b) => this.inTurn(() => block.open(b)), (e) => block.failed(e));
       first ||= opened.catch(() => {});
     }
     document.body.dataset.read = 'built';
@@ -109,14 +109,15 @@ export class ReadView {
     requestAnimationFrame(() => nextTask().then(() => this.turn()));
   }
 
-  text(file) {
-    if (!this.texts.has(file)) {
-      this.texts.set(file, fetch(file).then((response) => {
+  /** A stored result's bytes (the engine reads them as they are: no string to encode). */
+  bytes(file) {
+    if (!this.files.has(file)) {
+      this.files.set(file, fetch(file).then(async (response) => {
         if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
-        return response.text();
+        return new Uint8Array(await response.arrayBuffer());
       }));
     }
-    return this.texts.get(file);
+    return this.files.get(file);
   }
 
   /** Once the data set is loaded: section 1 can train. */
@@ -322,11 +323,11 @@ class ReadingBlock {
     this.root.append(title, controls, this.origin, this.message, this.panels, claims, links, this.embedBox);
   }
 
-  /** The stored result's text has come: the figure, its findings and its panels. */
-  open(text) {
+  /** The stored result's file has come: the figure, its findings and its panels. */
+  open(bytes) {
     performance.mark(`fa:open ${this.reading.id}`);
     try {
-      this.stored = this.engine.Figure.fromStored(text, this.reading.query);
+      this.stored = this.engine.Figure.fromStored(bytes, this.reading.query);
     } catch (e) {
       this.failed(e);
       return;

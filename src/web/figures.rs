@@ -13,6 +13,7 @@ use crate::figure_runs::FigureRuns;
 use crate::plot;
 use crate::provenance;
 use crate::read;
+use crate::stored::StoredFigure;
 
 use super::data::Lab;
 use super::{ExportOptions, canvas_area, export_text, from_value, read_panel, style_from, to_js, to_value};
@@ -33,10 +34,11 @@ impl Figure {
         Ok(Figure { inner: FigureRuns::from_link(query).map_err(to_js)? })
     }
 
-    /// The stored result `text` (a `www/stored/<id>.json`) for the figure
-    /// link `query`; throws, saying why, if the file is damaged or is another figure.
+    /// The stored result `bytes` (a `www/stored/<id>.json` as fetched) for the
+    /// figure link `query`; throws, saying why, if the file is damaged or is another figure.
     #[wasm_bindgen(js_name = fromStored)]
-    pub fn from_stored(text: &str, query: &str) -> Result<Figure, JsError> {
+    pub fn from_stored(bytes: &[u8], query: &str) -> Result<Figure, JsError> {
+        let text = StoredFigure::text(bytes).map_err(to_js)?;
         Ok(Figure { inner: FigureRuns::from_stored(text, query).map_err(to_js)? })
     }
 
