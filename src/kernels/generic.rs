@@ -404,8 +404,9 @@ unsafe fn row_sparse<V: Vf, T: Vf, const NV: usize>(g: &Prod, terms: &[(f32, u32
 /// `Aᵀ` stored (`gemm_tn`) whose B has many zeros and A is finite, as its
 /// transpose `Cᵀ = Bᵀ·A` from B's nonzero terms — the same products (IEEE
 /// `×` commutes) summed in the same ascending p, then put into C with the
-/// final operation; else the dense register-blocked kernels. `SNV` vectors a
-/// sparse micro-kernel (0: never sparse), for at least `sparse_n` columns.
+/// final operation; else the dense register-blocked kernels. `SNV` is a
+/// sparse micro-kernel's width in vectors (0: never sparse), `sparse_n` the
+/// fewest columns for which the sparse way is taken.
 ///
 /// The transposed way is for the first layer's weight update, `Xᵀ·δ`: the
 /// inputs need not have zeros (the benchmark's are uniform), δ behind a
