@@ -174,21 +174,8 @@ pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>
     if g.a_rs == 1 && rem != 0 && g.m >= V::LANES {
         let j0 = g.n - rem;
         let mut t = vec![0.0f32; rem * g.m];
-        let gt = Prod {
-            m: rem,
-            k: g.k,
-            n: g.m,
-            a: unsafe { g.b.add(j0) },
-            a_rs: 1,
-            a_ks: g.b_ks,
-            b: g.a,
-            b_ks: g.a_ks,
-            c: t.as_mut_ptr(),
-            c_rs: g.m,
-            fin: Fin::Store,
-        };
         unsafe {
-            gemm_blocks::<V, T, R, NV>(gt);
+            gemm_blocks::<V, T, R, NV>(g.transposed(j0, t.as_mut_ptr()));
             gemm_blocks::<V, T, R, NV>(Prod { n: j0, ..g });
         }
         put_transposed(&g, &t, j0);
@@ -197,8 +184,29 @@ pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>
     }
 }
 
-/// Writes the sums `t` of C's columns `j0..` computed transposed (`t[q·m + i]`
-/// is the sum of C(i, j0 + q)) into C with the product's final operation.
+impl Prod {
+    /// Columns `j0..n` of this product with `Aᵀ` stored (`a_rs == 1`), as the
+    /// product `Cᵀ = Bᵀ·A` (its A is B's columns, its B is A) writing plain
+    /// sums into `t`, (n − j0) × m: `t[q·m + i]` is the sum of C(i, j0 + q).
+    fn transposed(&self, j0: usize, t: *mut f32) -> Prod {
+        Prod {
+            m: self.n - j0,
+            k: self.k,
+            n: self.m,
+            a: self.b.wrapping_add(j0),
+            a_rs: 1,
+            a_ks: self.b_ks,
+            b: self.a,
+            b_ks: self.a_ks,
+            c: t,
+            c_rs: self.m,
+            fin: Fin::Store,
+        }
+    }
+}
+
+/// Writes the sums `t` of C's columns `j0..` computed transposed
+/// ([`Prod::transposed`]) into C with the product's final operation.
 fn put_transposed(g: &Prod, t: &[f32], j0: usize) {
     for (q, col) in t.chunks_exact(g.m).enumerate() {
         for (i, &s) in col.iter().enumerate() {
@@ -421,27 +429,11 @@ pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, con
         if SNV > 0 && sparse_pays(&g, sparse_n) {
             return gemm_sparse::<V, T, SNV>(g);
         }
-        if SNV > 0 && g.a_rs == 1 && g.b_ks == g.n {
-            let mut gt = Prod {
-                m: g.n,
-                k: g.k,
-                n: g.m,
-                a: g.b,
-                a_rs: 1,
-                a_ks: g.b_ks,
-                b: g.a,
-                b_ks: g.a_ks,
-                c: std::ptr::null_mut(),
-                c_rs: g.m,
-                fin: Fin::Store,
-            };
-            if sparse_pays(&gt, sparse_n) {
-                let mut t = vec![0.0f32; g.n * g.m];
-                gt.c = t.as_mut_ptr();
-                gemm_sparse::<V, T, SNV>(gt);
-                put_transposed(&g, &t, 0);
-                return;
-            }
+        if SNV > 0 && g.a_rs == 1 && g.b_ks == g.n && sparse_pays(&g.transposed(0, std::ptr::null_mut()), sparse_n) {
+            let mut t = vec![0.0f32; g.n * g.m];
+            gemm_sparse::<V, T, SNV>(g.transposed(0, t.as_mut_ptr()));
+            put_transposed(&g, &t, 0);
+            return;
         }
         gemm_generic::<V, T, R, NV>(g)
     }
