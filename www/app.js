@@ -3,7 +3,7 @@
 // worker pool in pool.js). No math here: every number, every check of a
 // setting, every link and every plot comes from the Rust core.
 
-import { $, errorText, nextTask } from './ui.js';
+import { $, errorText, fetchOk, nextTask } from './ui.js';
 import { TrainView } from './train.js';
 import { FigureView } from './figures.js';
 import { ReadView } from './read.js';
@@ -50,16 +50,17 @@ function fail(message, retry) {
 // Downloads the asset, reporting progress from its own header (the first 32
 // bytes announce the full size) or from Content-Length.
 async function fetchAsset(engine, onProgress) {
-  const response = await fetch(DATA_URL, { cache: 'no-cache' });
-  if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${DATA_URL}`);
+  const response = await fetchOk(DATA_URL, { cache: 'no-cache' });
   const reader = response.body.getReader();
   let total = Number(response.headers.get('Content-Length')) || 0;
+  let sizeAsked = total > 0; // the header is read once, even when it cannot say
   const bytes = new Received(total);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     bytes.push(value);
-    if (!total && bytes.length >= HEADER_BYTES) {
+    if (!sizeAsked && bytes.length >= HEADER_BYTES) {
+      sizeAsked = true;
       try { total = engine.assetExpectedBytes(bytes.all().subarray(0, HEADER_BYTES)); } catch { total = 0; }
       bytes.reserve(total);
     }
@@ -84,9 +85,7 @@ class Received {
 
   reserve(size) {
     if (this.buffer || !(size > this.length)) return;
-    this.buffer = new Uint8Array(size);
-    let at = 0;
-    for (const p of this.parts) { this.buffer.set(p, at); at += p.length; }
+    this.buffer = joined(this.parts, size);
     this.parts = [];
   }
 
@@ -102,14 +101,17 @@ class Received {
   /** Every byte received, in one array. */
   all() {
     if (this.buffer) return this.buffer.subarray(0, this.length);
-    if (this.parts.length !== 1) {
-      const joined = new Uint8Array(this.length);
-      let at = 0;
-      for (const p of this.parts) { joined.set(p, at); at += p.length; }
-      this.parts = [joined];
-    }
-    return this.parts[0] || new Uint8Array(0);
+    if (this.parts.length !== 1) this.parts = [joined(this.parts, this.length)];
+    return this.parts[0];
   }
+}
+
+/** `parts` one after another at the start of a new array of `size` bytes. */
+function joined(parts, size) {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);

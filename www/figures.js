@@ -9,7 +9,7 @@
 // The view is in one state at a time (`this.state`, see `enter`); leaving a
 // state cancels what it started, through its one AbortController.
 
-import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fillSelect, nextTask, say, showOlderLink } from './ui.js';
+import { $, FieldForm, applyHidden, copyText, embedCode, errorText, fetchOk, fillSelect, nextTask, say, showOlderLink } from './ui.js';
 import { PanelFrame, drawInFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { MAX_WORKERS, WorkerPool } from './pool.js';
@@ -242,9 +242,7 @@ export class FigureView {
     document.body.dataset.figure = 'loading';
     let figure;
     try {
-      const response = await fetch(file, { signal: loading.abort.signal });
-      if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const bytes = new Uint8Array(await (await fetchOk(file, { signal: loading.abort.signal })).arrayBuffer());
       // Parsing (the largest file, 0.4 MB, takes tens of ms) gets a task of its own,
       // apart from the download's last piece and from filling the view.
       await nextTask();

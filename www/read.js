@@ -11,7 +11,7 @@
 // a reading whose quick preset needs no data (fig2b) can be computed here.
 // Glue only: no number, label or list is made here.
 
-import { $, copyText, embedCode, errorText, fillSelect, nextTask, say } from './ui.js';
+import { $, copyText, embedCode, errorText, fetchOk, fillSelect, nextTask, say } from './ui.js';
 import { PanelFrame, drawInFrame, panelSource } from './panels.js';
 import { ReadoutGroup } from './readout.js';
 import { announce } from './a11y.js';
@@ -112,10 +112,7 @@ export class ReadView {
   /** A stored result's bytes (the engine reads them as they are: no string to encode). */
   bytes(file) {
     if (!this.files.has(file)) {
-      this.files.set(file, fetch(file).then(async (response) => {
-        if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${file}`);
-        return new Uint8Array(await response.arrayBuffer());
-      }));
+      this.files.set(file, fetchOk(file).then(async (response) => new Uint8Array(await response.arrayBuffer())));
     }
     return this.files.get(file);
   }

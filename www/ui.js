@@ -1,4 +1,4 @@
-// Small helpers shared by the page's views: element lookup, messages, copy,
+// Small helpers shared by the page's views: element lookup, fetching, messages, copy,
 // and a form read and filled by its fields' names — the names are link keys,
 // and the core (src/form.rs) turns fields into links and links into fields.
 
@@ -12,6 +12,13 @@ export function nextTask() {
     channel.port1.onmessage = () => ok();
     channel.port2.postMessage(null);
   });
+}
+
+/** `fetch(url, init)`, throwing a message that names the server's answer unless it is OK. */
+export async function fetchOk(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText} for ${url}`);
+  return response;
 }
 
 /** A message inside a view (a bad link, a diverged run): the view stays usable. */
