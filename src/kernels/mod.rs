@@ -43,8 +43,13 @@
 //! supplying the trait and its `#[target_feature]` entry points.
 //!
 //! Blocking: the products are register-blocked micro-kernels (AVX-512: 8 rows
-//! × 48 columns, AVX2/SSE2: 4 × 3 vectors, simd128: 4 × 8) that keep the
-//! accumulators in registers for the whole `k` loop. `Aᵀ` is read through
+//! × 3 vectors, AVX2 and SSE2: 5 × 2, simd128: 4 × 2) that keep the
+//! accumulators in registers for the whole `k` loop. A block needs a register
+//! for each accumulator, each vector of `B`'s row, `A`'s broadcast and the
+//! product: 14 of x86's 16 for 5 × 2. (4 × 3 needed 17, and LLVM kept one
+//! accumulator on the stack, so its chain waited on a store and a reload
+//! every step: 13–25 % slower natively, measured in one run; simd128 stays at
+//! 4 × 2, which V8 ran faster than 5 × 2 or 3 × 3.) `Aᵀ` is read through
 //! strides, never copied; the last `n mod 4` columns of `B` are copied once into
 //! a zero-padded 4-wide panel (the padded lanes are computed and dropped); for
 //! `gemm_tn` the last `n mod LANES` columns are computed transposed instead,
