@@ -136,6 +136,9 @@ fn products_bit_identical_to_reference_on_every_path() {
         (100, 30, 3),
         (17, 4, 31),
     ]);
+    // Long k, taken in chunks with the running sums carried over: every row
+    // and column tail, a k just at and just past the chunking threshold.
+    shapes.extend([(19, 300, 70), (7, 129, 13), (23, 257, 9), (3, 128, 1), (14, 127, 22)]);
     shapes.extend([(8, 0, 5), (0, 3, 4), (5, 3, 0)]);
     for (si, &(m, k, n)) in shapes.iter().enumerate() {
         let a = rand_vec(m * k, 10 + si as u64);

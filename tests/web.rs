@@ -70,7 +70,7 @@ fn values(len: usize, seed: u64) -> Vec<f32> {
 fn the_simd128_kernels_give_the_scalar_bits() {
     use fa_lab::kernels::{Path, on};
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
-    for &(m, k, n) in &[(1000, 50, 50), (37, 225, 50), (5, 3, 1), (100, 1, 3), (9, 17, 13)] {
+    for &(m, k, n) in &[(1000, 50, 50), (37, 225, 50), (5, 3, 1), (100, 1, 3), (9, 17, 13), (23, 300, 13)] {
         let (a, b) = (values(m * k, 1), values(k * n, 2));
         // Finite B as well, so that products whose A has zeros take the sparse path.
         let b_finite: Vec<f32> = b.iter().map(|&x| if x.is_finite() { x } else { 0.5 }).collect();

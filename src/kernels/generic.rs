@@ -46,6 +46,8 @@ pub(super) enum Fin {
 
 /// Register-blocked micro-kernel: rows `0..R` × `NV` vectors of columns.
 /// `a` at (row r, step p) is `a[r·a_rs + p·a_ks]`; `b` at (p, col) is `b[p·b_ks + col]`.
+/// The sums start from +0, or from `init` (row r at `init + r·init.rs`):
+/// the running sums an earlier chunk of `k` stored.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
@@ -59,10 +61,18 @@ pub(super) unsafe fn micro<V: Vf, const R: usize, const NV: usize>(
     c_rs: usize,
     fin: Fin,
     last: usize,
+    init: Sums,
 ) {
     unsafe {
         let zero = V::splat(0.0);
         let mut acc = [[zero; NV]; R];
+        if !init.p.is_null() {
+            for (r, row) in acc.iter_mut().enumerate() {
+                for (v, x) in row.iter_mut().enumerate() {
+                    *x = V::load(init.p.add(r * init.rs + v * V::LANES));
+                }
+            }
+        }
         let (mut ap, mut bp) = (a, b);
         for _ in 0..k {
             let mut bv = [zero; NV];
@@ -114,6 +124,23 @@ unsafe fn store_row<V: Vf, const NV: usize>(row: &[V; NV], c: *mut f32, fin: Fin
     }
 }
 
+/// Running sums of a product's earlier `k` chunk, row-major with row stride
+/// `rs` at a block's origin (`p` null: the sums start from +0).
+#[derive(Clone, Copy)]
+pub(super) struct Sums {
+    p: *const f32,
+    rs: usize,
+}
+
+impl Sums {
+    const ZERO: Sums = Sums { p: std::ptr::null(), rs: 0 };
+
+    /// The sums at row `i`, column `j`.
+    fn at(self, i: usize, j: usize) -> Sums {
+        Sums { p: if self.p.is_null() { self.p } else { self.p.wrapping_add(i * self.rs + j) }, ..self }
+    }
+}
+
 /// Shape and strides of one product C (m×n) = Σ_p A(i,p)·B(p,j).
 #[derive(Clone, Copy)]
 pub(super) struct Prod {
@@ -131,33 +158,40 @@ pub(super) struct Prod {
     pub(super) fin: Fin,
 }
 
-/// Rows `i..i+R`, every column block. `tail` is B's last `n % T::LANES`
-/// columns, zero-padded to `T::LANES` (k × T::LANES).
+/// Rows `i..i+R`, every column block, sums starting from `init`. `tail` is
+/// B's last `n % T::LANES` columns, zero-padded to `T::LANES` (k × T::LANES).
 #[inline(always)]
-pub(super) unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, i: usize, tail: &[f32]) {
+pub(super) unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(
+    g: &Prod,
+    i: usize,
+    tail: &[f32],
+    init: Sums,
+) {
     unsafe {
         let a = g.a.add(i * g.a_rs);
         let c = g.c.add(i * g.c_rs);
+        let (b, ks, rs, k, fin) = (g.b, g.b_ks, g.c_rs, g.k, g.fin);
         let mut j = 0;
         while j + NV * V::LANES <= g.n {
-            micro::<V, R, NV>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            micro::<V, R, NV>(k, a, g.a_rs, g.a_ks, b.add(j), ks, c.add(j), rs, fin, V::LANES, init.at(i, j));
             j += NV * V::LANES;
         }
         if NV > 2 && j + 2 * V::LANES <= g.n {
-            micro::<V, R, 2>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            micro::<V, R, 2>(k, a, g.a_rs, g.a_ks, b.add(j), ks, c.add(j), rs, fin, V::LANES, init.at(i, j));
             j += 2 * V::LANES;
         }
         while j + V::LANES <= g.n {
-            micro::<V, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, V::LANES);
+            micro::<V, R, 1>(k, a, g.a_rs, g.a_ks, b.add(j), ks, c.add(j), rs, fin, V::LANES, init.at(i, j));
             j += V::LANES;
         }
         while j + T::LANES <= g.n {
-            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, g.b.add(j), g.b_ks, c.add(j), g.c_rs, g.fin, T::LANES);
+            micro::<T, R, 1>(k, a, g.a_rs, g.a_ks, b.add(j), ks, c.add(j), rs, fin, T::LANES, init.at(i, j));
             j += T::LANES;
         }
         if j < g.n {
             // B's zero-padded panel: the padded lanes compute zeros that are not stored.
-            micro::<T, R, 1>(g.k, a, g.a_rs, g.a_ks, tail.as_ptr(), T::LANES, c.add(j), g.c_rs, g.fin, g.n - j);
+            let (tp, last) = (tail.as_ptr(), g.n - j);
+            micro::<T, R, 1>(k, a, g.a_rs, g.a_ks, tp, T::LANES, c.add(j), rs, fin, last, init.at(i, j));
         }
     }
 }
@@ -221,26 +255,61 @@ fn put_transposed(g: &Prod, t: &[f32], j0: usize) {
     }
 }
 
-/// Row blocks of `R` (then 4, 2, 1), each over every column block.
+/// Steps of `k` a dense product takes per pass over C when `k` is long (at
+/// least twice this): the chunk's rows of A and B then stay in the L1 cache
+/// while every block of C uses them, instead of being read from L2 again for
+/// each block. Between chunks each block's sums are stored and reloaded as
+/// f32, so every sum still takes its terms in ascending p: the same bits.
+const K_CHUNK: usize = 64;
+
+/// Row blocks of `R` (then 4, 2, 1), each over every column block; `k` in
+/// chunks of [`K_CHUNK`] when it is long, carrying the running sums in a
+/// scratch copy of C (rows padded to `T::LANES`, so the tail panel's lanes fit).
 #[inline(always)]
 pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
     let tail = b_tail::<T>(&g);
+    unsafe {
+        if g.k < 2 * K_CHUNK {
+            return blocks_over_rows::<V, T, R, NV>(&g, &tail, Sums::ZERO);
+        }
+        let rs = g.n.div_ceil(T::LANES) * T::LANES;
+        let mut sums = vec![0.0f32; g.m * rs];
+        let mut p0 = 0;
+        while p0 < g.k {
+            let p1 = if g.k - p0 < 2 * K_CHUNK { g.k } else { p0 + K_CHUNK };
+            let init = if p0 == 0 { Sums::ZERO } else { Sums { p: sums.as_ptr(), rs } };
+            let (a, b) = (g.a.add(p0 * g.a_ks), g.b.add(p0 * g.b_ks));
+            let chunk = if p1 == g.k {
+                Prod { k: p1 - p0, a, b, ..g }
+            } else {
+                Prod { k: p1 - p0, a, b, c: sums.as_mut_ptr(), c_rs: rs, fin: Fin::Store, ..g }
+            };
+            let tail = if tail.is_empty() { &tail[..] } else { &tail[p0 * T::LANES..] };
+            blocks_over_rows::<V, T, R, NV>(&chunk, tail, init);
+            p0 = p1;
+        }
+    }
+}
+
+/// Every row block of `g` (`R` rows, then 4, 2, 1), sums starting from `init`.
+#[inline(always)]
+unsafe fn blocks_over_rows<V: Vf, T: Vf, const R: usize, const NV: usize>(g: &Prod, tail: &[f32], init: Sums) {
     let mut i = 0;
     unsafe {
         while i + R <= g.m {
-            row_block::<V, T, R, NV>(&g, i, &tail);
+            row_block::<V, T, R, NV>(g, i, tail, init);
             i += R;
         }
         if R > 4 && i + 4 <= g.m {
-            row_block::<V, T, 4, NV>(&g, i, &tail);
+            row_block::<V, T, 4, NV>(g, i, tail, init);
             i += 4;
         }
         if R > 2 && i + 2 <= g.m {
-            row_block::<V, T, 2, NV>(&g, i, &tail);
+            row_block::<V, T, 2, NV>(g, i, tail, init);
             i += 2;
         }
         if R > 1 && i < g.m {
-            row_block::<V, T, 1, NV>(&g, i, &tail);
+            row_block::<V, T, 1, NV>(g, i, tail, init);
         }
     }
 }
@@ -280,15 +349,15 @@ fn b_tail<T: Vf>(g: &Prod) -> Vec<f32> {
 const SPARSE_ROWS: usize = 8;
 
 /// Whether the product takes the sparse path: A stored contiguously (`gemm_nn`
-/// or `gemm_tn` layout), at least `min_n` columns, at least a quarter of A's
+/// or `gemm_tn` layout), at least 8 columns, at least a quarter of A's
 /// first elements (up to [`SPARSE_SAMPLE`]) ±0, and every element of B
 /// finite. Only speed depends on the sample; the finiteness of B is checked
 /// in full.
 #[inline(always)]
-fn sparse_pays(g: &Prod, min_n: usize) -> bool {
+fn sparse_pays(g: &Prod) -> bool {
     let len = g.m * g.k;
     let contiguous = (g.a_rs, g.a_ks) == (g.k, 1) || (g.a_rs, g.a_ks) == (1, g.m);
-    if !contiguous || len == 0 || g.n < min_n.max(8) {
+    if !contiguous || len == 0 || g.n < 8 {
         return false;
     }
     // SAFETY: A is m·k contiguous elements (checked just above).
@@ -413,23 +482,18 @@ unsafe fn row_sparse<V: Vf, T: Vf, const NV: usize>(g: &Prod, terms: &[(f32, u32
 /// transpose `Cᵀ = Bᵀ·A` from B's nonzero terms — the same products (IEEE
 /// `×` commutes) summed in the same ascending p, then put into C with the
 /// final operation; else the dense register-blocked kernels. `SNV` is a
-/// sparse micro-kernel's width in vectors (0: never sparse), `sparse_n` the
-/// fewest columns for which the sparse way is taken.
+/// sparse micro-kernel's width in vectors (0: never sparse).
 ///
 /// The transposed way is for the first layer's weight update, `Xᵀ·δ`: the
 /// inputs need not have zeros (the benchmark's are uniform), δ behind a
-/// ReLU layer has about half, and its transpose's rows (an input's 225
-/// columns) are long enough for the wide vectors too.
+/// ReLU layer has about half.
 #[inline(always)]
-pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, const SNV: usize>(
-    g: Prod,
-    sparse_n: usize,
-) {
+pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, const SNV: usize>(g: Prod) {
     unsafe {
-        if SNV > 0 && sparse_pays(&g, sparse_n) {
+        if SNV > 0 && sparse_pays(&g) {
             return gemm_sparse::<V, T, SNV>(g);
         }
-        if SNV > 0 && g.a_rs == 1 && g.b_ks == g.n && sparse_pays(&g.transposed(0, std::ptr::null_mut()), sparse_n) {
+        if SNV > 0 && g.a_rs == 1 && g.b_ks == g.n && sparse_pays(&g.transposed(0, std::ptr::null_mut())) {
             let mut t = vec![0.0f32; g.n * g.m];
             gemm_sparse::<V, T, SNV>(g.transposed(0, t.as_mut_ptr()));
             put_transposed(&g, &t, 0);
@@ -654,13 +718,12 @@ pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x
 
 /// Expands, in the instruction set's module, to its `#[target_feature]` entry
 /// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv` (dense)
-/// and 1×`$snv` (sparse, for products of at least `$sparse_n` columns; `$snv`
-/// 0: no sparse path).
+/// and 1×`$snv` (sparse; 0: no sparse path).
 macro_rules! simd_entry_points {
-    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal, $sparse_n:literal) => {
+    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal) => {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn gemm(g: Prod) {
-            unsafe { gemm_any::<$v, $t, $r, $nv, $snv>(g, $sparse_n) }
+            unsafe { gemm_any::<$v, $t, $r, $nv, $snv>(g) }
         }
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {
