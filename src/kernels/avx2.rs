@@ -48,4 +48,4 @@ impl Vf for F8 {
     }
 }
 
-simd_entry_points!("avx2", F8, F4, 5, 2, 0);
+simd_entry_points!("avx2", F8, F4, 5, 2, 0, 64);

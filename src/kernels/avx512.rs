@@ -54,4 +54,4 @@ impl Vf for F16 {
     }
 }
 
-simd_entry_points!("avx512f", F16, F4, 8, 3, 0);
+simd_entry_points!("avx512f", F16, F4, 8, 3, 0, 64);

@@ -203,18 +203,18 @@ pub(super) unsafe fn row_block<V: Vf, T: Vf, const R: usize, const NV: usize>(
 /// are contiguous): `Cᵀ[q, i] = Σ_p B[p, q]·A[p, i]`, the same products
 /// (IEEE × commutes) summed in the same order, then scattered with the final op.
 #[inline(always)]
-pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
+pub(super) unsafe fn gemm_generic<V: Vf, T: Vf, const R: usize, const NV: usize, const KC: usize>(g: Prod) {
     let rem = g.n % V::LANES;
     if g.a_rs == 1 && rem != 0 && g.m >= V::LANES {
         let j0 = g.n - rem;
         let mut t = vec![0.0f32; rem * g.m];
         unsafe {
-            gemm_blocks::<V, T, R, NV>(g.transposed(j0, t.as_mut_ptr()));
-            gemm_blocks::<V, T, R, NV>(Prod { n: j0, ..g });
+            gemm_blocks::<V, T, R, NV, KC>(g.transposed(j0, t.as_mut_ptr()));
+            gemm_blocks::<V, T, R, NV, KC>(Prod { n: j0, ..g });
         }
         put_transposed(&g, &t, j0);
     } else {
-        unsafe { gemm_blocks::<V, T, R, NV>(g) }
+        unsafe { gemm_blocks::<V, T, R, NV, KC>(g) }
     }
 }
 
@@ -255,28 +255,25 @@ fn put_transposed(g: &Prod, t: &[f32], j0: usize) {
     }
 }
 
-/// Steps of `k` a dense product takes per pass over C when `k` is long (at
-/// least twice this): the chunk's rows of A and B then stay in the L1 cache
-/// while every block of C uses them, instead of being read from L2 again for
-/// each block. Between chunks each block's sums are stored and reloaded as
-/// f32, so every sum still takes its terms in ascending p: the same bits.
-const K_CHUNK: usize = 64;
-
-/// Row blocks of `R` (then 4, 2, 1), each over every column block; `k` in
-/// chunks of [`K_CHUNK`] when it is long, carrying the running sums in a
-/// scratch copy of C (rows padded to `T::LANES`, so the tail panel's lanes fit).
+/// Row blocks of `R` (then 4, 2, 1), each over every column block; when `k`
+/// is at least `2·KC` (`KC` > 0), `k` in chunks of `KC` steps, so that the
+/// chunk's rows of A and B stay in the L1 cache while every block of C uses
+/// them instead of being read from L2 again for each block. Between chunks
+/// each block's sums are stored in a scratch copy of C (rows padded to
+/// `T::LANES`, so the tail panel's lanes fit) and reloaded as f32, so every
+/// sum still takes its terms in ascending p: the same bits.
 #[inline(always)]
-pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize>(g: Prod) {
+pub(super) unsafe fn gemm_blocks<V: Vf, T: Vf, const R: usize, const NV: usize, const KC: usize>(g: Prod) {
     let tail = b_tail::<T>(&g);
     unsafe {
-        if g.k < 2 * K_CHUNK {
+        if KC == 0 || g.k < 2 * KC {
             return blocks_over_rows::<V, T, R, NV>(&g, &tail, Sums::ZERO);
         }
         let rs = g.n.div_ceil(T::LANES) * T::LANES;
         let mut sums = vec![0.0f32; g.m * rs];
         let mut p0 = 0;
         while p0 < g.k {
-            let p1 = if g.k - p0 < 2 * K_CHUNK { g.k } else { p0 + K_CHUNK };
+            let p1 = if g.k - p0 < 2 * KC { g.k } else { p0 + KC };
             let init = if p0 == 0 { Sums::ZERO } else { Sums { p: sums.as_ptr(), rs } };
             let (a, b) = (g.a.add(p0 * g.a_ks), g.b.add(p0 * g.b_ks));
             let chunk = if p1 == g.k {
@@ -488,7 +485,9 @@ unsafe fn row_sparse<V: Vf, T: Vf, const NV: usize>(g: &Prod, terms: &[(f32, u32
 /// inputs need not have zeros (the benchmark's are uniform), δ behind a
 /// ReLU layer has about half.
 #[inline(always)]
-pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, const SNV: usize>(g: Prod) {
+pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, const SNV: usize, const KC: usize>(
+    g: Prod,
+) {
     unsafe {
         if SNV > 0 && sparse_pays(&g) {
             return gemm_sparse::<V, T, SNV>(g);
@@ -499,7 +498,7 @@ pub(super) unsafe fn gemm_any<V: Vf, T: Vf, const R: usize, const NV: usize, con
             put_transposed(&g, &t, 0);
             return;
         }
-        gemm_generic::<V, T, R, NV>(g)
+        gemm_generic::<V, T, R, NV, KC>(g)
     }
 }
 
@@ -718,12 +717,13 @@ pub(super) unsafe fn col_sum_generic<V: Vf>(rows: usize, n: usize, alpha: f32, x
 
 /// Expands, in the instruction set's module, to its `#[target_feature]` entry
 /// points: vector type `$v`, narrow vector `$t`, blocking `$r`×`$nv` (dense)
-/// and 1×`$snv` (sparse; 0: no sparse path).
+/// and 1×`$snv` (sparse; 0: no sparse path), a long `k` in chunks of `$kc`
+/// steps (0: never; see [`gemm_blocks`]).
 macro_rules! simd_entry_points {
-    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal) => {
+    ($feat:literal, $v:ty, $t:ty, $r:literal, $nv:literal, $snv:literal, $kc:literal) => {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn gemm(g: Prod) {
-            unsafe { gemm_any::<$v, $t, $r, $nv, $snv>(g) }
+            unsafe { gemm_any::<$v, $t, $r, $nv, $snv, $kc>(g) }
         }
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn bias_tanh_relu(z: &mut [f32], bias: &[f32]) {

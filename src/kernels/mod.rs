@@ -44,10 +44,13 @@
 //!
 //! Blocking: the products are register-blocked micro-kernels (AVX-512: 8 rows
 //! × 3 vectors, AVX2 and SSE2: 5 × 2, simd128: 4 × 2) that keep the
-//! accumulators in registers over `k` (a long `k`, 128 steps or more, in
-//! chunks of 64 whose rows of `A` and `B` stay in the L1 cache while every
-//! block uses them, the running sums stored and reloaded between chunks: the
-//! first layer's update, k = 1000, ran 0.72× as long natively). A block needs a register
+//! accumulators in registers over `k`. Natively a long `k` (128 steps or
+//! more) goes in chunks of 64 whose rows of `A` and `B` stay in the L1 cache
+//! while every block uses them, the running sums stored and reloaded between
+//! chunks: `gemm_tn_acc` 50×1000×50 ran 0.72× as long on AVX2 (AVX-512 takes
+//! the chunks too, not measured here). simd128 does not: in Chromium the
+//! chunks gained nothing (benchmark epoch 1.001×, the quick fig7 1.08× in
+//! two runs). A block needs a register
 //! for each accumulator, each vector of `B`'s row, `A`'s broadcast and the
 //! product: 14 of x86's 16 for 5 × 2. (4 × 3 needed 17, and LLVM kept one
 //! accumulator on the stack, so its chain waited on a store and a reload

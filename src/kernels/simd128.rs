@@ -52,4 +52,4 @@ impl Vf for F4 {
     }
 }
 
-simd_entry_points!("simd128", F4, F4, 4, 2, 12);
+simd_entry_points!("simd128", F4, F4, 4, 2, 12, 0);

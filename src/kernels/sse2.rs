@@ -49,4 +49,4 @@ impl Vf for F4 {
     }
 }
 
-simd_entry_points!("sse2", F4, F4, 5, 2, 12);
+simd_entry_points!("sse2", F4, F4, 5, 2, 12, 64);
