@@ -60,10 +60,12 @@
 //! a zero-padded 4-wide panel (the padded lanes are computed and dropped); for
 //! `gemm_tn` the last `n mod LANES` columns are computed transposed instead,
 //! vectorised along `m` (see `gemm_generic`). Each step of the `k` loop is one
-//! multiply and one add per vector of accumulators, so these kernels run at
-//! the machine's rate of vector multiplies and adds: in the browser (simd128,
-//! 4 lanes) exactly as fast as the native SSE2 path, which is the ceiling for
-//! 128-bit vectors; AVX-512 does 16 lanes per instruction.
+//! multiply and one add per vector of accumulators, so these kernels are
+//! bound by the machine's rate of vector multiplies and adds and by the
+//! instructions around them: in the browser (simd128, 4 lanes) the products
+//! take 0.9–1.4× the native SSE2 path's time (`scripts/bench.sh`'s breakdown;
+//! V8 adds address arithmetic, a loop check, and spills of the sparse
+//! kernel's 12 sums); AVX-512 does 16 lanes per instruction.
 //!
 //! Sparse A (SSE2 and simd128): after tanh∘ReLU about
 //! half of a hidden layer's activations are exactly 0, and so is δ behind them.
